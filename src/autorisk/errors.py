@@ -1,0 +1,173 @@
+"""Exceptions raised by autorisk.
+
+Every error autorisk raises on bad input derives from :class:`AutoriskError`.
+Errors about data carry one or more :class:`DataIssue` records that name the
+column, the rule that failed, what was expected, how many rows failed, the
+first few row labels and the first few offending values, so a user can find
+and fix the problem without re-running anything.
+
+Hierarchy::
+
+    AutoriskError
+    ├── DataError (also ValueError)      bad values in a table
+    │   ├── SchemaError (also KeyError)   missing/unmappable columns, bad dtypes
+    │   └── UnknownCategoryError          a level unseen in training / not in a table
+    ├── ModelError                        a model cannot be fitted or used as asked
+    ├── PlanError (also ValueError)       an invalid or tampered rating plan
+    └── QuoteError (also ValueError)      a quote that cannot be priced
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: How many row labels and values an issue keeps for its message.
+MAX_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class DataIssue:
+    """One failed check on one column of a table.
+
+    Attributes
+    ----------
+    column : str
+        Column (or comma-joined columns) the check is about.
+    rule : str
+        Short machine-readable name of the check, e.g. ``"nonnegative"``.
+    expected : str
+        What the data should have been, in words.
+    n_rows : int
+        How many rows fail the check (0 for table-level problems such as a
+        missing column).
+    rows : tuple
+        Up to :data:`MAX_SHOWN` labels of failing rows (the table's index).
+    values : tuple
+        Up to :data:`MAX_SHOWN` offending values, aligned with ``rows``.
+    """
+
+    column: str
+    rule: str
+    expected: str
+    n_rows: int = 0
+    rows: tuple[Any, ...] = field(default_factory=tuple)
+    values: tuple[Any, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_mask(
+        cls,
+        column: str,
+        rule: str,
+        expected: str,
+        mask: np.ndarray | pd.Series,
+        index: pd.Index,
+        values: np.ndarray | pd.Series | None = None,
+    ) -> DataIssue:
+        """Build an issue from a boolean mask of failing rows."""
+        mask = np.asarray(mask, dtype=bool)
+        positions = np.flatnonzero(mask)
+        shown = positions[:MAX_SHOWN]
+        rows = tuple(_plain(v) for v in index[shown])
+        shown_values: tuple[Any, ...] = ()
+        if values is not None:
+            shown_values = tuple(_plain(v) for v in np.asarray(values, dtype=object)[shown])
+        return cls(column, rule, expected, int(positions.size), rows, shown_values)
+
+    def __str__(self) -> str:
+        text = f"column '{self.column}': {self.rule}"
+        if self.n_rows:
+            text += f" in {self.n_rows} row{'s' if self.n_rows != 1 else ''}"
+        text += f" (expected {self.expected})"
+        if self.values:
+            more = ", ..." if self.n_rows > len(self.values) else ""
+            text += f"; values: {', '.join(map(repr, self.values))}{more}"
+        if self.rows:
+            more = ", ..." if self.n_rows > len(self.rows) else ""
+            text += f"; rows: {', '.join(map(repr, self.rows))}{more}"
+        return text
+
+
+def _plain(value: Any) -> Any:
+    """Turn numpy/pandas scalars into plain Python objects for readable messages."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return str(value.date()) if value == value.normalize() else str(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+class AutoriskError(Exception):
+    """Base class of every exception autorisk raises on purpose."""
+
+
+class DataError(AutoriskError, ValueError):
+    """A table holds values that break a declared rule.
+
+    Parameters
+    ----------
+    issues : sequence of DataIssue or str
+        The failed checks; a plain string is allowed for one-off messages.
+    table : str, optional
+        Name of the table (``"policies"``, ``"claims"``), used in the message.
+    """
+
+    def __init__(self, issues: Sequence[DataIssue] | DataIssue | str, table: str | None = None):
+        if isinstance(issues, (DataIssue, str)):
+            issues = [issues]
+        self.issues: list[DataIssue] = [i for i in issues if isinstance(i, DataIssue)]
+        self.table = table
+        lines = [str(i) for i in issues]
+        head = f"{table}: " if table else ""
+        if len(lines) == 1:
+            message = head + lines[0]
+        else:
+            message = head + f"{len(lines)} problems\n  - " + "\n  - ".join(lines)
+        super().__init__(message)
+
+    @property
+    def columns(self) -> list[str]:
+        """Columns named by the issues, in order, without repeats."""
+        return list(dict.fromkeys(i.column for i in self.issues))
+
+    def __str__(self) -> str:  # KeyError (a base of SchemaError) would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class SchemaError(DataError, KeyError):
+    """A required column is missing or a column has a dtype that cannot be used."""
+
+
+class UnknownCategoryError(DataError):
+    """A categorical value is not among the known levels (e.g. unseen in training)."""
+
+
+class ModelError(AutoriskError):
+    """A model cannot be fitted or applied as requested."""
+
+
+class PlanError(AutoriskError, ValueError):
+    """A rating plan is invalid, breaks its regulatory bounds, or fails its hash check."""
+
+
+class QuoteError(AutoriskError, ValueError):
+    """A quote cannot be priced (bad attribute, value outside a plan's bands, ...)."""
+
+
+__all__ = [
+    "MAX_SHOWN",
+    "AutoriskError",
+    "DataError",
+    "DataIssue",
+    "ModelError",
+    "PlanError",
+    "QuoteError",
+    "SchemaError",
+    "UnknownCategoryError",
+]
