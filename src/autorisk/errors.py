@@ -12,6 +12,7 @@ Hierarchy::
     ├── DataError (also ValueError)      bad values in a table
     │   ├── SchemaError (also KeyError)   missing/unmappable columns, bad dtypes
     │   └── UnknownCategoryError          a level unseen in training / not in a table
+    ├── ParameterError (also ValueError)  an argument outside its documented options/range
     ├── ModelError                        a model cannot be fitted or used as asked
     ├── PlanError (also ValueError)       an invalid or tampered rating plan
     └── QuoteError (also ValueError)      a quote that cannot be priced
@@ -148,6 +149,10 @@ class UnknownCategoryError(DataError):
     """A categorical value is not among the known levels (e.g. unseen in training)."""
 
 
+class ParameterError(AutoriskError, ValueError):
+    """An argument is outside its documented options or range; the message lists the valid ones."""
+
+
 class ModelError(AutoriskError):
     """A model cannot be fitted or applied as requested."""
 
@@ -166,6 +171,7 @@ __all__ = [
     "DataError",
     "DataIssue",
     "ModelError",
+    "ParameterError",
     "PlanError",
     "QuoteError",
     "SchemaError",
