@@ -76,7 +76,13 @@ class DataIssue:
         rows = tuple(_plain(v) for v in index[shown])
         shown_values: tuple[Any, ...] = ()
         if values is not None:
-            shown_values = tuple(_plain(v) for v in np.asarray(values, dtype=object)[shown])
+            # Pick the shown positions before boxing: boxing a whole 10-million-row
+            # datetime column into Timestamps takes seconds.
+            if hasattr(values, "take"):
+                picked = np.asarray(values.take(shown), dtype=object)
+            else:
+                picked = np.asarray(values, dtype=object)[shown]
+            shown_values = tuple(_plain(v) for v in picked)
         return cls(column, rule, expected, int(positions.size), rows, shown_values)
 
     def __str__(self) -> str:

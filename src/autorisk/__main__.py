@@ -1,0 +1,5 @@
+"""``python -m autorisk``: the command-line entry point."""
+
+from autorisk.cli import main
+
+raise SystemExit(main())
