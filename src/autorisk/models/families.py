@@ -1,0 +1,73 @@
+"""Exponential-dispersion families with a log link: variance, deviance, likelihood."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special, stats
+from sklearn.metrics import mean_tweedie_deviance
+
+
+@dataclass(frozen=True)
+class Family:
+    """A Tweedie-type family ``Var(Y) = dispersion * mu**power / weight`` with log link.
+
+    ``fixed_dispersion`` is True when the dispersion is 1 by definition
+    (Poisson); otherwise it is estimated by Pearson's chi-square over the
+    residual degrees of freedom, as statsmodels does.
+    """
+
+    name: str
+    power: float
+    fixed_dispersion: bool
+
+    @property
+    def glum_family(self) -> str:
+        return {"poisson": "poisson", "quasi_poisson": "poisson", "gamma": "gamma", "inverse_gaussian": "inverse.gaussian"}.get(
+            self.name, f"tweedie ({self.power})"
+        )
+
+    def variance(self, mu: np.ndarray) -> np.ndarray:
+        return mu**self.power
+
+    def working_weights(self, mu: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """IRLS weights of the log link: ``w * (dmu/deta)**2 / V(mu) = w * mu**(2 - p)``."""
+        return weights * mu ** (2.0 - self.power)
+
+    def deviance(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> float:
+        """Total (weighted) deviance."""
+        return float(mean_tweedie_deviance(y, mu, sample_weight=weights, power=self.power) * weights.sum())
+
+    def pearson_chi2(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> float:
+        return float(np.sum(weights * (y - mu) ** 2 / self.variance(mu)))
+
+    def loglik(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray, dispersion: float) -> float | None:
+        """Log-likelihood as statsmodels defines it; None for Tweedie (no closed form)."""
+        if self.name == "poisson":
+            return float(np.sum(weights * (special.xlogy(y, mu) - mu - special.gammaln(y + 1))))
+        if self.name == "gamma":
+            shape = weights / dispersion
+            return float(np.sum(stats.gamma.logpdf(y, a=shape, scale=mu / shape)))
+        if self.name == "inverse_gaussian":
+            return float(
+                np.sum(
+                    -0.5
+                    * (
+                        weights * (y - mu) ** 2 / (y * mu**2 * dispersion)
+                        + np.log(dispersion * y**3 / weights)
+                        + np.log(2 * np.pi)
+                    )
+                )
+            )
+        return None
+
+
+POISSON = Family("poisson", 1.0, True)
+QUASI_POISSON = Family("quasi_poisson", 1.0, False)
+GAMMA = Family("gamma", 2.0, False)
+INVERSE_GAUSSIAN = Family("inverse_gaussian", 3.0, False)
+
+
+def tweedie(power: float) -> Family:
+    return Family("tweedie", float(power), False)

@@ -1,0 +1,568 @@
+"""GLM estimators for pricing: frequency (Poisson), severity (Gamma), pure premium (Tweedie).
+
+One private engine, :class:`_PricingGLM`, does the work (design, fit,
+inference); the public classes differ only in their family and in how the
+response and exposure enter. Coefficients are fitted by glum (IRLS on a
+tabmat design, categorical factors kept sparse); standard errors use the
+expected information ``dispersion * (X'WX)^-1`` exactly as statsmodels does.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import glum
+import numpy as np
+import pandas as pd
+import tabmat
+from scipy import optimize
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from autorisk.errors import DataError, DataIssue, ModelError, ParameterError
+from autorisk.models import inference
+from autorisk.models.design import Design
+from autorisk.models.families import (
+    GAMMA,
+    INVERSE_GAUSSIAN,
+    POISSON,
+    QUASI_POISSON,
+    Family,
+    tweedie,
+)
+
+INTERCEPT = "(intercept)"
+
+
+class _PricingGLM(RegressorMixin, BaseEstimator):
+    """Shared engine of the pricing GLMs; use a public subclass."""
+
+    #: True when exposure enters as a log offset; False when the response is a
+    #: rate per unit of exposure weighted by exposure (Tweedie).
+    _exposure_as_offset: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        factors: Sequence[str] | None = None,
+        *,
+        base_levels: Mapping[str, Any] | None = None,
+        bands: Mapping[str, str | Sequence[float]] | None = None,
+        n_bands: int = 5,
+        splines: Mapping[str, int] | None = None,
+        interactions: Sequence[tuple[str, str]] | None = None,
+        groups: Mapping[str, Mapping[Any, Any]] | None = None,
+        restrict: Mapping[str, Mapping[Any, float]] | None = None,
+        unseen: str = "raise",
+        missing: str = "raise",
+        tol: float = 1e-10,
+        max_iter: int = 100,
+    ):
+        self.factors = factors
+        self.base_levels = base_levels
+        self.bands = bands
+        self.n_bands = n_bands
+        self.splines = splines
+        self.interactions = interactions
+        self.groups = groups
+        self.restrict = restrict
+        self.unseen = unseen
+        self.missing = missing
+        self.tol = tol
+        self.max_iter = max_iter
+
+    # ------------------------------------------------------------ to override
+    def _family(self) -> Family:
+        raise NotImplementedError
+
+    # -------------------------------------------------------------- fitting
+    def _fit(self, X: pd.DataFrame, y: Any, weights: np.ndarray, exposure: np.ndarray) -> _PricingGLM:
+        """Fit on response ``y`` (count, severity or amount) with prior weights and exposure."""
+        family = self._family()
+        restricted = dict(self.restrict or {})
+        factors = list(self.factors) if self.factors is not None else [c for c in X.columns if c not in restricted]
+        overlap = set(factors) & set(restricted)
+        if overlap:
+            raise ParameterError(f"restricted factors are fitted as offsets, not as factors: {sorted(overlap)}")
+        X = self._grouped(X)
+        level_weights = weights * exposure
+        response, weights, offset = self._response(y, weights, exposure, X)
+        self.design_ = Design(
+            factors,
+            base_levels=self.base_levels,
+            bands=self.bands,
+            n_bands=self.n_bands,
+            splines=self.splines,
+            interactions=self.interactions,
+            unseen=self.unseen,
+            missing=self.missing,
+        ).fit(X, exposure=level_weights, response=response * weights)
+        self.restricted_exposure_ = {
+            factor: pd.Series(level_weights, index=X.index).groupby(X[factor].astype(object)).sum().to_dict()
+            for factor in restricted
+        }
+        frame = self.design_.transform(X)
+        matrix = _tabmat(frame)
+        engine = glum.GeneralizedLinearRegressor(
+            family=family.glum_family,
+            link="log",
+            alpha=0,
+            drop_first=True,
+            gradient_tol=self.tol,
+            max_iter=self.max_iter,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=RuntimeWarning)
+            engine.fit(matrix, response, sample_weight=weights, offset=offset)
+        if engine.n_iter_ >= self.max_iter:
+            warnings.warn(f"GLM did not converge in {self.max_iter} iterations", UserWarning, stacklevel=3)
+        names = self.design_.coef_names
+        self.params_ = pd.Series(np.r_[engine.intercept_, engine.coef_], index=[INTERCEPT, *names], name="coef")
+        self.intercept_ = float(engine.intercept_)
+        self.coef_ = np.asarray(engine.coef_, dtype=float)
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.family_ = family
+        self.n_iter_ = int(engine.n_iter_)
+
+        eta = self.intercept_ + matrix.matvec(self.coef_) + (0.0 if offset is None else offset)
+        mu = np.exp(eta)
+        self._fit_statistics(response, mu, weights, offset, matrix)
+        return self
+
+    def _response(self, y, weights, exposure, X):
+        """Response, prior weights and offset the engine fits."""
+        offset = self._restricted_offset(X)
+        if self._exposure_as_offset:
+            log_exposure = np.log(exposure, out=np.full_like(exposure, -np.inf), where=exposure > 0)
+            if np.any(exposure <= 0):
+                raise DataError(
+                    DataIssue.from_mask(
+                        "exposure", "not positive", "exposure > 0 (drop zero-exposure rows before fitting)",
+                        exposure <= 0, X.index, exposure,
+                    )
+                )
+            offset = log_exposure + (0.0 if offset is None else offset)
+            return y, weights, offset
+        if np.any(exposure <= 0):
+            raise DataError(
+                DataIssue.from_mask("exposure", "not positive", "exposure > 0", exposure <= 0, X.index, exposure)
+            )
+        return y / exposure, weights * exposure, offset
+
+    def _fit_statistics(self, response, mu, weights, offset, matrix) -> None:
+        family = self.family_
+        n, p = len(response), len(self.params_)
+        self.n_obs_ = n
+        self.df_resid_ = n - p
+        self.deviance_ = family.deviance(response, mu, weights)
+        self.null_deviance_ = family.deviance(response, _null_mean(family, response, weights, offset), weights)
+        self.pearson_chi2_ = family.pearson_chi2(response, mu, weights)
+        self.dispersion_ = 1.0 if family.fixed_dispersion else self.pearson_chi2_ / self.df_resid_
+        self.loglik_ = family.loglik(response, mu, weights, self.dispersion_)
+        self.aic_ = None if self.loglik_ is None else -2 * self.loglik_ + 2 * p
+        self.bic_ = None if self.loglik_ is None else -2 * self.loglik_ + p * np.log(n)
+        self.cov_params_ = pd.DataFrame(
+            self.dispersion_ * _inverse_information(matrix, family.working_weights(mu, weights)),
+            index=self.params_.index,
+            columns=self.params_.index,
+        )
+
+    def _grouped(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Apply level groupings ``{factor: {level: group}}`` (unmapped levels stay)."""
+        if not self.groups:
+            return X
+        X = X.copy()
+        for factor, mapping in self.groups.items():
+            values = X[factor].astype(object)
+            X[factor] = values.map(lambda v, m=mapping: m.get(v, v)).astype("category")
+        return X
+
+    def _restricted_offset(self, X: pd.DataFrame) -> np.ndarray | None:
+        """Log of the fixed relativities of restricted factors, summed per row."""
+        if not self.restrict:
+            return None
+        total = np.zeros(len(X))
+        for factor, relativities in self.restrict.items():
+            if factor not in X.columns:
+                raise DataError(DataIssue(factor, "missing column", "the restricted factor's column"))
+            values = X[factor].astype(object)
+            mapped = values.map(dict(relativities)).to_numpy(dtype=float, na_value=np.nan)
+            bad = ~np.isfinite(mapped) | (mapped <= 0)
+            if bad.any():
+                raise DataError(
+                    DataIssue.from_mask(
+                        factor, "no restricted relativity", f"a level among {list(relativities)} with relativity > 0",
+                        bad, X.index, values,
+                    )
+                )
+            total += np.log(mapped)
+        return total
+
+    # ----------------------------------------------------------- prediction
+    def _linear_predictor(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self, "params_")
+        X = self._grouped(X)
+        frame = self.design_.transform(X)
+        eta = self.intercept_ + _tabmat(frame).matvec(self.coef_) if len(self.coef_) else np.full(len(X), self.intercept_)
+        offset = self._restricted_offset(X)
+        return eta if offset is None else eta + offset
+
+    def predict(self, X: pd.DataFrame, exposure: Any = None) -> np.ndarray:
+        """Expected value per row: ``exposure * exp(X beta)`` (exposure defaults to 1)."""
+        mu = np.exp(self._linear_predictor(X))
+        return mu if exposure is None else mu * _exposure(exposure, len(mu), X.index)
+
+    # ------------------------------------------------------------- results
+    def coef_table(self, level: float = 0.95) -> pd.DataFrame:
+        """Coefficients, standard errors, z, p-values, intervals and relativities, base levels included."""
+        check_is_fitted(self, "params_")
+        return inference.coef_table(self, level)
+
+    def relativities(self, level: float = 0.95) -> pd.DataFrame:
+        """Tidy relativity tables: factor, level, relativity, interval and exposure per level."""
+        check_is_fitted(self, "params_")
+        return inference.relativities(self, level)
+
+    def drop_one(self, X: pd.DataFrame, y: Any, **fit_params: Any) -> pd.DataFrame:
+        """Type III likelihood-ratio test of each factor: refit without it and compare."""
+        check_is_fitted(self, "params_")
+        return inference.drop_one(self, X, y, **fit_params)
+
+    def summary(self) -> inference.GLMSummary:
+        """Compact statsmodels-style summary; renders as HTML in Jupyter."""
+        check_is_fitted(self, "params_")
+        return inference.GLMSummary(self)
+
+    def score(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None) -> float:
+        """D^2: the fraction of the null deviance explained on (X, y)."""
+        mu = self.predict(X, exposure)
+        n = len(mu)
+        weights = np.ones(n) if sample_weight is None else _column(sample_weight, n, X.index, "sample_weight")
+        y = _column(y, n, X.index, "y")
+        if not self._exposure_as_offset and exposure is not None:
+            e = _exposure(exposure, n, X.index)
+            y, mu, weights = y / e, mu / e, weights * e
+        null = np.full(n, np.average(y, weights=weights))
+        family = self._family()
+        return 1.0 - family.deviance(y, mu, weights) / family.deviance(y, null, weights)
+
+
+_SHARED_PARAMETERS = """
+    factors : list of str, optional
+        Rating factors (columns of ``X``) entering as main effects; default
+        all columns except restricted ones. Categorical (or string / bool)
+        columns get one coefficient per non-base level; numeric columns enter
+        raw unless listed in ``bands`` or ``splines``.
+    base_levels : dict, optional
+        Base level per categorical or banded factor; default the level with
+        the largest exposure.
+    bands : dict, optional
+        ``{factor: method or cut points}``: band a numeric factor by
+        ``"quantile"``, ``"exposure"`` (equal exposure) or ``"tree"`` cut
+        points, or at the given inner cut points.
+    n_bands : int, default 5
+        Number of bands for automatic banding.
+    splines : dict, optional
+        ``{factor: df}``: natural cubic spline with ``df`` columns.
+    interactions : list of (str, str), optional
+        Two-factor interactions (both factors must be main effects).
+    groups : dict, optional
+        ``{factor: {level: group}}``: merge levels before fitting.
+    restrict : dict, optional
+        ``{factor: {level: relativity}}``: fix a factor's relativities (entered
+        as an offset) and fit the rest.
+    unseen : {"raise", "base"}, default "raise"
+        Levels unseen at fit time: raise ``UnknownCategoryError`` or use the
+        base level with a warning.
+    missing : {"raise", "level"}, default "raise"
+        Missing categorical values: raise, or treat as a level of their own.
+    tol : float, default 1e-10
+        Gradient tolerance of the IRLS solver.
+    max_iter : int, default 100"""
+
+
+class FrequencyGLM(_PricingGLM):
+    """Claim frequency GLM: Poisson with a log link and log-exposure offset.
+
+    Parameters
+    ----------<shared>
+    overdispersion : {"none", "quasi"}, default "none"
+        ``"quasi"`` estimates the dispersion by Pearson's chi-square
+        (quasi-Poisson): same coefficients, wider intervals.
+
+    Attributes
+    ----------
+    params_ : Series
+        Intercept and coefficients by name (``factor[level]``).
+    cov_params_ : DataFrame
+        Covariance of ``params_``.
+    deviance_, null_deviance_, dispersion_, loglik_, aic_, bic_ : float
+    design_ : Design
+        Fitted terms: levels, base levels, bands, knots, exposure per level.
+
+    Examples
+    --------
+    >>> from autorisk.datasets import synthetic_book
+    >>> book = synthetic_book(5_000, 2, seed=3)
+    >>> counts = book.claims.groupby("policy_id").size()
+    >>> policies = book.policies.drop_duplicates("policy_id").set_index("policy_id")
+    >>> y = counts.reindex(policies.index, fill_value=0)
+    >>> model = FrequencyGLM(["region", "use"]).fit(policies, y, exposure=policies["exposure"])
+    >>> model.relativities().query("factor == 'use'")["level"].tolist()
+    ['private', 'business']
+    """
+
+    def __init__(
+        self,
+        factors: Sequence[str] | None = None,
+        *,
+        base_levels: Mapping[str, Any] | None = None,
+        bands: Mapping[str, str | Sequence[float]] | None = None,
+        n_bands: int = 5,
+        splines: Mapping[str, int] | None = None,
+        interactions: Sequence[tuple[str, str]] | None = None,
+        groups: Mapping[str, Mapping[Any, Any]] | None = None,
+        restrict: Mapping[str, Mapping[Any, float]] | None = None,
+        unseen: str = "raise",
+        missing: str = "raise",
+        overdispersion: str = "none",
+        tol: float = 1e-10,
+        max_iter: int = 100,
+    ):
+        super().__init__(
+            factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
+            interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
+            missing=missing, tol=tol, max_iter=max_iter,
+        )
+        self.overdispersion = overdispersion
+
+    def _family(self) -> Family:
+        options = {"none": POISSON, "quasi": QUASI_POISSON}
+        if self.overdispersion not in options:
+            raise ParameterError(f"overdispersion must be one of {tuple(options)}, got {self.overdispersion!r}")
+        return options[self.overdispersion]
+
+    def fit(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None) -> FrequencyGLM:
+        """Fit claim counts ``y`` with exposure (years) as a log offset."""
+        y, weights, exposure = _inputs(X, y, sample_weight, exposure, "claim_count", integer=True)
+        return self._fit(X, y, weights, exposure)
+
+
+class SeverityGLM(_PricingGLM):
+    """Claim severity GLM: Gamma (or inverse Gaussian) with a log link.
+
+    ``fit(X, y, claim_count)`` takes the total claim amount per row and its
+    claim count: the response is the average claim ``y / claim_count``,
+    weighted by the claim count, on the rows with claims only. Without
+    ``claim_count`` each row is one claim.
+
+    Parameters
+    ----------<shared>
+    family : {"gamma", "inverse_gaussian"}, default "gamma"
+
+    Attributes
+    ----------
+    As :class:`FrequencyGLM`; the ``exposure`` of a level in
+    ``relativities()`` is its claim count.
+    """
+
+    def __init__(
+        self,
+        factors: Sequence[str] | None = None,
+        *,
+        base_levels: Mapping[str, Any] | None = None,
+        bands: Mapping[str, str | Sequence[float]] | None = None,
+        n_bands: int = 5,
+        splines: Mapping[str, int] | None = None,
+        interactions: Sequence[tuple[str, str]] | None = None,
+        groups: Mapping[str, Mapping[Any, Any]] | None = None,
+        restrict: Mapping[str, Mapping[Any, float]] | None = None,
+        unseen: str = "raise",
+        missing: str = "raise",
+        family: str = "gamma",
+        tol: float = 1e-10,
+        max_iter: int = 100,
+    ):
+        super().__init__(
+            factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
+            interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
+            missing=missing, tol=tol, max_iter=max_iter,
+        )
+        self.family = family
+
+    def _family(self) -> Family:
+        options = {"gamma": GAMMA, "inverse_gaussian": INVERSE_GAUSSIAN}
+        if self.family not in options:
+            raise ParameterError(f"family must be one of {tuple(options)}, got {self.family!r}")
+        return options[self.family]
+
+    def fit(self, X: pd.DataFrame, y: Any, claim_count: Any = None, sample_weight: Any = None) -> SeverityGLM:
+        """Fit average severity ``y / claim_count`` weighted by ``claim_count`` (rows with claims)."""
+        amount, weights, counts = _inputs(X, y, sample_weight, claim_count, "claim_amount", positive_exposure=False)
+        has_claims = counts > 0
+        if not has_claims.any():
+            raise DataError(DataIssue("claim_count", "no claims", "at least one row with claims"))
+        bad = has_claims & (amount <= 0)
+        if bad.any():
+            raise DataError(
+                DataIssue.from_mask("claim_amount", "not positive", "amount > 0 where claim_count > 0", bad, X.index, amount)
+            )
+        rows = X.loc[has_claims] if not has_claims.all() else X
+        severity = amount[has_claims] / counts[has_claims]
+        return self._fit(rows, severity, weights[has_claims] * counts[has_claims], np.ones(int(has_claims.sum())))
+
+    def _response(self, y, weights, exposure, X):
+        # Severity has no exposure: the claim count is the prior weight.
+        return y, weights, self._restricted_offset(X)
+
+
+class TweedieGLM(_PricingGLM):
+    """Pure premium GLM: Tweedie compound Poisson-gamma with a log link.
+
+    ``fit(X, y, exposure)`` takes the claim amount per row. The model is for
+    the amount per unit of exposure, ``y / exposure``, with prior weight
+    ``exposure``: the variance of a compound Poisson total grows in
+    proportion to exposure, which a log offset on the raw amount would not
+    give for ``1 < power < 2``. ``predict(X, exposure)`` returns the expected
+    amount.
+
+    Parameters
+    ----------<shared>
+    power : float or "profile", default 1.5
+        Tweedie power in (1, 2); ``"profile"`` picks it by profile likelihood
+        over ``power_grid``.
+    power_grid : sequence of float
+        Powers tried by ``power="profile"``.
+    """
+
+    _exposure_as_offset = False
+
+    def __init__(
+        self,
+        factors: Sequence[str] | None = None,
+        *,
+        base_levels: Mapping[str, Any] | None = None,
+        bands: Mapping[str, str | Sequence[float]] | None = None,
+        n_bands: int = 5,
+        splines: Mapping[str, int] | None = None,
+        interactions: Sequence[tuple[str, str]] | None = None,
+        groups: Mapping[str, Mapping[Any, Any]] | None = None,
+        restrict: Mapping[str, Mapping[Any, float]] | None = None,
+        unseen: str = "raise",
+        missing: str = "raise",
+        power: float | str = 1.5,
+        power_grid: Sequence[float] = (1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8),
+        tol: float = 1e-10,
+        max_iter: int = 100,
+    ):
+        super().__init__(
+            factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
+            interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
+            missing=missing, tol=tol, max_iter=max_iter,
+        )
+        self.power = power
+        self.power_grid = power_grid
+
+    def _family(self) -> Family:
+        power = getattr(self, "power_", self.power)
+        if isinstance(power, str) or not 1 < float(power) < 2:
+            raise ParameterError(f"power must be a number in (1, 2) or 'profile', got {power!r}")
+        return tweedie(float(power))
+
+    def fit(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None) -> TweedieGLM:
+        """Fit the claim amount ``y`` per unit of ``exposure``."""
+        amount, weights, exposure = _inputs(X, y, sample_weight, exposure, "claim_amount")
+        self.power_ = self.power
+        if self.power == "profile":
+            from autorisk.models.tweedie_profile import profile_power
+
+            self.power_, self.power_profile_ = profile_power(self, X, amount, weights, exposure)
+        return self._fit(X, amount, weights, exposure)
+
+
+for _estimator in (FrequencyGLM, SeverityGLM, TweedieGLM):
+    _estimator.__doc__ = _estimator.__doc__.replace("<shared>", _SHARED_PARAMETERS)
+
+
+# ---------------------------------------------------------------- helpers
+def _inputs(X, y, sample_weight, exposure, response_name, *, integer=False, positive_exposure=True):
+    if not isinstance(X, pd.DataFrame):
+        raise ParameterError(f"X must be a pandas DataFrame of rating factors, got {type(X).__name__}")
+    n = len(X)
+    y = _column(y, n, X.index, response_name)
+    issues = []
+    if integer and np.any(y != np.round(y)):
+        issues.append(DataIssue.from_mask(response_name, "not a whole number", "claim counts", y != np.round(y), X.index, y))
+    if np.any(y < 0):
+        issues.append(DataIssue.from_mask(response_name, "negative", "values >= 0", y < 0, X.index, y))
+    weights = np.ones(n) if sample_weight is None else _column(sample_weight, n, X.index, "sample_weight")
+    if np.any(weights < 0):
+        issues.append(DataIssue.from_mask("sample_weight", "negative", "weights >= 0", weights < 0, X.index, weights))
+    name = "exposure" if positive_exposure else "claim_count"
+    exposure = np.ones(n) if exposure is None else _column(exposure, n, X.index, name)
+    if np.any(exposure < 0):
+        issues.append(DataIssue.from_mask(name, "negative", "values >= 0", exposure < 0, X.index, exposure))
+    if issues:
+        raise DataError(issues)
+    return y, weights, exposure
+
+
+def _column(values: Any, n: int, index: pd.Index, name: str) -> np.ndarray:
+    array = np.asarray(values, dtype=float).reshape(-1) if not np.isscalar(values) else np.full(n, float(values))
+    if len(array) != n:
+        raise DataError(DataIssue(name, "wrong length", f"{n} values (one per row of X)", len(array)))
+    bad = ~np.isfinite(array)
+    if bad.any():
+        raise DataError(DataIssue.from_mask(name, "missing or infinite", "finite numbers", bad, index, array))
+    return array
+
+
+def _exposure(exposure: Any, n: int, index: pd.Index) -> np.ndarray:
+    e = _column(exposure, n, index, "exposure")
+    if np.any(e < 0):
+        raise DataError(DataIssue.from_mask("exposure", "negative", "exposure >= 0", e < 0, index, e))
+    return e
+
+
+def _tabmat(frame: pd.DataFrame) -> tabmat.MatrixBase:
+    # tabmat's kernels write into their inputs' buffers; pandas copy-on-write hands out read-only ones.
+    return tabmat.from_pandas(frame.copy(), drop_first=True, cat_threshold=1)
+
+
+def _inverse_information(matrix: tabmat.MatrixBase, working: np.ndarray) -> np.ndarray:
+    working = np.array(working, dtype=float)
+    p = matrix.shape[1] + 1
+    information = np.empty((p, p))
+    information[0, 0] = working.sum()
+    if p > 1:
+        cross = matrix.transpose_matvec(working)
+        information[0, 1:] = cross
+        information[1:, 0] = cross
+        information[1:, 1:] = matrix.sandwich(working)
+    try:
+        factor = np.linalg.cholesky(information)
+    except np.linalg.LinAlgError:
+        raise ModelError(
+            "the design is singular: some coefficients are aliased (a level with no data, "
+            "or factors that determine each other); group levels or drop a factor"
+        ) from None
+    identity = np.eye(p)
+    inverse_factor = np.linalg.solve(factor, identity)
+    return inverse_factor.T @ inverse_factor
+
+
+def _null_mean(family: Family, y: np.ndarray, weights: np.ndarray, offset: np.ndarray | None) -> np.ndarray:
+    """Fitted mean of the intercept-only model (with the same offset)."""
+    if offset is None:
+        return np.full(len(y), np.average(y, weights=weights))
+    base = np.exp(offset)
+    if family.power == 1.0:
+        return base * (np.sum(weights * y) / np.sum(weights * base))
+    result = optimize.minimize_scalar(
+        lambda c: family.deviance(y, base * np.exp(c), weights),
+        bracket=(-1.0, 1.0),
+        tol=1e-12,
+    )
+    return base * np.exp(result.x)

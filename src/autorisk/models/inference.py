@@ -1,0 +1,174 @@
+"""What actuaries read off a fitted GLM: coefficient tables, relativities, tests, summaries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.base import clone
+
+from autorisk.errors import ParameterError
+
+if TYPE_CHECKING:
+    from autorisk.models.glm import _PricingGLM
+
+COEF_COLUMNS = [
+    "coef", "std_err", "z", "p_value", "ci_lower", "ci_upper",
+    "relativity", "relativity_lower", "relativity_upper", "status",
+]
+
+
+def _z(level: float) -> float:
+    if not 0 < level < 1:
+        raise ParameterError(f"confidence level must be in (0, 1), got {level}")
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def coef_table(model: _PricingGLM, level: float = 0.95) -> pd.DataFrame:
+    """One row per (term, level), base and restricted levels included.
+
+    ``status`` is ``"estimated"``, ``"base"`` (coefficient 0 by construction,
+    no standard error) or ``"restricted"`` (fixed by the user, entered as an
+    offset). Indexed by ``(term, level)``; the intercept is ``("(intercept)", "")``.
+    """
+    z = _z(level)
+    se = np.sqrt(np.diag(model.cov_params_.to_numpy()))
+    estimated = dict(zip(model.params_.index, zip(model.params_.to_numpy(), se, strict=True), strict=True))
+    rows: list[tuple[Any, Any, float, float, str]] = []
+    intercept = model.params_.index[0]
+    rows.append((intercept, "", *estimated[intercept], "estimated"))
+    for term in model.design_.terms:
+        if term.is_categorical:
+            rows.append((term.name, term.base_level, 0.0, np.nan, "base"))
+            for level_name in term.levels:
+                if level_name != term.base_level:
+                    rows.append((term.name, level_name, *estimated[f"{term.name}[{level_name}]"], "estimated"))
+        elif term.kind == "interaction" and term.pairs:
+            for coef_name, (la, lb) in zip(term.coef_names, term.pairs, strict=True):
+                rows.append((term.name, f"{la}:{lb}", *estimated[coef_name], "estimated"))
+        else:
+            for coef_name in term.coef_names:
+                label = coef_name[len(term.name):].strip("[]") if coef_name != term.name else ""
+                rows.append((term.name, label, *estimated[coef_name], "estimated"))
+    for factor, relativities in (model.restrict or {}).items():
+        for level_name, relativity in relativities.items():
+            rows.append((factor, level_name, float(np.log(relativity)), np.nan, "restricted"))
+    table = pd.DataFrame(rows, columns=["term", "level", "coef", "std_err", "status"])
+    table["z"] = table["coef"] / table["std_err"]
+    table["p_value"] = 2 * stats.norm.sf(np.abs(table["z"]))
+    fixed = table["status"] != "estimated"
+    half = np.where(fixed, 0.0, z * table["std_err"])
+    table["ci_lower"] = table["coef"] - half
+    table["ci_upper"] = table["coef"] + half
+    table["relativity"] = np.exp(table["coef"])
+    table["relativity_lower"] = np.exp(table["ci_lower"])
+    table["relativity_upper"] = np.exp(table["ci_upper"])
+    return table.set_index(["term", "level"])[COEF_COLUMNS]
+
+
+def relativities(model: _PricingGLM, level: float = 0.95) -> pd.DataFrame:
+    """Tidy relativity tables of the categorical and banded factors and their interactions.
+
+    Columns: factor, level, relativity, relativity_lower, relativity_upper,
+    exposure (training exposure of the level; claim count for a severity
+    model), status. Ready to become rating-plan factor tables.
+    """
+    table = coef_table(model, level).reset_index().rename(columns={"term": "factor"})
+    exposures: dict[str, dict[Any, float]] = {
+        term.name: term.exposure for term in model.design_.terms if term.is_categorical
+    }
+    exposures.update(getattr(model, "restricted_exposure_", {}))
+    levelled = {t.name for t in model.design_.terms if t.is_categorical or (t.kind == "interaction" and t.pairs)}
+    levelled |= set(model.restrict or {})
+    table = table[table["factor"].isin(levelled)].copy()
+    table["exposure"] = [
+        exposures.get(factor, {}).get(level_name, np.nan) for factor, level_name in zip(table["factor"], table["level"], strict=True)
+    ]
+    columns = ["factor", "level", "relativity", "relativity_lower", "relativity_upper", "exposure", "status"]
+    return table[columns].reset_index(drop=True)
+
+
+def likelihood_ratio(small: _PricingGLM, large: _PricingGLM) -> dict[str, float]:
+    """Likelihood-ratio test of a nested model against a larger one, on the same data.
+
+    The statistic is the deviance difference scaled by the larger model's
+    dispersion, referred to chi-square with the difference in parameters as
+    degrees of freedom.
+    """
+    df = len(large.params_) - len(small.params_)
+    if df <= 0:
+        raise ParameterError(f"the larger model must have more parameters ({len(large.params_)} <= {len(small.params_)})")
+    statistic = (small.deviance_ - large.deviance_) / large.dispersion_
+    return {"df": df, "deviance": small.deviance_ - large.deviance_, "lr_stat": statistic,
+            "p_value": float(stats.chi2.sf(statistic, df))}
+
+
+def drop_one(model: _PricingGLM, X: pd.DataFrame, y: Any, **fit_params: Any) -> pd.DataFrame:
+    """Type III (drop-one) likelihood-ratio test of each main-effect factor."""
+    rows = []
+    for factor in model.design_.factors:
+        reduced = clone(model)
+        reduced.set_params(
+            factors=[f for f in model.design_.factors if f != factor],
+            interactions=[pair for pair in (model.interactions or []) if factor not in pair] or None,
+            bands={k: v for k, v in (model.bands or {}).items() if k != factor} or None,
+            splines={k: v for k, v in (model.splines or {}).items() if k != factor} or None,
+            base_levels={k: v for k, v in (model.base_levels or {}).items() if k != factor} or None,
+        )
+        reduced.fit(X, y, **fit_params)
+        rows.append({"factor": factor, **likelihood_ratio(reduced, model)})
+    return pd.DataFrame(rows).set_index("factor")
+
+
+class GLMSummary:
+    """Printable summary of a fitted pricing GLM (text in a console, HTML in Jupyter)."""
+
+    def __init__(self, model: _PricingGLM, level: float = 0.95):
+        self.model = model
+        self.table = coef_table(model, level)
+
+    def statistics(self) -> dict[str, Any]:
+        m = self.model
+        return {
+            "family": m.family_.name + (f" (power {m.family_.power:g})" if m.family_.name == "tweedie" else ""),
+            "link": "log",
+            "observations": m.n_obs_,
+            "parameters": len(m.params_),
+            "df residual": m.df_resid_,
+            "deviance": m.deviance_,
+            "null deviance": m.null_deviance_,
+            "D^2": 1 - m.deviance_ / m.null_deviance_ if m.null_deviance_ > 0 else np.nan,
+            "dispersion": m.dispersion_,
+            "log-likelihood": m.loglik_,
+            "AIC": m.aic_,
+            "BIC": m.bic_,
+        }
+
+    def _header(self) -> pd.DataFrame:
+        return pd.DataFrame({"value": [_fmt(v) for v in self.statistics().values()]}, index=list(self.statistics()))
+
+    def __repr__(self) -> str:
+        title = f"{type(self.model).__name__} results"
+        table = self.table.copy()
+        numeric = table.columns.drop("status")
+        table[numeric] = table[numeric].map(lambda v: "" if pd.isna(v) else f"{v:.4g}")
+        return f"{title}\n{'=' * len(title)}\n{self._header().to_string(header=False)}\n\n{table.to_string()}"
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<h4>{type(self.model).__name__} results</h4>"
+            + self._header().to_html(header=False)
+            + self.table.to_html(float_format=lambda v: f"{v:.4g}", na_rep="")
+        )
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.4f}" if abs(value) < 1e6 else f"{value:,.1f}"
+    return str(value)
