@@ -16,6 +16,14 @@ def test_demo_prints_real_and_synthetic_summaries(capsys):
     assert f"validated {len(motorcycle):,} policies (0 rejected)" in out
     assert f"{int(motorcycle['claim_count'].sum()):,}" in out
     assert "generated 6,000 policy periods" in out
+    # the GLMs are fitted and reported: their deviances are below the null deviances
+    assert "FrequencyGLM results" in out and "SeverityGLM results" in out
+    deviances = [float(v.replace(",", "")) for v in re.findall(r"^deviance\s+([\d,.]+)$", out, flags=re.MULTILINE)]
+    nulls = [float(v.replace(",", "")) for v in re.findall(r"^null deviance\s+([\d,.]+)$", out, flags=re.MULTILINE)]
+    assert len(deviances) == len(nulls) == 2
+    assert all(d < n for d, n in zip(deviances, nulls, strict=True))
+    inside, total = map(int, re.search(r"(\d+) of (\d+) true relativities inside", out).groups())
+    assert total >= 30 and inside / total >= 0.8
     # every coverage's actual/expected ratio is printed and plausible for a known-truth book
     ratios = re.findall(r"^(ctpl|tpl|od)\s+[\d,]+\s+[\d,]+\s+([\d.]+)$", out, flags=re.MULTILINE)
     assert {c for c, _ in ratios} == {"ctpl", "tpl", "od"}

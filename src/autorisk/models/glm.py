@@ -56,7 +56,7 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         restrict: Mapping[str, Mapping[Any, float]] | None = None,
         unseen: str = "raise",
         missing: str = "raise",
-        tol: float = 1e-10,
+        tol: float = 1e-8,
         max_iter: int = 100,
     ):
         self.factors = factors
@@ -278,7 +278,7 @@ _SHARED_PARAMETERS = """
         base level with a warning.
     missing : {"raise", "level"}, default "raise"
         Missing categorical values: raise, or treat as a level of their own.
-    tol : float, default 1e-10
+    tol : float, default 1e-8
         Gradient tolerance of the IRLS solver.
     max_iter : int, default 100"""
 
@@ -328,7 +328,7 @@ class FrequencyGLM(_PricingGLM):
         unseen: str = "raise",
         missing: str = "raise",
         overdispersion: str = "none",
-        tol: float = 1e-10,
+        tol: float = 1e-8,
         max_iter: int = 100,
     ):
         super().__init__(
@@ -382,7 +382,7 @@ class SeverityGLM(_PricingGLM):
         unseen: str = "raise",
         missing: str = "raise",
         family: str = "gamma",
-        tol: float = 1e-10,
+        tol: float = 1e-8,
         max_iter: int = 100,
     ):
         super().__init__(
@@ -454,7 +454,7 @@ class TweedieGLM(_PricingGLM):
         missing: str = "raise",
         power: float | str = 1.5,
         power_grid: Sequence[float] = (1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8),
-        tol: float = 1e-10,
+        tol: float = 1e-8,
         max_iter: int = 100,
     ):
         super().__init__(
