@@ -8,9 +8,29 @@ Each follows scikit-learn's conventions (``fit`` returns self, fitted
 attributes end in ``_``) and adds what pricing needs: base levels, bands,
 splines, interactions, restrictions, ``coef_table()``, ``relativities()``,
 ``drop_one()`` and ``summary()``.
+
+- :class:`FrequencySeverity`: a frequency and a severity GLM combined into expected cost.
+- :func:`group_levels`, :func:`restrict_factor`, :func:`smooth_factor`: refine a
+  fitted GLM (merge levels, fix or smooth a factor's relativities) and refit.
 """
 
 from autorisk.models.glm import FrequencyGLM, SeverityGLM, TweedieGLM
 from autorisk.models.inference import likelihood_ratio
+from autorisk.models.pair import FrequencySeverity
+from autorisk.models.refine import (
+    band_factor,
+    group_levels,
+    restrict_factor,
+    smooth_factor,
+    smooth_relativities,
+)
 
 __all__ = ["FrequencyGLM", "SeverityGLM", "TweedieGLM", "likelihood_ratio"]
+__all__ += [
+    "FrequencySeverity",
+    "band_factor",
+    "group_levels",
+    "restrict_factor",
+    "smooth_factor",
+    "smooth_relativities",
+]

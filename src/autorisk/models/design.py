@@ -225,7 +225,13 @@ class Design:
             values = pd.Series(assign_bands(_numeric_values(term.name, values), term.cut_points), index=values.index)
         values = self._fill_missing(term.name, values)
         order = _design_order(term)
-        codes = pd.Categorical(values, categories=list(order)).codes.astype(np.int64)
+        # Not pd.Categorical(values, categories=order): pandas 3.1 deprecates values outside the categories.
+        index = pd.Index(list(order), dtype=object)
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes = index.get_indexer(values.cat.categories.astype(object))[values.cat.codes.to_numpy()]
+        else:
+            codes = index.get_indexer(values.astype(object))
+        codes = codes.astype(np.int64)
         unseen = codes < 0
         if unseen.any():
             issue = DataIssue.from_mask(

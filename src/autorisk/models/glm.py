@@ -34,6 +34,14 @@ from autorisk.models.families import (
 )
 
 INTERCEPT = "(intercept)"
+#: IRLS also stops when a step moves the coefficients by less than this (L2 norm,
+#: sqrt of machine epsilon): on large data glum's gradient stalls at a round-off
+#: floor (about 1e-8 at 1M rows) and it would otherwise run to ``max_iter``.
+_STEP_SIZE_TOL = float(np.sqrt(np.finfo(float).eps))
+_SINGULAR = (
+    "the design is singular: some coefficients are aliased (a level with no data, "
+    "or factors that determine each other); group levels or drop a factor"
+)
 
 
 class _PricingGLM(RegressorMixin, BaseEstimator):
@@ -110,17 +118,25 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
             alpha=0,
             drop_first=True,
             gradient_tol=self.tol,
+            step_size_tol=_STEP_SIZE_TOL,
             max_iter=self.max_iter,
         )
+        if np.all(response == response[0]):
+            # glum refuses such data with a bare ValueError ("No variation in `y`")
+            raise ModelError(f"the response has no variation (every value is {response[0]:g}); nothing to estimate")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=RuntimeWarning)
-            engine.fit(matrix, response, sample_weight=weights, offset=offset)
+            try:
+                engine.fit(matrix, response, sample_weight=weights, offset=offset)
+            except np.linalg.LinAlgError:
+                raise ModelError(_SINGULAR) from None
         if engine.n_iter_ >= self.max_iter:
             warnings.warn(f"GLM did not converge in {self.max_iter} iterations", UserWarning, stacklevel=3)
         names = self.design_.coef_names
-        self.params_ = pd.Series(np.r_[engine.intercept_, engine.coef_], index=[INTERCEPT, *names], name="coef")
-        self.intercept_ = float(engine.intercept_)
-        self.coef_ = np.asarray(engine.coef_, dtype=float)
+        beta = _polish(matrix, family, response, weights, offset, np.r_[engine.intercept_, engine.coef_])
+        self.params_ = pd.Series(beta, index=[INTERCEPT, *names], name="coef")
+        self.intercept_ = float(beta[0])
+        self.coef_ = beta[1:]
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
         self.family_ = family
@@ -241,12 +257,14 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         n = len(mu)
         weights = np.ones(n) if sample_weight is None else _column(sample_weight, n, X.index, "sample_weight")
         y = _column(y, n, X.index, "y")
-        if not self._exposure_as_offset and exposure is not None:
-            e = _exposure(exposure, n, X.index)
-            y, mu, weights = y / e, mu / e, weights * e
-        null = np.full(n, np.average(y, weights=weights))
+        e = np.ones(n) if exposure is None else _exposure(exposure, n, X.index)
+        if not self._exposure_as_offset:
+            y, mu, weights, e = y / e, mu / e, weights * e, np.ones(n)
         family = self._family()
-        return 1.0 - family.deviance(y, mu, weights) / family.deviance(y, null, weights)
+        # Null model: intercept only with the same exposure offset, mu = c * e, whose
+        # score equation sum(w (y - c e) e^(1-p)) = 0 gives c in closed form.
+        c = np.sum(weights * y * e ** (1.0 - family.power)) / np.sum(weights * e ** (2.0 - family.power))
+        return 1.0 - family.deviance(y, mu, weights) / family.deviance(y, c * e, weights)
 
 
 _SHARED_PARAMETERS = """
@@ -279,7 +297,8 @@ _SHARED_PARAMETERS = """
     missing : {"raise", "level"}, default "raise"
         Missing categorical values: raise, or treat as a level of their own.
     tol : float, default 1e-8
-        Gradient tolerance of the IRLS solver.
+        Gradient tolerance of the IRLS solver, which also stops once a step
+        changes the coefficients by less than 1.5e-8 (L2 norm).
     max_iter : int, default 100"""
 
 
@@ -531,7 +550,33 @@ def _tabmat(frame: pd.DataFrame) -> tabmat.MatrixBase:
     return tabmat.from_pandas(frame.copy(), drop_first=True, cat_threshold=1)
 
 
-def _inverse_information(matrix: tabmat.MatrixBase, working: np.ndarray) -> np.ndarray:
+def _polish(matrix, family, y, weights, offset, beta, steps: int = 5) -> np.ndarray:
+    """Fisher-scoring steps from the engine's solution to the maximum likelihood.
+
+    glum stops on a gradient tolerance of its weight-normalised objective, which
+    can leave the coefficient of a level with a claim or two ~1e-6 away from the
+    maximum; a few scoring steps bring every coefficient to round-off, as
+    statsmodels' IRLS does. A large step means no nearby maximum (say a level
+    without claims, whose coefficient runs off to -inf): the engine's answer stays.
+    """
+    for _ in range(steps):
+        mu = np.exp(beta[0] + matrix.matvec(beta[1:]) + (0.0 if offset is None else offset))
+        residual = weights * (y - mu) * mu ** (1.0 - family.power)
+        score = np.r_[residual.sum(), matrix.transpose_matvec(residual)]
+        try:
+            step = np.linalg.solve(_information(matrix, family.working_weights(mu, weights)), score)
+        except np.linalg.LinAlgError:
+            break
+        if not np.all(np.isfinite(step)) or np.max(np.abs(step)) > 1e-3:
+            break
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-12:
+            break
+    return beta
+
+
+def _information(matrix: tabmat.MatrixBase, working: np.ndarray) -> np.ndarray:
+    """``[1 X]' diag(working) [1 X]``: the (unscaled) Fisher information of intercept and coefficients."""
     working = np.array(working, dtype=float)
     p = matrix.shape[1] + 1
     information = np.empty((p, p))
@@ -540,14 +585,19 @@ def _inverse_information(matrix: tabmat.MatrixBase, working: np.ndarray) -> np.n
         cross = matrix.transpose_matvec(working)
         information[0, 1:] = cross
         information[1:, 0] = cross
-        information[1:, 1:] = matrix.sandwich(working)
+        sandwich = matrix.sandwich(working)
+        # A lone categorical factor is a CategoricalMatrix, whose sandwich is a scipy sparse matrix.
+        information[1:, 1:] = sandwich.toarray() if hasattr(sandwich, "toarray") else sandwich
+    return information
+
+
+def _inverse_information(matrix: tabmat.MatrixBase, working: np.ndarray) -> np.ndarray:
+    information = _information(matrix, working)
+    p = len(information)
     try:
         factor = np.linalg.cholesky(information)
     except np.linalg.LinAlgError:
-        raise ModelError(
-            "the design is singular: some coefficients are aliased (a level with no data, "
-            "or factors that determine each other); group levels or drop a factor"
-        ) from None
+        raise ModelError(_SINGULAR) from None
     identity = np.eye(p)
     inverse_factor = np.linalg.solve(factor, identity)
     return inverse_factor.T @ inverse_factor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -109,6 +110,11 @@ def drop_one(model: _PricingGLM, X: pd.DataFrame, y: Any, **fit_params: Any) -> 
     """Type III (drop-one) likelihood-ratio test of each main-effect factor."""
     rows = []
     for factor in model.design_.factors:
+        if len(model.design_.factors) == 1:
+            # the reduced model is intercept-only (plus offsets), whose deviance is the null deviance
+            null = SimpleNamespace(params_=model.params_.iloc[:1], deviance_=model.null_deviance_)
+            rows.append({"factor": factor, **likelihood_ratio(null, model)})
+            continue
         reduced = clone(model)
         reduced.set_params(
             factors=[f for f in model.design_.factors if f != factor],
