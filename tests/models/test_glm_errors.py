@@ -228,3 +228,20 @@ def test_constant_response_is_a_model_error(data):
     X, _, e, _ = data
     with pytest.raises(ModelError, match="no variation"):
         FrequencyGLM(["area"]).fit(X, np.zeros(len(X)), exposure=e)
+
+
+def test_level_without_claims_is_flagged_not_silently_fitted():
+    # Poisson MLE of a level with exposure but no claims is -infinity: the fit must say so.
+    import warnings
+
+    rng = np.random.default_rng(5)
+    n = 4_000
+    frame = pd.DataFrame({"zone": rng.choice(["a", "b", "c"], n), "exposure": rng.uniform(0.2, 1.0, n)})
+    counts = rng.poisson(0.3 * frame["exposure"].to_numpy())
+    counts[frame["zone"].to_numpy() == "c"] = 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = FrequencyGLM(["zone"]).fit(frame, counts, exposure=frame["exposure"])
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert any("zone[c]" in m and "not estimable" in m for m in messages)
+    assert model.relativities().set_index("level").loc["c", "relativity"] < 1e-3

@@ -63,9 +63,11 @@ def coef_table(model: _PricingGLM, level: float = 0.95) -> pd.DataFrame:
     half = np.where(fixed, 0.0, z * table["std_err"])
     table["ci_lower"] = table["coef"] - half
     table["ci_upper"] = table["coef"] + half
-    table["relativity"] = np.exp(table["coef"])
-    table["relativity_lower"] = np.exp(table["ci_lower"])
-    table["relativity_upper"] = np.exp(table["ci_upper"])
+    # An inestimable level (flagged by a warning at fit) has an unbounded interval: inf, not an error.
+    with np.errstate(over="ignore"):
+        table["relativity"] = np.exp(table["coef"])
+        table["relativity_lower"] = np.exp(table["ci_lower"])
+        table["relativity_upper"] = np.exp(table["ci_upper"])
     return table.set_index(["term", "level"])[COEF_COLUMNS]
 
 
