@@ -2,8 +2,9 @@
 
 The model: claim count per policy period on a synthetic book, Poisson with a
 log link and ``log(exposure)`` offset, ten categorical rating factors
-(vehicle_type, use, region, ncd_level, channel, gender, vehicle_age_band,
-driver_age_band, seats and new_car_price in ``--price-bands`` quantile bands).
+(vehicle_type, use, region, ncd_level, channel, gender, vehicle age by year,
+driver age in 3-year bands, seats and new_car_price in ``--price-bands``
+quantile bands): about 100 parameters.
 The three engines fit the *same* model on the *same* rows: the base level of
 every factor is fixed up front (largest exposure) and passed to autorisk; the
 glum and statsmodels designs put that level first and drop it, so the
@@ -108,8 +109,11 @@ def make_data(rows: int, seed: int, price_bands: int) -> tuple[pd.DataFrame, np.
             "ncd_level": policies["ncd_level"].astype("category"),
             "channel": policies["channel"],
             "gender": policies["gender"],
-            "vehicle_age_band": policies["vehicle_age_band"],
-            "driver_age_band": policies["driver_age_band"],
+            # Pricing-style raw factors: vehicle age by year, driver age in 3-year bands.
+            "vehicle_age_band": policies["vehicle_age"].clip(upper=15).astype("category"),
+            "driver_age_band": pd.cut(
+                policies["driver_age"], [*range(18, 76, 3), 200], right=False
+            ).astype(str).astype("category"),
             "seats": policies["seats"].astype("category"),
             "price_band": pd.qcut(
                 policies["new_car_price"], price_bands, labels=[f"P{k + 1:02d}" for k in range(price_bands)]
@@ -148,7 +152,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="policy-years (rounded down to a multiple of 5)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--price-bands", type=int, default=10, help="quantile bands of new_car_price")
+    parser.add_argument("--price-bands", type=int, default=30, help="quantile bands of new_car_price")
     parser.add_argument("--repeats", type=int, default=2, help="runs of autorisk and glum (best kept)")
     args = parser.parse_args(argv)
 
