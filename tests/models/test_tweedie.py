@@ -223,6 +223,10 @@ def test_fixed_power_matches_statsmodels(power):
     assert ours.dispersion_ == pytest.approx(theirs.scale, rel=1e-6)
     np.testing.assert_allclose(np.sqrt(np.diag(ours.cov_params_)), theirs.bse.to_numpy(), rtol=1e-5)
     np.testing.assert_allclose(ours.predict(X, exposure), theirs.fittedvalues.to_numpy() * exposure, rtol=1e-6)
+    # exact (series) log-likelihood at the Pearson dispersion, as statsmodels' llf with eql=False;
+    # statsmodels' Wright-Bessel evaluation is itself only ~1e-6 accurate near power 1.3
+    assert ours.loglik_ == pytest.approx(theirs.llf, rel=1e-6)
+    assert ours.aic_ == pytest.approx(theirs.aic, rel=1e-6)
 
 
 # ------------------------------------------------------------------ profile

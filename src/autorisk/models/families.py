@@ -42,8 +42,8 @@ class Family:
     def pearson_chi2(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray) -> float:
         return float(np.sum(weights * (y - mu) ** 2 / self.variance(mu)))
 
-    def loglik(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray, dispersion: float) -> float | None:
-        """Log-likelihood as statsmodels defines it; None for Tweedie (no closed form)."""
+    def loglik(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray, dispersion: float) -> float:
+        """Log-likelihood as statsmodels defines it (Tweedie: Dunn & Smyth's series)."""
         if self.name == "poisson":
             return float(np.sum(weights * (special.xlogy(y, mu) - mu - special.gammaln(y + 1))))
         if self.name == "gamma":
@@ -60,7 +60,9 @@ class Family:
                     )
                 )
             )
-        return None
+        from autorisk.models.tweedie_profile import tweedie_loglik
+
+        return float(tweedie_loglik(y, mu, dispersion, self.power, weights))
 
 
 POISSON = Family("poisson", 1.0, True)

@@ -179,8 +179,8 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         self.pearson_chi2_ = family.pearson_chi2(response, mu, weights)
         self.dispersion_ = 1.0 if family.fixed_dispersion else self.pearson_chi2_ / self.df_resid_
         self.loglik_ = family.loglik(response, mu, weights, self.dispersion_)
-        self.aic_ = None if self.loglik_ is None else -2 * self.loglik_ + 2 * p
-        self.bic_ = None if self.loglik_ is None else -2 * self.loglik_ + p * np.log(n)
+        self.aic_ = -2 * self.loglik_ + 2 * p
+        self.bic_ = -2 * self.loglik_ + p * np.log(n)
         self.cov_params_ = pd.DataFrame(
             self.dispersion_ * _inverse_information(matrix, family.working_weights(mu, weights)),
             index=self.params_.index,
@@ -189,9 +189,19 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         self._warn_inestimable()
 
     def _warn_inestimable(self) -> None:
-        """Flag coefficients driven towards infinity: typically a level with no claims."""
-        se = np.sqrt(np.diag(self.cov_params_.to_numpy()))
-        inestimable = self.params_.index[(se > INESTIMABLE_STD_ERR) | (np.abs(self.params_.to_numpy()) > 20)]
+        """Flag level coefficients driven towards infinity: typically a level with no claims.
+
+        Only 0/1 level columns are checked: for them a standard error is on
+        the log-relativity scale; numeric and spline columns have their own units.
+        """
+        levels = [
+            name
+            for term in self.design_.terms
+            if term.is_categorical or (term.kind == "interaction" and term.pairs)
+            for name in term.coef_names
+        ]
+        se = pd.Series(np.sqrt(np.diag(self.cov_params_.to_numpy())), index=self.params_.index)[levels]
+        inestimable = se.index[(se > INESTIMABLE_STD_ERR) | (self.params_[levels].abs() > 20)]
         if len(inestimable):
             warnings.warn(
                 f"coefficients {list(inestimable)} are not estimable (standard error > {INESTIMABLE_STD_ERR:g}): "
