@@ -44,8 +44,8 @@ class Family:
 
     def loglik(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray, dispersion: float) -> float:
         """Log-likelihood as statsmodels defines it (Tweedie: Dunn & Smyth's series)."""
-        if self.name == "poisson":
-            return float(np.sum(weights * (special.xlogy(y, mu) - mu - special.gammaln(y + 1))))
+        if self.power == 1.0:  # Poisson; quasi-Poisson scales it by the dispersion, as statsmodels does
+            return float(np.sum(weights / dispersion * (special.xlogy(y, mu) - mu - special.gammaln(y + 1))))
         if self.name == "gamma":
             shape = weights / dispersion
             return float(np.sum(stats.gamma.logpdf(y, a=shape, scale=mu / shape)))
