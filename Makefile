@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 
 bench: $(STAMP)
-	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
+	for f in benchmarks/*.py; do $(PY) $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build src/*.egg-info

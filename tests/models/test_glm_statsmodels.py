@@ -86,6 +86,9 @@ def test_frequency_equals_statsmodels(books, name, how):
         quasi_reference.bse[reference.params.index],
         rtol=1e-4,
     )
+    # statsmodels' quasi-Poisson log-likelihood divides the Poisson one by the dispersion
+    np.testing.assert_allclose(quasi.loglik_, quasi_reference.llf, rtol=1e-8)
+    np.testing.assert_allclose(quasi.aic_, quasi_reference.aic, rtol=1e-8)
 
 
 @pytest.mark.parametrize("how", ["default", "explicit"])
