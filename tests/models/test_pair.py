@@ -12,20 +12,12 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from threadpoolctl import threadpool_limits
 
 from autorisk.datasets import load
 from autorisk.errors import ModelError, ParameterError
 from autorisk.models import FrequencyGLM, FrequencySeverity, SeverityGLM
 
 COLUMNS = ["factor", "level", "frequency_relativity", "severity_relativity", "relativity"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_blas_thread():
-    """Multi-threaded BLAS is pathologically slow for these small solves on busy runners."""
-    with threadpool_limits(1):
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import pytest
 import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from threadpoolctl import threadpool_limits
 
 from autorisk.datasets import load
 from autorisk.errors import DataError, ModelError, ParameterError
@@ -42,13 +41,6 @@ AREAS = {
     "Suburbs; middle-sized cities": "suburbs",
 }
 BONUS = [f"BM{i}" for i in range(1, 8)]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_blas_thread():
-    """Multi-threaded BLAS is pathologically slow for these small solves on busy runners."""
-    with threadpool_limits(1):
-        yield
 
 
 @pytest.fixture(scope="module")
