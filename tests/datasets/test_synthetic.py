@@ -311,9 +311,11 @@ def test_ncd_transition_is_elementwise(pairs):
 
 
 def test_ncd_rejects_bad_input():
-    with pytest.raises(ValueError):
-        ncd_state_for_level(np.array([6]))
-    with pytest.raises(ValueError):
+    from autorisk.errors import DataError
+
+    with pytest.raises(DataError, match=r"ncd_level.*values: 6; rows: 1"):
+        ncd_state_for_level(np.array([0, 6]))
+    with pytest.raises(DataError, match=r"n_claims.*values: -1"):
         ncd_transition(ncd_state_for_level(np.array([0])), np.array([-1]))
 
 

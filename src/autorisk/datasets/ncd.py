@@ -35,6 +35,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
+
+from autorisk.errors import DataError, DataIssue
 
 #: Best (lowest) and worst (highest) NCD levels.
 NCD_MIN: int = -4
@@ -102,7 +105,10 @@ def ncd_transition(state: NcdState, n_claims: np.ndarray) -> NcdState:
     """
     n = np.minimum(np.asarray(n_claims, dtype=np.int64), _STATE_CAP)
     if np.any(n < 0):
-        raise ValueError("n_claims must be >= 0")
+        bad = n < 0
+        raise DataError(
+            DataIssue.from_mask("n_claims", "negative", "claim counts >= 0", bad, pd.RangeIndex(bad.size), n)
+        )
     cfy = state.claim_free_years.astype(np.int64)
     c1 = state.claims_1.astype(np.int64)
     c2 = state.claims_2.astype(np.int64)
@@ -141,8 +147,13 @@ def ncd_state_for_level(level: np.ndarray) -> NcdState:
     NcdState
     """
     level = np.asarray(level, dtype=np.int64)
-    if level.size and (level.min() < NCD_MIN or level.max() > NCD_MAX):
-        raise ValueError(f"NCD levels must lie in [{NCD_MIN}, {NCD_MAX}]")
+    bad = (level < NCD_MIN) | (level > NCD_MAX)
+    if bad.any():
+        raise DataError(
+            DataIssue.from_mask(
+                "ncd_level", "out of range", f"levels in [{NCD_MIN}, {NCD_MAX}]", bad, pd.RangeIndex(bad.size), level
+            )
+        )
     return NcdState(
         level=level.astype(np.int8),
         claim_free_years=np.maximum(-level, 0).astype(np.int8),

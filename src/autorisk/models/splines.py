@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autorisk.errors import ParameterError
+
 
 def spline_knots(values: np.ndarray, df: int, weights: np.ndarray | None = None) -> np.ndarray:
     """Knots of a natural cubic spline with ``df`` basis columns.
@@ -12,7 +14,7 @@ def spline_knots(values: np.ndarray, df: int, weights: np.ndarray | None = None)
     the 2.5% and 97.5% points so a few extreme values do not stretch the fit.
     """
     if df < 1:
-        raise ValueError(f"a natural spline needs df >= 1, got {df}")
+        raise ParameterError(f"a natural spline needs df >= 1, got {df}")
     probabilities = np.linspace(0.025, 0.975, df + 1)
     if weights is None:
         knots = np.quantile(values, probabilities)
