@@ -1,0 +1,177 @@
+"""Rating factors: how one policy attribute (or two) becomes a relativity.
+
+Each factor is plain data (JSON-serialisable through :meth:`to_dict`) and
+applies vectorised to a whole table: ``relativities(table)`` returns one float
+per row, or raises :class:`~autorisk.errors.QuoteError` naming the column,
+the offending values and the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from autorisk.errors import DataIssue, PlanError, QuoteError
+
+
+def _gather(column: str, values: pd.Series, levels: list[Any], table: np.ndarray) -> np.ndarray:
+    """Relativity of each row's level; unknown or missing levels raise QuoteError."""
+    codes = pd.Index(levels, dtype=object).get_indexer(values.astype(object))
+    unknown = codes < 0
+    if unknown.any():
+        raise QuoteError(
+            str(DataIssue.from_mask(column, "unknown level", f"one of {levels}", unknown, values.index, values))
+        )
+    return table[codes]
+
+
+@dataclass(frozen=True)
+class CategoricalFactor:
+    """Lookup ``level -> relativity`` on one column.
+
+    ``overridden`` lists the levels whose relativity was set by hand rather
+    than taken from a model, so a plan records its judgement calls.
+    """
+
+    name: str
+    column: str
+    levels: tuple[Any, ...]
+    values: tuple[float, ...]
+    overridden: tuple[Any, ...] = ()
+    kind: ClassVar[str] = "categorical"
+
+    def __post_init__(self) -> None:
+        _check_relativities(self.name, self.values, len(self.levels))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,)
+
+    def relativities(self, table: pd.DataFrame) -> np.ndarray:
+        return _gather(self.column, table[self.column], list(self.levels), np.asarray(self.values, dtype=float))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "name": self.name, "column": self.column,
+            "table": [[_json_level(level), value] for level, value in zip(self.levels, self.values, strict=True)],
+            "overridden": [_json_level(level) for level in self.overridden],
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CategoricalFactor:
+        levels, values = zip(*data["table"], strict=True) if data["table"] else ((), ())
+        return cls(data["name"], data["column"], tuple(levels), tuple(float(v) for v in values),
+                   tuple(data.get("overridden", ())))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BandFactor:
+    """Numeric bands ``< c1, [c1, c2), ..., >= ck`` (inner cut points, closed on the left)."""
+
+    name: str
+    column: str
+    cut_points: tuple[float, ...]
+    values: tuple[float, ...]
+    overridden: tuple[int, ...] = ()
+    kind: ClassVar[str] = "bands"
+
+    def __post_init__(self) -> None:
+        if any(b <= a for a, b in zip(self.cut_points, self.cut_points[1:], strict=False)):
+            raise PlanError(f"factor {self.name!r}: cut points must increase, got {list(self.cut_points)}")
+        _check_relativities(self.name, self.values, len(self.cut_points) + 1)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,)
+
+    def relativities(self, table: pd.DataFrame) -> np.ndarray:
+        values = table[self.column]
+        try:
+            x = values.to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError):
+            raise QuoteError(f"column '{self.column}': not numeric (expected numbers), dtype {values.dtype}") from None
+        bad = ~np.isfinite(x)
+        if bad.any():
+            raise QuoteError(str(DataIssue.from_mask(self.column, "missing or infinite", "finite numbers", bad,
+                                                     values.index, values)))  # fmt: skip
+        codes = np.searchsorted(np.asarray(self.cut_points, dtype=float), x, side="right")
+        return np.asarray(self.values, dtype=float)[codes]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "column": self.column,
+                "cut_points": list(self.cut_points), "values": list(self.values),
+                "overridden": list(self.overridden)}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BandFactor:
+        return cls(data["name"], data["column"], tuple(float(c) for c in data["cut_points"]),
+                   tuple(float(v) for v in data["values"]), tuple(data.get("overridden", ())))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class InteractionFactor:
+    """Two-way table ``(level_a, level_b) -> relativity``; pairs not listed have relativity 1."""
+
+    name: str
+    column_a: str
+    column_b: str
+    cells: tuple[tuple[Any, Any, float], ...] = field(default_factory=tuple)
+    kind: ClassVar[str] = "interaction"
+
+    def __post_init__(self) -> None:
+        _check_relativities(self.name, tuple(c[2] for c in self.cells), len(self.cells))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column_a, self.column_b)
+
+    def relativities(self, table: pd.DataFrame) -> np.ndarray:
+        result = np.ones(len(table))
+        if not self.cells:
+            return result
+        a = table[self.column_a].astype(object).to_numpy()
+        b = table[self.column_b].astype(object).to_numpy()
+        for level_a, level_b, value in self.cells:
+            result[(a == level_a) & (b == level_b)] = value
+        return result
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "columns": [self.column_a, self.column_b],
+                "cells": [[_json_level(a), _json_level(b), v] for a, b, v in self.cells]}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InteractionFactor:
+        a, b = data["columns"]
+        return cls(data["name"], a, b, tuple((x, y, float(v)) for x, y, v in data["cells"]))
+
+
+FACTOR_KINDS = {cls.kind: cls for cls in (CategoricalFactor, BandFactor, InteractionFactor)}
+Factor = CategoricalFactor | BandFactor | InteractionFactor
+
+
+def factor_from_dict(data: dict[str, Any]) -> Factor:
+    try:
+        kind = FACTOR_KINDS[data["kind"]]
+    except KeyError:
+        raise PlanError(f"unknown factor kind {data.get('kind')!r}; valid kinds: {sorted(FACTOR_KINDS)}") from None
+    return kind.from_dict(data)
+
+
+def _check_relativities(name: str, values: tuple[float, ...], expected: int) -> None:
+    if len(values) != expected:
+        raise PlanError(f"factor {name!r}: {len(values)} relativities for {expected} levels")
+    array = np.asarray(values, dtype=float)
+    if not np.all(np.isfinite(array)) or np.any(array <= 0):
+        raise PlanError(f"factor {name!r}: relativities must be finite and > 0, got {list(values)}")
+
+
+def _json_level(level: Any) -> Any:
+    """Levels as JSON scalars (numpy integers become ints, everything else str unless bool/int/float)."""
+    if isinstance(level, np.generic):
+        return level.item()
+    if isinstance(level, (bool, int, float, str)):
+        return level
+    return str(level)

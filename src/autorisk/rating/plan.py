@@ -1,0 +1,221 @@
+"""Rating plans: coverages of base rates and factors, versioned as hashed JSON.
+
+This first slice covers the pure-premium core: a plan of coverages, each a
+base rate times an ordered list of factors, quoted vectorised with a
+per-factor breakdown, saved to a documented JSON format whose SHA-256 content
+hash is the plan id, and built from a fitted GLM so that the plan reproduces
+the model's prediction.
+
+JSON format (``format`` = ``"autorisk.rating_plan/1"``)::
+
+    {"format": "autorisk.rating_plan/1", "plan_id": "<sha256 of content>",
+     "content": {"name": ..., "version": ..., "effective_from": "YYYY-MM-DD" | null,
+                 "coverages": [{"name": ..., "base_rate": ...,
+                                "factors": [<factor>, ...]}, ...]}}
+
+where a factor is ``{"kind": "categorical", "name", "column", "table":
+[[level, relativity], ...], "overridden": [...]}``, ``{"kind": "bands",
+"name", "column", "cut_points", "values", "overridden"}`` or ``{"kind":
+"interaction", "name", "columns": [a, b], "cells": [[a, b, relativity], ...]}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from autorisk.errors import DataIssue, PlanError, QuoteError
+from autorisk.models.banding import band_labels
+from autorisk.rating.factors import (
+    BandFactor,
+    CategoricalFactor,
+    Factor,
+    InteractionFactor,
+    factor_from_dict,
+)
+
+FORMAT = "autorisk.rating_plan/1"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One coverage: ``premium = base_rate * prod(factor relativities)``."""
+
+    name: str
+    base_rate: float
+    factors: tuple[Factor, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.base_rate) or self.base_rate <= 0:
+            raise PlanError(f"coverage {self.name!r}: base rate must be finite and > 0, got {self.base_rate}")
+        names = [f.name for f in self.factors]
+        if len(set(names)) != len(names):
+            raise PlanError(f"coverage {self.name!r}: factor names repeat: {names}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "base_rate": self.base_rate, "factors": [f.to_dict() for f in self.factors]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Coverage:
+        return cls(data["name"], float(data["base_rate"]), tuple(factor_from_dict(f) for f in data["factors"]))
+
+
+@dataclass(frozen=True)
+class RatingPlan:
+    """A tariff: named, versioned coverages applied to policy attributes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from autorisk.rating import CategoricalFactor, Coverage, RatingPlan
+    >>> region = CategoricalFactor("region", "region", ("north", "south"), (1.0, 1.2))
+    >>> plan = RatingPlan("demo", "1", (Coverage("tpl", 500.0, (region,)),))
+    >>> plan.quote(pd.DataFrame({"region": ["south", "north"]}))["premium_tpl"].tolist()
+    [600.0, 500.0]
+    """
+
+    name: str
+    version: str
+    coverages: tuple[Coverage, ...]
+    effective_from: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.coverages:
+            raise PlanError(f"plan {self.name!r} has no coverage")
+        names = [c.name for c in self.coverages]
+        if len(set(names)) != len(names):
+            raise PlanError(f"plan {self.name!r}: coverage names repeat: {names}")
+
+    # ------------------------------------------------------------- identity
+    def content(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "effective_from": self.effective_from,
+            "coverages": [c.to_dict() for c in self.coverages],
+        }
+
+    @property
+    def plan_id(self) -> str:
+        """SHA-256 of the canonical JSON of the plan's content."""
+        return _content_hash(self.content())
+
+    @property
+    def columns(self) -> list[str]:
+        """Policy attributes the plan reads."""
+        return list(dict.fromkeys(col for c in self.coverages for f in c.factors for col in f.columns))
+
+    # -------------------------------------------------------------- quoting
+    def quote(self, policies: pd.DataFrame) -> pd.DataFrame:
+        """Premium per coverage and in total, with each factor's relativity, for every row.
+
+        Raises
+        ------
+        QuoteError
+            A missing column, or a value a factor cannot rate (unknown level,
+            missing or non-numeric value), naming the column, values and rows.
+        """
+        missing = [c for c in self.columns if c not in policies.columns]
+        if missing:
+            raise QuoteError(str(DataIssue(", ".join(missing), "missing column", f"columns {self.columns}")))
+        out: dict[str, np.ndarray] = {}
+        total = np.zeros(len(policies))
+        for coverage in self.coverages:
+            premium = np.full(len(policies), coverage.base_rate)
+            for factor in coverage.factors:
+                relativity = factor.relativities(policies)
+                out[f"{coverage.name}.{factor.name}"] = relativity
+                premium = premium * relativity
+            out[f"premium_{coverage.name}"] = premium
+            total = total + premium
+        out["premium_total"] = total
+        result = pd.DataFrame(out, index=policies.index)
+        result["plan_id"] = self.plan_id
+        return result
+
+    # ---------------------------------------------------------- persistence
+    def to_json(self) -> str:
+        return json.dumps({"format": FORMAT, "plan_id": self.plan_id, "content": self.content()}, indent=2)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(self.to_json())
+        return path
+
+    @classmethod
+    def from_json(cls, text: str) -> RatingPlan:
+        """Parse a plan, checking its format and that its content matches its recorded id."""
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise PlanError(f"not a JSON rating plan: {error}") from None
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            raise PlanError(f"unsupported plan format {document.get('format') if isinstance(document, dict) else None!r}; "
+                            f"expected {FORMAT!r}")  # fmt: skip
+        content = document.get("content", {})
+        recorded = document.get("plan_id")
+        actual = _content_hash(content)
+        if recorded != actual:
+            raise PlanError(f"plan content does not match its id: recorded {recorded}, content hashes to {actual}")
+        try:
+            plan = cls(
+                content["name"], content["version"],
+                tuple(Coverage.from_dict(c) for c in content["coverages"]), content.get("effective_from"),
+            )  # fmt: skip
+        except (KeyError, TypeError, ValueError) as error:
+            raise PlanError(f"invalid plan content: {error!r}") from None
+        return plan
+
+    @classmethod
+    def load(cls, path: str | Path) -> RatingPlan:
+        return cls.from_json(Path(path).read_text())
+
+
+def _content_hash(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def coverage_from_glm(model: Any, name: str) -> Coverage:
+    """A coverage whose premium reproduces a fitted log-link GLM's prediction per unit exposure.
+
+    The base rate is ``exp(intercept)``; each categorical or banded term
+    becomes a factor table with the base level at 1, each categorical x
+    categorical interaction a two-way table, and each restricted factor a
+    table of its fixed relativities. Raw numeric and spline terms have no
+    table form and are refused with a PlanError (band them first).
+    """
+    factors: list[Factor] = []
+    params = model.params_
+    for term in model.design_.terms:
+        if term.is_categorical:
+            values = tuple(
+                1.0 if level == term.base_level else float(np.exp(params[f"{term.name}[{level}]"]))
+                for level in term.levels
+            )
+            if term.cut_points is not None:
+                labels = list(term.levels)
+                all_labels = band_labels(term.cut_points)
+                band_values = tuple(values[labels.index(label)] if label in labels else 1.0 for label in all_labels)
+                factors.append(BandFactor(term.name, term.name, tuple(map(float, term.cut_points)), band_values))
+            else:
+                factors.append(CategoricalFactor(term.name, term.name, tuple(term.levels), values))
+        elif term.kind == "interaction" and term.pairs:
+            cells = tuple(
+                (la, lb, float(np.exp(params[coef]))) for coef, (la, lb) in zip(term.coef_names, term.pairs, strict=True)
+            )
+            factors.append(InteractionFactor(term.name, term.parents[0].name, term.parents[1].name, cells))
+        else:
+            raise PlanError(
+                f"term {term.name!r} ({term.kind}) has no rating-table form; band it (bands=...) before building a plan"
+            )
+    for factor, relativities in (model.restrict or {}).items():
+        levels = tuple(relativities)
+        factors.append(CategoricalFactor(factor, factor, levels, tuple(float(relativities[v]) for v in levels)))
+    return Coverage(name, float(np.exp(model.intercept_)), tuple(factors))

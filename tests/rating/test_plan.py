@@ -1,0 +1,124 @@
+"""Rating plans: GLM reproduction, hashed JSON round trip, vectorised = one-by-one, clear errors."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autorisk.data import aggregate_claims
+from autorisk.datasets import synthetic_book
+from autorisk.errors import PlanError, QuoteError
+from autorisk.models import FrequencyGLM
+from autorisk.rating import (
+    BandFactor,
+    CategoricalFactor,
+    Coverage,
+    InteractionFactor,
+    RatingPlan,
+    coverage_from_glm,
+)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    book = synthetic_book(20_000, 2, seed=11)
+    data = aggregate_claims(book.policies, book.claims)
+    data["ncd_level"] = data["ncd_level"].astype("category")
+    train, test = data.iloc[: len(data) // 2], data.iloc[len(data) // 2 :]
+    model = FrequencyGLM(
+        ["region", "use", "ncd_level", "driver_age"],
+        bands={"driver_age": [25, 30, 45, 60]},
+        interactions=[("region", "use")],
+    ).fit(train, train["claim_count"], exposure=train["exposure"])
+    return model, test
+
+
+def test_plan_from_glm_reproduces_the_model_on_a_test_set(fitted):
+    model, test = fitted
+    plan = RatingPlan("freq", "1", (coverage_from_glm(model, "all"),))
+    quoted = plan.quote(test)["premium_all"].to_numpy()
+    np.testing.assert_allclose(quoted, model.predict(test), rtol=1e-9, atol=0)
+
+
+def test_json_round_trip_keeps_every_premium_and_the_id(fitted, tmp_path):
+    model, test = fitted
+    plan = RatingPlan("freq", "1", (coverage_from_glm(model, "all"),), effective_from="2027-01-01")
+    loaded = RatingPlan.load(plan.save(tmp_path / "plan.json"))
+    assert loaded.plan_id == plan.plan_id
+    assert np.array_equal(loaded.quote(test)["premium_total"].to_numpy(), plan.quote(test)["premium_total"].to_numpy())
+
+
+def test_tampered_plan_is_refused(fitted):
+    model, _ = fitted
+    document = json.loads(RatingPlan("freq", "1", (coverage_from_glm(model, "all"),)).to_json())
+    document["content"]["coverages"][0]["base_rate"] *= 0.9
+    with pytest.raises(PlanError, match="does not match its id"):
+        RatingPlan.from_json(json.dumps(document))
+    with pytest.raises(PlanError, match="format"):
+        RatingPlan.from_json(json.dumps({"format": "pickle"}))
+
+
+def test_numeric_terms_have_no_table_form(fitted):
+    _, test = fitted
+    model = FrequencyGLM(["region", "driver_age"]).fit(test, test["claim_count"], exposure=test["exposure"])
+    with pytest.raises(PlanError, match="driver_age"):
+        coverage_from_glm(model, "all")
+
+
+REGION = CategoricalFactor("region", "region", ("a", "b", "c"), (1.0, 1.3, 0.8))
+AGE = BandFactor("age", "age", (25.0, 60.0), (1.6, 1.0, 1.2))
+PAIR = InteractionFactor("region:use", "region", "use", (("b", "business", 1.5),))
+PLAN = RatingPlan("test", "1", (Coverage("tpl", 400.0, (REGION, AGE, PAIR)), Coverage("od", 250.0, (AGE,))))
+
+
+def test_unknown_level_names_column_value_and_row():
+    frame = pd.DataFrame({"region": ["a", "z"], "age": [30, 40], "use": ["private", "private"]}, index=[7, 8])
+    with pytest.raises(QuoteError) as info:
+        PLAN.quote(frame)
+    message = str(info.value)
+    assert "region" in message and "'z'" in message and "rows: 8" in message
+
+
+def test_missing_column_and_missing_value_are_named():
+    with pytest.raises(QuoteError, match="age"):
+        PLAN.quote(pd.DataFrame({"region": ["a"], "use": ["private"]}))
+    with pytest.raises(QuoteError, match=r"age.*rows: 1"):
+        PLAN.quote(pd.DataFrame({"region": ["a", "b"], "age": [30, np.nan], "use": ["private"] * 2}))
+
+
+def test_bands_are_closed_on_the_left():
+    quoted = PLAN.quote(pd.DataFrame({"region": ["a"] * 3, "age": [24.99, 25, 60], "use": ["private"] * 3}))
+    assert quoted["od.age"].tolist() == [1.6, 1.0, 1.2]
+
+
+policies = st.lists(
+    st.tuples(st.sampled_from(["a", "b", "c"]), st.floats(18, 90), st.sampled_from(["private", "business"])),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(policies, st.lists(st.floats(0.5, 2.0), min_size=3, max_size=3))
+def test_batch_equals_one_by_one_and_row_order(rows, region_values):
+    plan = RatingPlan("p", "1", (Coverage("tpl", 400.0, (
+        CategoricalFactor("region", "region", ("a", "b", "c"), tuple(region_values)), AGE, PAIR)),))  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["region", "age", "use"])
+    batch = plan.quote(frame)["premium_total"].to_numpy()
+    single = np.array([plan.quote(frame.iloc[[i]])["premium_total"].iloc[0] for i in range(len(frame))])
+    assert np.array_equal(batch, single)
+    reversed_batch = plan.quote(frame.iloc[::-1])["premium_total"].to_numpy()[::-1]
+    assert np.array_equal(batch, reversed_batch)
+    expected = [400.0 * dict(zip("abc", region_values, strict=True))[r] * (1.6 if a < 25 else 1.0 if a < 60 else 1.2)
+                * (1.5 if (r, u) == ("b", "business") else 1.0) for r, a, u in rows]  # fmt: skip
+    np.testing.assert_allclose(batch, expected, rtol=1e-12)
+
+
+def test_invalid_relativities_are_refused_at_build_time():
+    with pytest.raises(PlanError, match="region"):
+        CategoricalFactor("region", "region", ("a", "b"), (1.0, -0.5))
+    with pytest.raises(PlanError, match="cut points"):
+        BandFactor("age", "age", (60.0, 25.0), (1.0, 1.0, 1.0))
