@@ -122,3 +122,29 @@ def test_invalid_relativities_are_refused_at_build_time():
         CategoricalFactor("region", "region", ("a", "b"), (1.0, -0.5))
     with pytest.raises(PlanError, match="cut points"):
         BandFactor("age", "age", (60.0, 25.0), (1.0, 1.0, 1.0))
+
+
+@settings(max_examples=50, deadline=None)
+@given(policies)
+def test_quote_one_is_bit_identical_to_the_batch(rows):
+    frame = pd.DataFrame(rows, columns=["region", "age", "use"])
+    batch = PLAN.quote(frame)
+    for i, (region, age, use) in enumerate(rows):
+        one = PLAN.quote_one({"region": region, "age": age, "use": use})
+        for column in batch.columns:
+            assert one[column] == batch[column].iloc[i]
+
+
+def test_quote_one_errors_name_the_field_and_value():
+    with pytest.raises(QuoteError, match="'z'"):
+        PLAN.quote_one({"region": "z", "age": 30, "use": "private"})
+    with pytest.raises(QuoteError, match="age"):
+        PLAN.quote_one({"region": "a", "use": "private"})
+    with pytest.raises(QuoteError, match="nan"):
+        PLAN.quote_one({"region": "a", "age": float("nan"), "use": "private"})
+
+
+def test_categorical_string_and_object_columns_quote_alike():
+    frame = pd.DataFrame({"region": ["c", "a", "b", "b"], "age": [20, 30, 70, 40], "use": ["business"] * 4})
+    as_category = frame.assign(region=frame["region"].astype("category"), use=frame["use"].astype("category"))
+    pd.testing.assert_frame_equal(PLAN.quote(frame), PLAN.quote(as_category))

@@ -8,6 +8,7 @@ the offending values and the rows.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -18,14 +19,35 @@ from autorisk.errors import DataIssue, PlanError, QuoteError
 
 
 def _gather(column: str, values: pd.Series, levels: list[Any], table: np.ndarray) -> np.ndarray:
-    """Relativity of each row's level; unknown or missing levels raise QuoteError."""
-    codes = pd.Index(levels, dtype=object).get_indexer(values.astype(object))
-    unknown = codes < 0
+    """Relativity of each row's level; unknown or missing levels raise QuoteError.
+
+    Each distinct value is looked up once (a categorical's categories, or the
+    uniques of :func:`pandas.factorize`), then gathered by integer code: the
+    cost per row is one array index, whatever the column's dtype.
+    """
+    codes, uniques = _encode(values)
+    positions = pd.Index(levels, dtype=object).get_indexer(pd.Index(uniques, dtype=object))
+    # Code -1 (missing) reads the trailing NaN, as does any value not among the levels.
+    lookup = np.append(np.where(positions >= 0, table[positions], np.nan), np.nan)
+    result = lookup[codes]
+    unknown = np.isnan(result)
     if unknown.any():
         raise QuoteError(
             str(DataIssue.from_mask(column, "unknown level", f"one of {levels}", unknown, values.index, values))
         )
-    return table[codes]
+    return result
+
+
+def _encode(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer code of each row (-1 for missing) and the distinct values they index."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), values.cat.categories
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, pd.Index(uniques)
+
+
+def _scalar_error(column: str, value: Any, expected: str) -> QuoteError:
+    return QuoteError(f"column '{column}': cannot rate value {value!r} (expected {expected})")
 
 
 @dataclass(frozen=True)
@@ -45,6 +67,7 @@ class CategoricalFactor:
 
     def __post_init__(self) -> None:
         _check_relativities(self.name, self.values, len(self.levels))
+        object.__setattr__(self, "_by_level", dict(zip(self.levels, self.values, strict=True)))
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -52,6 +75,14 @@ class CategoricalFactor:
 
     def relativities(self, table: pd.DataFrame) -> np.ndarray:
         return _gather(self.column, table[self.column], list(self.levels), np.asarray(self.values, dtype=float))
+
+    def relativity(self, policy: dict[str, Any]) -> float:
+        """Relativity of one policy (a mapping of attributes)."""
+        value = policy[self.column]
+        try:
+            return self._by_level[value]
+        except (KeyError, TypeError):
+            raise _scalar_error(self.column, value, f"one of {list(self.levels)}") from None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +131,16 @@ class BandFactor:
         codes = np.searchsorted(np.asarray(self.cut_points, dtype=float), x, side="right")
         return np.asarray(self.values, dtype=float)[codes]
 
+    def relativity(self, policy: dict[str, Any]) -> float:
+        value = policy[self.column]
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            raise _scalar_error(self.column, value, "a number") from None
+        if x != x or x in (float("inf"), float("-inf")):
+            raise _scalar_error(self.column, value, "a finite number")
+        return self.values[bisect.bisect_right(self.cut_points, x)]
+
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "column": self.column,
                 "cut_points": list(self.cut_points), "values": list(self.values),
@@ -123,20 +164,26 @@ class InteractionFactor:
 
     def __post_init__(self) -> None:
         _check_relativities(self.name, tuple(c[2] for c in self.cells), len(self.cells))
+        object.__setattr__(self, "_by_pair", {(a, b): v for a, b, v in self.cells})
 
     @property
     def columns(self) -> tuple[str, ...]:
         return (self.column_a, self.column_b)
 
     def relativities(self, table: pd.DataFrame) -> np.ndarray:
-        result = np.ones(len(table))
-        if not self.cells:
-            return result
-        a = table[self.column_a].astype(object).to_numpy()
-        b = table[self.column_b].astype(object).to_numpy()
+        codes_a, uniques_a = _encode(table[self.column_a])
+        codes_b, uniques_b = _encode(table[self.column_b])
+        # A 2-D table over the distinct values present (plus a missing row/column), gathered by codes.
+        lookup = np.ones((len(uniques_a) + 1, len(uniques_b) + 1))
+        index_a = {v: i for i, v in enumerate(uniques_a)}
+        index_b = {v: i for i, v in enumerate(uniques_b)}
         for level_a, level_b, value in self.cells:
-            result[(a == level_a) & (b == level_b)] = value
-        return result
+            if level_a in index_a and level_b in index_b:
+                lookup[index_a[level_a], index_b[level_b]] = value
+        return lookup[codes_a, codes_b]
+
+    def relativity(self, policy: dict[str, Any]) -> float:
+        return self._by_pair.get((policy[self.column_a], policy[self.column_b]), 1.0)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "columns": [self.column_a, self.column_b],

@@ -91,6 +91,8 @@ class RatingPlan:
         names = [c.name for c in self.coverages]
         if len(set(names)) != len(names):
             raise PlanError(f"plan {self.name!r}: coverage names repeat: {names}")
+        # Immutable plan: its id is computed once (quote_one must not re-hash per call).
+        object.__setattr__(self, "_plan_id", _content_hash(self.content()))
 
     # ------------------------------------------------------------- identity
     def content(self) -> dict[str, Any]:
@@ -104,7 +106,7 @@ class RatingPlan:
     @property
     def plan_id(self) -> str:
         """SHA-256 of the canonical JSON of the plan's content."""
-        return _content_hash(self.content())
+        return self._plan_id
 
     @property
     def columns(self) -> list[str]:
@@ -138,6 +140,29 @@ class RatingPlan:
         result = pd.DataFrame(out, index=policies.index)
         result["plan_id"] = self.plan_id
         return result
+
+    def quote_one(self, policy: dict[str, Any]) -> dict[str, Any]:
+        """Quote one policy (a mapping of attributes): same numbers and breakdown as :meth:`quote`.
+
+        The premiums are bit-identical to the batch path: the same relativities
+        multiplied in the same order in IEEE double precision.
+        """
+        out: dict[str, Any] = {}
+        total = 0.0
+        try:
+            for coverage in self.coverages:
+                premium = coverage.base_rate
+                for factor in coverage.factors:
+                    relativity = factor.relativity(policy)
+                    out[f"{coverage.name}.{factor.name}"] = relativity
+                    premium = premium * relativity
+                out[f"premium_{coverage.name}"] = premium
+                total = total + premium
+        except KeyError as error:
+            raise QuoteError(f"missing field {error.args[0]!r}; the plan reads {self.columns}") from None
+        out["premium_total"] = total
+        out["plan_id"] = self._plan_id
+        return out
 
     # ---------------------------------------------------------- persistence
     def to_json(self) -> str:
