@@ -126,19 +126,32 @@ class RatingPlan:
         missing = [c for c in self.columns if c not in policies.columns]
         if missing:
             raise QuoteError(str(DataIssue(", ".join(missing), "missing column", f"columns {self.columns}")))
-        out: dict[str, np.ndarray] = {}
-        total = np.zeros(len(policies))
+        names = [
+            name
+            for coverage in self.coverages
+            for name in (*(f"{coverage.name}.{f.name}" for f in coverage.factors), f"premium_{coverage.name}")
+        ] + ["premium_total"]
+        # One (columns x rows) block filled in place: pandas wraps its transpose without copying.
+        block = np.empty((len(names), len(policies)))
+        total = block[-1]
+        total[:] = 0.0
+        row = 0
+        # Coverages often share a factor (same table on the same column): look it up once.
+        computed: dict[Factor, np.ndarray] = {}
         for coverage in self.coverages:
             premium = np.full(len(policies), coverage.base_rate)
             for factor in coverage.factors:
-                relativity = factor.relativities(policies)
-                out[f"{coverage.name}.{factor.name}"] = relativity
-                premium = premium * relativity
-            out[f"premium_{coverage.name}"] = premium
-            total = total + premium
-        out["premium_total"] = total
-        result = pd.DataFrame(out, index=policies.index)
-        result["plan_id"] = self.plan_id
+                if factor not in computed:
+                    computed[factor] = factor.relativities(policies)
+                block[row] = computed[factor]
+                premium *= block[row]
+                row += 1
+            block[row] = premium
+            total += premium
+            row += 1
+        result = pd.DataFrame(block.T, index=policies.index, columns=names, copy=False)
+        result["plan_id"] = pd.Categorical.from_codes(np.zeros(len(policies), dtype=np.int8), [self._plan_id])
+        result.attrs["plan_id"] = self._plan_id
         return result
 
     def quote_one(self, policy: dict[str, Any]) -> dict[str, Any]:
