@@ -22,6 +22,7 @@ def test_demo_prints_real_and_synthetic_summaries(capsys):
     nulls = [float(v.replace(",", "")) for v in re.findall(r"^null deviance\s+([\d,.]+)$", out, flags=re.MULTILINE)]
     assert len(deviances) == len(nulls) == 2
     assert all(d < n for d, n in zip(deviances, nulls, strict=True))
+    assert "premiums equal the models' predictions: True" in out
     inside, total = map(int, re.search(r"(\d+) of (\d+) true relativities inside", out).groups())
     assert total >= 30 and inside / total >= 0.8
     # every coverage's actual/expected ratio is printed and plausible for a known-truth book

@@ -6,8 +6,11 @@ plans, renewal) add their steps here, so there stays one entry point.
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from autorisk.analytics import experience_table
@@ -20,7 +23,8 @@ from autorisk.data import (
 )
 from autorisk.datasets import dataset_info, load, synthetic_book
 from autorisk.errors import ParameterError
-from autorisk.models import FrequencyGLM, SeverityGLM
+from autorisk.models import FrequencyGLM, FrequencySeverity, SeverityGLM
+from autorisk.rating import RatingPlan, coverage_from_pair
 
 #: Rating factors summarised for each bundled policy-level dataset.
 REAL_BOOK_FACTORS = {
@@ -87,12 +91,28 @@ def _real_book_models(name: str, policies: pd.DataFrame) -> None:
     spec = REAL_BOOK_MODELS[name]
     exposed = policies[policies["exposure"] > 0]
     print(f"\nGLMs on {len(exposed):,} policies with exposure > 0")
-    frequency = FrequencyGLM(**spec).fit(exposed, exposed["claim_count"], exposure=exposed["exposure"])
-    print(f"\n-- frequency GLM (Poisson, log-exposure offset)\n{frequency.summary()}")
-    severity = SeverityGLM(**spec).fit(exposed, exposed["claim_amount"], claim_count=exposed["claim_count"])
-    print(f"\n-- severity GLM (Gamma, weighted by claim count)\n{severity.summary()}")
+    pair = FrequencySeverity(FrequencyGLM(**spec), SeverityGLM(**spec)).fit(
+        exposed, exposed["claim_count"], exposed["claim_amount"], exposure=exposed["exposure"]
+    )
+    print(f"\n-- frequency GLM (Poisson, log-exposure offset)\n{pair.frequency_.summary()}")
+    print(f"\n-- severity GLM (Gamma, weighted by claim count)\n{pair.severity_.summary()}")
     _show("type III likelihood-ratio tests, frequency",
-          frequency.drop_one(exposed, exposed["claim_count"], exposure=exposed["exposure"]))
+          pair.frequency_.drop_one(exposed, exposed["claim_count"], exposure=exposed["exposure"]))
+    _rating_plan(name, pair, exposed)
+
+
+def _rating_plan(name: str, pair: FrequencySeverity, policies: pd.DataFrame) -> None:
+    plan = RatingPlan(f"{name} pure premium", "1", (coverage_from_pair(pair, "pure_premium"),))
+    path = Path(tempfile.gettempdir()) / f"autorisk-{name}-plan.json"
+    reloaded = RatingPlan.load(plan.save(path))
+    sample = policies.head(5)
+    quotes = reloaded.quote(sample)
+    agrees = np.allclose(quotes["premium_pure_premium"], pair.predict(sample), rtol=1e-9, atol=0)
+    print(
+        f"\nrating plan {reloaded.plan_id[:12]} built from the GLMs, saved to {path} and reloaded; "
+        f"premiums equal the models' predictions: {agrees}"
+    )
+    _show("quotes with their breakdown (relativity of each factor)", quotes.drop(columns="plan_id").T)
 
 
 def _synthetic_book(n_policies: int, n_years: int, seed: int) -> None:

@@ -148,3 +148,19 @@ def test_categorical_string_and_object_columns_quote_alike():
     frame = pd.DataFrame({"region": ["c", "a", "b", "b"], "age": [20, 30, 70, 40], "use": ["business"] * 4})
     as_category = frame.assign(region=frame["region"].astype("category"), use=frame["use"].astype("category"))
     pd.testing.assert_frame_equal(PLAN.quote(frame), PLAN.quote(as_category))
+
+
+def test_plan_from_a_frequency_severity_pair_reproduces_its_cost(fitted):
+    from autorisk.models import FrequencySeverity, SeverityGLM
+    from autorisk.rating import coverage_from_pair
+
+    _, data = fitted
+    pair = FrequencySeverity(
+        FrequencyGLM(["region", "use", "driver_age"], bands={"driver_age": [25, 30, 45, 60]}),
+        SeverityGLM(["region", "driver_age"], bands={"driver_age": [25, 30, 45, 60]}),
+    ).fit(data, data["claim_count"], data["claim_amount"], exposure=data["exposure"])
+    plan = RatingPlan("cost", "1", (coverage_from_pair(pair, "all"),))
+    quoted = plan.quote(data)["premium_all"].to_numpy()
+    np.testing.assert_allclose(quoted, pair.predict(data), rtol=1e-9, atol=0)
+    # region and driver_age tables are merged: one factor each, plus use from frequency only
+    assert [f.name for f in plan.coverages[0].factors] == ["region", "use", "driver_age"]

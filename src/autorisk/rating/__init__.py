@@ -6,7 +6,7 @@ plan id; :func:`coverage_from_glm` building a coverage that reproduces a GLM.
 """
 
 from autorisk.rating.factors import BandFactor, CategoricalFactor, InteractionFactor
-from autorisk.rating.plan import FORMAT, Coverage, RatingPlan, coverage_from_glm
+from autorisk.rating.plan import FORMAT, Coverage, RatingPlan, coverage_from_glm, coverage_from_pair
 
 __all__ = [
     "FORMAT",
@@ -16,4 +16,5 @@ __all__ = [
     "InteractionFactor",
     "RatingPlan",
     "coverage_from_glm",
+    "coverage_from_pair",
 ]

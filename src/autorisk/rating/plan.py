@@ -21,6 +21,7 @@ where a factor is ``{"kind": "categorical", "name", "column", "table":
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -257,3 +258,33 @@ def coverage_from_glm(model: Any, name: str) -> Coverage:
         levels = tuple(relativities)
         factors.append(CategoricalFactor(factor, factor, levels, tuple(float(relativities[v]) for v in levels)))
     return Coverage(name, float(np.exp(model.intercept_)), tuple(factors))
+
+
+def coverage_from_pair(pair: Any, name: str) -> Coverage:
+    """A coverage whose premium reproduces a fitted frequency-severity pair's expected cost per unit exposure.
+
+    Tables of the same factor in both models are multiplied level by level
+    when they have the same levels (or cut points); otherwise both are kept,
+    the severity one named ``"<factor> (severity)"``.
+    """
+    frequency = coverage_from_glm(pair.frequency_, name)
+    severity = coverage_from_glm(pair.severity_, name)
+    by_name = {f.name: f for f in frequency.factors}
+    merged = dict(by_name)
+    for factor in severity.factors:
+        other = by_name.get(factor.name)
+        combined = _multiply(other, factor) if other is not None else factor
+        if combined is None:
+            combined = dataclasses.replace(factor, name=f"{factor.name} (severity)")
+        merged[combined.name] = combined
+    return Coverage(name, frequency.base_rate * severity.base_rate, tuple(merged.values()))
+
+
+def _multiply(a: Factor, b: Factor) -> Factor | None:
+    """Product of two tables of one factor, or None when their levels differ."""
+    if isinstance(a, CategoricalFactor) and isinstance(b, CategoricalFactor) and set(a.levels) == set(b.levels):
+        other = dict(zip(b.levels, b.values, strict=True))
+        return dataclasses.replace(a, values=tuple(v * other[level] for level, v in zip(a.levels, a.values, strict=True)))
+    if isinstance(a, BandFactor) and isinstance(b, BandFactor) and a.cut_points == b.cut_points:
+        return dataclasses.replace(a, values=tuple(x * y for x, y in zip(a.values, b.values, strict=True)))
+    return None
