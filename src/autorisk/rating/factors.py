@@ -18,24 +18,63 @@ import pandas as pd
 from autorisk.errors import DataIssue, PlanError, QuoteError
 
 
-def _gather(column: str, values: pd.Series, levels: list[Any], table: np.ndarray) -> np.ndarray:
+def _gather(codes: ColumnCodes, column: str, levels: list[Any], table: np.ndarray) -> np.ndarray:
     """Relativity of each row's level; unknown or missing levels raise QuoteError.
 
     Each distinct value is looked up once (a categorical's categories, or the
     uniques of :func:`pandas.factorize`), then gathered by integer code: the
     cost per row is one array index, whatever the column's dtype.
     """
-    codes, uniques = _encode(values)
+    row_codes, uniques = codes.codes(column)
     positions = pd.Index(levels, dtype=object).get_indexer(pd.Index(uniques, dtype=object))
     # Code -1 (missing) reads the trailing NaN, as does any value not among the levels.
     lookup = np.append(np.where(positions >= 0, table[positions], np.nan), np.nan)
-    result = lookup[codes]
+    result = lookup[row_codes]
     unknown = np.isnan(result)
     if unknown.any():
+        values = codes.table[column]
         raise QuoteError(
             str(DataIssue.from_mask(column, "unknown level", f"one of {levels}", unknown, values.index, values))
         )
     return result
+
+
+class ColumnCodes:
+    """Integer codes of a table's columns, computed once per quote and shared by every factor.
+
+    Coverages rate the same columns with different tables: encoding a string
+    column (hashing) or banding a numeric one (binary search) dominates the
+    cost, so each is done once per column (and set of cut points).
+    """
+
+    def __init__(self, table: pd.DataFrame):
+        self.table = table
+        self._codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
+        self._bands: dict[tuple[str, tuple[float, ...]], np.ndarray] = {}
+
+    def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
+        if column not in self._codes:
+            self._codes[column] = _encode(self.table[column])
+        return self._codes[column]
+
+    def bands(self, column: str, cut_points: tuple[float, ...]) -> np.ndarray:
+        key = (column, cut_points)
+        if key not in self._bands:
+            values = self.table[column]
+            try:
+                x = values.to_numpy(dtype=float, na_value=np.nan)
+            except (TypeError, ValueError):
+                raise QuoteError(f"column '{column}': not numeric (expected numbers), dtype {values.dtype}") from None
+            bad = ~np.isfinite(x)
+            if bad.any():
+                raise QuoteError(str(DataIssue.from_mask(column, "missing or infinite", "finite numbers", bad,
+                                                         values.index, values)))  # fmt: skip
+            self._bands[key] = np.searchsorted(np.asarray(cut_points, dtype=float), x, side="right")
+        return self._bands[key]
+
+
+def _as_codes(data: pd.DataFrame | ColumnCodes) -> ColumnCodes:
+    return data if isinstance(data, ColumnCodes) else ColumnCodes(data)
 
 
 def _encode(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -73,8 +112,9 @@ class CategoricalFactor:
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
 
-    def relativities(self, table: pd.DataFrame) -> np.ndarray:
-        return _gather(self.column, table[self.column], list(self.levels), np.asarray(self.values, dtype=float))
+    def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
+        """Relativity of every row of a table (or of its shared :class:`ColumnCodes`)."""
+        return _gather(_as_codes(data), self.column, list(self.levels), np.asarray(self.values, dtype=float))
 
     def relativity(self, policy: dict[str, Any]) -> float:
         """Relativity of one policy (a mapping of attributes)."""
@@ -118,17 +158,8 @@ class BandFactor:
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
 
-    def relativities(self, table: pd.DataFrame) -> np.ndarray:
-        values = table[self.column]
-        try:
-            x = values.to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError):
-            raise QuoteError(f"column '{self.column}': not numeric (expected numbers), dtype {values.dtype}") from None
-        bad = ~np.isfinite(x)
-        if bad.any():
-            raise QuoteError(str(DataIssue.from_mask(self.column, "missing or infinite", "finite numbers", bad,
-                                                     values.index, values)))  # fmt: skip
-        codes = np.searchsorted(np.asarray(self.cut_points, dtype=float), x, side="right")
+    def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
+        codes = _as_codes(data).bands(self.column, self.cut_points)
         return np.asarray(self.values, dtype=float)[codes]
 
     def relativity(self, policy: dict[str, Any]) -> float:
@@ -170,9 +201,10 @@ class InteractionFactor:
     def columns(self) -> tuple[str, ...]:
         return (self.column_a, self.column_b)
 
-    def relativities(self, table: pd.DataFrame) -> np.ndarray:
-        codes_a, uniques_a = _encode(table[self.column_a])
-        codes_b, uniques_b = _encode(table[self.column_b])
+    def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
+        codes = _as_codes(data)
+        codes_a, uniques_a = codes.codes(self.column_a)
+        codes_b, uniques_b = codes.codes(self.column_b)
         # A 2-D table over the distinct values present (plus a missing row/column), gathered by codes.
         lookup = np.ones((len(uniques_a) + 1, len(uniques_b) + 1))
         index_a = {v: i for i, v in enumerate(uniques_a)}

@@ -36,6 +36,7 @@ from autorisk.models.banding import band_labels
 from autorisk.rating.factors import (
     BandFactor,
     CategoricalFactor,
+    ColumnCodes,
     Factor,
     InteractionFactor,
     factor_from_dict,
@@ -139,11 +140,12 @@ class RatingPlan:
         row = 0
         # Coverages often share a factor (same table on the same column): look it up once.
         computed: dict[Factor, np.ndarray] = {}
+        codes = ColumnCodes(policies)
         for coverage in self.coverages:
             premium = np.full(len(policies), coverage.base_rate)
             for factor in coverage.factors:
                 if factor not in computed:
-                    computed[factor] = factor.relativities(policies)
+                    computed[factor] = factor.relativities(codes)
                 block[row] = computed[factor]
                 premium *= block[row]
                 row += 1
