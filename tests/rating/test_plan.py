@@ -164,3 +164,55 @@ def test_plan_from_a_frequency_severity_pair_reproduces_its_cost(fitted):
     np.testing.assert_allclose(quoted, pair.predict(data), rtol=1e-9, atol=0)
     # region and driver_age tables are merged: one factor each, plus use from frequency only
     assert [f.name for f in plan.coverages[0].factors] == ["region", "use", "driver_age"]
+
+
+def test_loading_fee_rounding_and_bounds_by_hand():
+    coverage = Coverage("tpl", 400.0, (REGION,), loading=0.25, fee=10.0, rounding=5.0, min_premium=300.0,
+                        max_premium=900.0)  # fmt: skip
+    plan = RatingPlan("gross", "1", (coverage,))
+    quoted = plan.quote(pd.DataFrame({"region": ["a", "b", "c"]}))
+    # pure 400, 520, 320 -> /0.75 + 10 = 543.33, 703.33, 436.67 -> nearest multiple of 5
+    assert quoted["pure_tpl"].tolist() == [400.0, 520.0, 320.0]
+    assert quoted["premium_tpl"].tolist() == [545.0, 705.0, 435.0]
+    capped = RatingPlan("cap", "1", (Coverage("tpl", 400.0, (REGION,), max_premium=450.0, min_premium=350.0),))
+    assert capped.quote(pd.DataFrame({"region": ["a", "b", "c"]}))["premium_tpl"].tolist() == [400.0, 450.0, 350.0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    policies,
+    st.floats(0.0, 0.6),
+    st.floats(0.0, 50.0),
+    st.one_of(st.none(), st.sampled_from([0.01, 1.0, 5.0])),
+    st.floats(50.0, 400.0),
+    st.floats(400.0, 2000.0),
+    st.floats(1.0, 3.0),
+)
+def test_gross_premium_properties(rows, loading, fee, rounding, low, high, bump):
+    def plan_with(region_b: float) -> RatingPlan:
+        region = CategoricalFactor("region", "region", ("a", "b", "c"), (1.0, region_b, 0.8))
+        return RatingPlan("p", "1", (Coverage("tpl", 400.0, (region, AGE, PAIR), loading=loading, fee=fee,
+                                              rounding=rounding, min_premium=low, max_premium=high),))  # fmt: skip
+
+    frame = pd.DataFrame(rows, columns=["region", "age", "use"])
+    plan = plan_with(1.3)
+    batch = plan.quote(frame)["premium_total"].to_numpy()
+    # bounds always hold, batch equals one-by-one bit for bit, JSON round trip changes nothing
+    assert np.all((batch >= low) & (batch <= high))
+    single = [plan.quote_one(dict(zip(["region", "age", "use"], row, strict=True)))["premium_total"] for row in rows]
+    assert np.array_equal(batch, np.array(single))
+    assert np.array_equal(RatingPlan.from_json(plan.to_json()).quote(frame)["premium_total"].to_numpy(), batch)
+    # premium is monotone in each relativity
+    assert np.all(plan_with(1.3 * bump).quote(frame)["premium_total"].to_numpy() >= batch)
+
+
+def test_prohibited_factor_is_refused_and_bad_loadings_too():
+    gender = CategoricalFactor("gender", "gender", ("F", "M"), (1.0, 1.1))
+    with pytest.raises(PlanError, match="gender"):
+        RatingPlan("eu", "1", (Coverage("tpl", 400.0, (REGION, gender)),), prohibited_columns=("gender",))
+    allowed = RatingPlan("eu", "1", (Coverage("tpl", 400.0, (REGION,)),), prohibited_columns=("gender",))
+    assert RatingPlan.from_json(allowed.to_json()).prohibited_columns == ("gender",)
+    with pytest.raises(PlanError, match="loading"):
+        Coverage("tpl", 400.0, (REGION,), loading=1.0)
+    with pytest.raises(PlanError, match="min_premium"):
+        Coverage("tpl", 400.0, (REGION,), min_premium=500.0, max_premium=100.0)

@@ -47,11 +47,22 @@ FORMAT = "autorisk.rating_plan/1"
 
 @dataclass(frozen=True)
 class Coverage:
-    """One coverage: ``premium = base_rate * prod(factor relativities)``."""
+    """One coverage: a pure premium ``base_rate * prod(relativities)`` turned into a gross premium.
+
+    ``gross = pure / (1 - loading) + fee``, rounded half up to a multiple of
+    ``rounding``, then clamped to ``[min_premium, max_premium]`` (the bounds
+    win over the rounding, so a premium never leaves them). ``loading`` is the sum of the proportional loadings
+    (expenses, commission, profit) as a share of the gross premium.
+    """
 
     name: str
     base_rate: float
     factors: tuple[Factor, ...] = field(default_factory=tuple)
+    loading: float = 0.0
+    fee: float = 0.0
+    min_premium: float | None = None
+    max_premium: float | None = None
+    rounding: float | None = None
 
     def __post_init__(self) -> None:
         if not np.isfinite(self.base_rate) or self.base_rate <= 0:
@@ -59,13 +70,44 @@ class Coverage:
         names = [f.name for f in self.factors]
         if len(set(names)) != len(names):
             raise PlanError(f"coverage {self.name!r}: factor names repeat: {names}")
+        if not 0 <= self.loading < 1:
+            raise PlanError(f"coverage {self.name!r}: loading must be in [0, 1), got {self.loading}")
+        if not np.isfinite(self.fee) or self.fee < 0:
+            raise PlanError(f"coverage {self.name!r}: fee must be finite and >= 0, got {self.fee}")
+        for label, value in (("min_premium", self.min_premium), ("max_premium", self.max_premium),
+                             ("rounding", self.rounding)):  # fmt: skip
+            if value is not None and (not np.isfinite(value) or value <= 0):
+                raise PlanError(f"coverage {self.name!r}: {label} must be finite and > 0, got {value}")
+        if self.min_premium is not None and self.max_premium is not None and self.min_premium > self.max_premium:
+            raise PlanError(
+                f"coverage {self.name!r}: min_premium {self.min_premium} exceeds max_premium {self.max_premium}"
+            )
+
+    def gross(self, pure: Any) -> Any:
+        """Gross premium from pure premium; the same IEEE operations for an array or one float."""
+        gross = pure / (1.0 - self.loading) + self.fee
+        if self.rounding is not None:
+            gross = np.floor(gross / self.rounding + 0.5) * self.rounding
+        if self.min_premium is not None:
+            gross = np.maximum(gross, self.min_premium)
+        if self.max_premium is not None:
+            gross = np.minimum(gross, self.max_premium)
+        return gross
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "base_rate": self.base_rate, "factors": [f.to_dict() for f in self.factors]}
+        return {
+            "name": self.name, "base_rate": self.base_rate, "factors": [f.to_dict() for f in self.factors],
+            "loading": self.loading, "fee": self.fee, "min_premium": self.min_premium,
+            "max_premium": self.max_premium, "rounding": self.rounding,
+        }  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Coverage:
-        return cls(data["name"], float(data["base_rate"]), tuple(factor_from_dict(f) for f in data["factors"]))
+        return cls(
+            data["name"], float(data["base_rate"]), tuple(factor_from_dict(f) for f in data["factors"]),
+            float(data.get("loading", 0.0)), float(data.get("fee", 0.0)), data.get("min_premium"),
+            data.get("max_premium"), data.get("rounding"),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -86,10 +128,15 @@ class RatingPlan:
     version: str
     coverages: tuple[Coverage, ...]
     effective_from: str | None = None
+    prohibited_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.coverages:
             raise PlanError(f"plan {self.name!r} has no coverage")
+        used = {(c.name, f.name, col) for c in self.coverages for f in c.factors for col in f.columns}
+        banned = sorted({f"{cov}.{factor} reads {col!r}" for cov, factor, col in used if col in self.prohibited_columns})
+        if banned:
+            raise PlanError(f"plan {self.name!r} uses prohibited rating factors: {banned}")
         names = [c.name for c in self.coverages]
         if len(set(names)) != len(names):
             raise PlanError(f"plan {self.name!r}: coverage names repeat: {names}")
@@ -102,6 +149,7 @@ class RatingPlan:
             "name": self.name,
             "version": self.version,
             "effective_from": self.effective_from,
+            "prohibited_columns": list(self.prohibited_columns),
             "coverages": [c.to_dict() for c in self.coverages],
         }
 
@@ -131,7 +179,11 @@ class RatingPlan:
         names = [
             name
             for coverage in self.coverages
-            for name in (*(f"{coverage.name}.{f.name}" for f in coverage.factors), f"premium_{coverage.name}")
+            for name in (
+                *(f"{coverage.name}.{f.name}" for f in coverage.factors),
+                f"pure_{coverage.name}",
+                f"premium_{coverage.name}",
+            )
         ] + ["premium_total"]
         # One (columns x rows) block filled in place: pandas wraps its transpose without copying.
         block = np.empty((len(names), len(policies)))
@@ -150,8 +202,9 @@ class RatingPlan:
                 premium *= block[row]
                 row += 1
             block[row] = premium
-            total += premium
-            row += 1
+            block[row + 1] = coverage.gross(premium)
+            total += block[row + 1]
+            row += 2
         result = pd.DataFrame(block.T, index=policies.index, columns=names, copy=False)
         result["plan_id"] = pd.Categorical.from_codes(np.zeros(len(policies), dtype=np.int8), [self._plan_id])
         result.attrs["plan_id"] = self._plan_id
@@ -172,8 +225,10 @@ class RatingPlan:
                     relativity = factor.relativity(policy)
                     out[f"{coverage.name}.{factor.name}"] = relativity
                     premium = premium * relativity
-                out[f"premium_{coverage.name}"] = premium
-                total = total + premium
+                out[f"pure_{coverage.name}"] = premium
+                gross = float(coverage.gross(premium))
+                out[f"premium_{coverage.name}"] = gross
+                total = total + gross
         except KeyError as error:
             raise QuoteError(f"missing field {error.args[0]!r}; the plan reads {self.columns}") from None
         out["premium_total"] = total
@@ -208,6 +263,7 @@ class RatingPlan:
             plan = cls(
                 content["name"], content["version"],
                 tuple(Coverage.from_dict(c) for c in content["coverages"]), content.get("effective_from"),
+                tuple(content.get("prohibited_columns", ())),
             )  # fmt: skip
         except (KeyError, TypeError, ValueError) as error:
             raise PlanError(f"invalid plan content: {error!r}") from None
