@@ -188,23 +188,27 @@ class Design:
         """Model frame: base-first categoricals and float columns, one block per term."""
         _require_columns(data, self.factors)
         blocks: dict[str, Any] = {}
+        # Main effects come first, so interactions reuse their parents' codes (and warnings fire once).
+        codes: dict[str, np.ndarray] = {}
         for term in self.terms:
             if term.is_categorical:
-                codes = self._codes(term, data)
-                blocks[term.name] = pd.Categorical.from_codes(codes, categories=list(_design_order(term)))
+                codes[term.name] = self._codes(term, data)
+                blocks[term.name] = pd.Categorical.from_codes(codes[term.name], categories=list(_design_order(term)))
             elif term.kind == "numeric":
                 blocks[term.name] = _numeric_values(term.name, data[term.name])
             elif term.kind == "spline":
                 basis = natural_spline_basis(_numeric_values(term.name, data[term.name]), term.knots)
                 blocks.update(zip(term.coef_names, basis.T, strict=True))
             else:
-                blocks.update(self._interaction_columns(term, data))
+                blocks.update(self._interaction_columns(term, data, codes))
         return pd.DataFrame(blocks, index=data.index)
 
-    def _interaction_columns(self, term: Term, data: pd.DataFrame) -> dict[str, np.ndarray]:
+    def _interaction_columns(
+        self, term: Term, data: pd.DataFrame, codes: dict[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         a, b = term.parents
         if a.is_categorical and b.is_categorical:
-            codes_a, codes_b = self._codes(a, data), self._codes(b, data)
+            codes_a, codes_b = codes[a.name], codes[b.name]
             position_a = {level: i for i, level in enumerate(_design_order(a))}
             position_b = {level: i for i, level in enumerate(_design_order(b))}
             return {
@@ -213,9 +217,9 @@ class Design:
             }
         if a.is_categorical or b.is_categorical:
             cat, num = (a, b) if a.is_categorical else (b, a)
-            codes = self._codes(cat, data)
+            cat_codes = codes[cat.name]
             x = _numeric_values(num.name, data[num.name])
-            return {name: np.where(codes == i + 1, x, 0.0) for i, name in enumerate(term.coef_names)}
+            return {name: np.where(cat_codes == i + 1, x, 0.0) for i, name in enumerate(term.coef_names)}
         return {term.coef_names[0]: _numeric_values(a.name, data[a.name]) * _numeric_values(b.name, data[b.name])}
 
     def _codes(self, term: Term, data: pd.DataFrame) -> np.ndarray:
