@@ -167,8 +167,12 @@ class PlanError(AutoriskError, ValueError):
     """A rating plan is invalid, breaks its regulatory bounds, or fails its hash check."""
 
 
-class QuoteError(AutoriskError, ValueError):
-    """A quote cannot be priced (bad attribute, value outside a plan's bands, ...)."""
+class QuoteError(DataError):
+    """A quote cannot be priced (missing field, unknown level, value out of range, ...).
+
+    Like :class:`DataError` it lists every problem found (``issues``), each
+    naming the field, the offending values and the rows.
+    """
 
 
 __all__ = [

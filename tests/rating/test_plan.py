@@ -167,7 +167,7 @@ def test_plan_from_a_frequency_severity_pair_reproduces_its_cost(fitted):
 
 
 def test_loading_fee_rounding_and_bounds_by_hand():
-    coverage = Coverage("tpl", 400.0, (REGION,), loading=0.25, fee=10.0, rounding=5.0, min_premium=300.0,
+    coverage = Coverage("tpl", 400.0, (REGION,), loadings={"expenses": 0.25}, fees={"policy": 10.0}, rounding=5.0, min_premium=300.0,
                         max_premium=900.0)  # fmt: skip
     plan = RatingPlan("gross", "1", (coverage,))
     quoted = plan.quote(pd.DataFrame({"region": ["a", "b", "c"]}))
@@ -191,7 +191,7 @@ def test_loading_fee_rounding_and_bounds_by_hand():
 def test_gross_premium_properties(rows, loading, fee, rounding, low, high, bump):
     def plan_with(region_b: float) -> RatingPlan:
         region = CategoricalFactor("region", "region", ("a", "b", "c"), (1.0, region_b, 0.8))
-        return RatingPlan("p", "1", (Coverage("tpl", 400.0, (region, AGE, PAIR), loading=loading, fee=fee,
+        return RatingPlan("p", "1", (Coverage("tpl", 400.0, (region, AGE, PAIR), loadings={"expenses": loading}, fees={"policy": fee},
                                               rounding=rounding, min_premium=low, max_premium=high),))  # fmt: skip
 
     frame = pd.DataFrame(rows, columns=["region", "age", "use"])
@@ -213,6 +213,6 @@ def test_prohibited_factor_is_refused_and_bad_loadings_too():
     allowed = RatingPlan("eu", "1", (Coverage("tpl", 400.0, (REGION,)),), prohibited_columns=("gender",))
     assert RatingPlan.from_json(allowed.to_json()).prohibited_columns == ("gender",)
     with pytest.raises(PlanError, match="loading"):
-        Coverage("tpl", 400.0, (REGION,), loading=1.0)
+        Coverage("tpl", 400.0, (REGION,), loadings={"expenses": 0.7, "profit": 0.3})
     with pytest.raises(PlanError, match="min_premium"):
         Coverage("tpl", 400.0, (REGION,), min_premium=500.0, max_premium=100.0)

@@ -9,84 +9,44 @@ the offending values and the rows.
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from autorisk.errors import DataIssue, PlanError, QuoteError
+from autorisk.errors import PlanError, QuoteError
+from autorisk.rating.encoding import ColumnCodes, gather
 
 
-def _gather(codes: ColumnCodes, column: str, levels: list[Any], table: np.ndarray) -> np.ndarray:
-    """Relativity of each row's level; unknown or missing levels raise QuoteError.
-
-    Each distinct value is looked up once (a categorical's categories, or the
-    uniques of :func:`pandas.factorize`), then gathered by integer code: the
-    cost per row is one array index, whatever the column's dtype.
-    """
-    row_codes, uniques = codes.codes(column)
-    positions = pd.Index(levels, dtype=object).get_indexer(pd.Index(uniques, dtype=object))
-    # Code -1 (missing) reads the trailing NaN, as does any value not among the levels.
-    lookup = np.append(np.where(positions >= 0, table[positions], np.nan), np.nan)
-    result = lookup[row_codes]
-    unknown = np.isnan(result)
-    if unknown.any():
-        values = codes.table[column]
-        raise QuoteError(
-            str(DataIssue.from_mask(column, "unknown level", f"one of {levels}", unknown, values.index, values))
-        )
-    return result
+def _scalar_error(column: str, value: Any, expected: str) -> QuoteError:
+    return QuoteError(f"column '{column}': cannot rate value {value!r} (expected {expected})")
 
 
-class ColumnCodes:
-    """Integer codes of a table's columns, computed once per quote and shared by every factor.
+def _is_missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
-    Coverages rate the same columns with different tables: encoding a string
-    column (hashing) or banding a numeric one (binary search) dominates the
-    cost, so each is done once per column (and set of cut points).
-    """
 
-    def __init__(self, table: pd.DataFrame):
-        self.table = table
-        self._codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
-        self._bands: dict[tuple[str, tuple[float, ...]], np.ndarray] = {}
-
-    def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
-        if column not in self._codes:
-            self._codes[column] = _encode(self.table[column])
-        return self._codes[column]
-
-    def bands(self, column: str, cut_points: tuple[float, ...]) -> np.ndarray:
-        key = (column, cut_points)
-        if key not in self._bands:
-            values = self.table[column]
-            try:
-                x = values.to_numpy(dtype=float, na_value=np.nan)
-            except (TypeError, ValueError):
-                raise QuoteError(f"column '{column}': not numeric (expected numbers), dtype {values.dtype}") from None
-            bad = ~np.isfinite(x)
-            if bad.any():
-                raise QuoteError(str(DataIssue.from_mask(column, "missing or infinite", "finite numbers", bad,
-                                                         values.index, values)))  # fmt: skip
-            self._bands[key] = np.searchsorted(np.asarray(cut_points, dtype=float), x, side="right")
-        return self._bands[key]
+def _finite_number(column: str, value: Any) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise _scalar_error(column, value, "a number") from None
+    if x != x or x in (float("inf"), float("-inf")):
+        raise _scalar_error(column, value, "a finite number")
+    return x
 
 
 def _as_codes(data: pd.DataFrame | ColumnCodes) -> ColumnCodes:
     return data if isinstance(data, ColumnCodes) else ColumnCodes(data)
 
 
-def _encode(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer code of each row (-1 for missing) and the distinct values they index."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(), values.cat.categories
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes, pd.Index(uniques)
-
-
-def _scalar_error(column: str, value: Any, expected: str) -> QuoteError:
-    return QuoteError(f"column '{column}': cannot rate value {value!r} (expected {expected})")
+def _checked(codes: ColumnCodes, relativities: np.ndarray) -> np.ndarray:
+    """Called on a table directly (not through a plan): raise the problems found instead of returning NaN."""
+    if codes.problems:
+        raise QuoteError([p.issue for p in codes.problems])
+    return relativities
 
 
 @dataclass(frozen=True)
@@ -95,6 +55,12 @@ class CategoricalFactor:
 
     ``overridden`` lists the levels whose relativity was set by hand rather
     than taken from a model, so a plan records its judgement calls.
+
+    Examples
+    --------
+    >>> use = CategoricalFactor("use", "use", ("private", "business"), (1.0, 1.25))
+    >>> use.relativity({"use": "business"})
+    1.25
     """
 
     name: str
@@ -106,15 +72,37 @@ class CategoricalFactor:
 
     def __post_init__(self) -> None:
         _check_relativities(self.name, self.values, len(self.levels))
+        if len(set(self.levels)) != len(self.levels):
+            raise PlanError(f"factor {self.name!r}: levels repeat: {list(self.levels)}")
+        _check_overridden(self.name, self.overridden, self.levels)
         object.__setattr__(self, "_by_level", dict(zip(self.levels, self.values, strict=True)))
 
     @property
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
 
+    def table(self) -> list[tuple[Any, float]]:
+        """``(level, relativity)`` rows, as filed."""
+        return list(zip(self.levels, self.values, strict=True))
+
+    def lookup(self, codes: ColumnCodes, out: np.ndarray | None = None) -> np.ndarray:
+        """Relativity of every row (into ``out`` if given); unknown or missing levels read NaN and are reported."""
+        row_codes, uniques = codes.codes(self.column)
+        positions = pd.Index(list(self.levels), dtype=object).get_indexer(pd.Index(uniques, dtype=object))
+        # Each distinct value is looked up once, then gathered by integer code: the cost per row
+        # is one array index whatever the dtype. Unknown values (position -1) and missing ones
+        # (the code past the last distinct value) read NaN.
+        per_value = gather(self.values, np.where(positions >= 0, positions, len(self.values)))
+        result = gather(per_value, row_codes, out)
+        unknown = np.isnan(result)
+        if unknown.any():
+            codes.report(self.column, "unknown level", f"one of {list(self.levels)}", unknown)
+        return result
+
     def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
-        """Relativity of every row of a table (or of its shared :class:`ColumnCodes`)."""
-        return _gather(_as_codes(data), self.column, list(self.levels), np.asarray(self.values, dtype=float))
+        """Relativity of every row of a table; raises QuoteError naming the column, values and rows it cannot rate."""
+        codes = _as_codes(data)
+        return _checked(codes, self.lookup(codes))
 
     def relativity(self, policy: dict[str, Any]) -> float:
         """Relativity of one policy (a mapping of attributes)."""
@@ -140,95 +128,363 @@ class CategoricalFactor:
 
 @dataclass(frozen=True)
 class BandFactor:
-    """Numeric bands ``< c1, [c1, c2), ..., >= ck`` (inner cut points, closed on the left)."""
+    """Numeric bands: inner cut points ``c1 < ... < ck`` make ``k + 1`` intervals, each with a relativity.
+
+    ``closed="left"`` gives ``(-inf, c1), [c1, c2), ..., [ck, inf)``;
+    ``closed="right"`` gives ``(-inf, c1], (c1, c2], ..., (ck, inf)``.
+    ``lower`` / ``upper`` (inclusive, optional) are the range of values the
+    plan accepts at all: an 8-year-old driver is an error, not the youngest band.
+
+    Examples
+    --------
+    >>> age = BandFactor("age", "driver_age", (25.0, 60.0), (1.6, 1.0, 1.2), lower=18, upper=99)
+    >>> age.relativity({"driver_age": 25}), age.labels()
+    (1.0, ['[18, 25)', '[25, 60)', '[60, 99]'])
+    """
 
     name: str
     column: str
     cut_points: tuple[float, ...]
     values: tuple[float, ...]
     overridden: tuple[int, ...] = ()
+    closed: str = "left"
+    lower: float | None = None
+    upper: float | None = None
     kind: ClassVar[str] = "bands"
 
     def __post_init__(self) -> None:
         if any(b <= a for a, b in zip(self.cut_points, self.cut_points[1:], strict=False)):
             raise PlanError(f"factor {self.name!r}: cut points must increase, got {list(self.cut_points)}")
+        if self.closed not in ("left", "right"):
+            raise PlanError(f"factor {self.name!r}: closed must be 'left' or 'right', got {self.closed!r}")
         _check_relativities(self.name, self.values, len(self.cut_points) + 1)
+        _check_overridden(self.name, self.overridden, range(len(self.values)))
+        object.__setattr__(self, "_find", bisect.bisect_right if self.closed == "left" else bisect.bisect_left)
+        ends = [e for e in (self.lower, self.upper) if e is not None]
+        if any(not math.isfinite(e) for e in ends) or (
+            self.lower is not None and self.upper is not None and self.lower > self.upper
+        ):
+            raise PlanError(f"factor {self.name!r}: range [{self.lower}, {self.upper}] is not a finite interval")
+        if self.cut_points and (
+            (self.lower is not None and self.lower >= self.cut_points[0])
+            or (self.upper is not None and self.upper <= self.cut_points[-1])
+        ):
+            raise PlanError(
+                f"factor {self.name!r}: range [{self.lower}, {self.upper}] must contain every cut point "
+                f"{list(self.cut_points)} strictly"
+            )
 
     @property
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
 
+    def labels(self) -> list[str]:
+        """Interval notation of each band, e.g. ``'[25, 60)'``."""
+        edges = [self.lower, *self.cut_points, self.upper]
+        left, right = ("[", ")") if self.closed == "left" else ("(", "]")
+        out = []
+        for i, (a, b) in enumerate(zip(edges, edges[1:], strict=False)):
+            lo = "(-inf" if a is None else (("[" if i == 0 else left) + _number(a))
+            hi = "inf)" if b is None else (_number(b) + ("]" if i == len(edges) - 2 else right))
+            out.append(f"{lo}, {hi}")
+        return out
+
+    def table(self) -> list[tuple[Any, float]]:
+        return list(zip(self.labels(), self.values, strict=True))
+
+    def lookup(self, codes: ColumnCodes, out: np.ndarray | None = None) -> np.ndarray:
+        band = codes.bands(self.column, self.cut_points, self.closed)
+        if self.lower is not None or self.upper is not None:
+            x = codes.numbers(self.column)
+            outside = (x < (-np.inf if self.lower is None else self.lower)) | (x > (np.inf if self.upper is None else self.upper))
+            if outside.any():
+                codes.report(self.column, "out of range", f"a number in [{self.lower}, {self.upper}]", outside)
+                band = np.where(outside, len(self.values), band)
+        return gather(self.values, band, out)
+
     def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
-        codes = _as_codes(data).bands(self.column, self.cut_points)
-        return np.asarray(self.values, dtype=float)[codes]
+        codes = _as_codes(data)
+        return _checked(codes, self.lookup(codes))
 
     def relativity(self, policy: dict[str, Any]) -> float:
-        value = policy[self.column]
-        try:
-            x = float(value)
-        except (TypeError, ValueError):
-            raise _scalar_error(self.column, value, "a number") from None
-        if x != x or x in (float("inf"), float("-inf")):
-            raise _scalar_error(self.column, value, "a finite number")
-        return self.values[bisect.bisect_right(self.cut_points, x)]
+        x = _finite_number(self.column, policy[self.column])
+        if (self.lower is not None and x < self.lower) or (self.upper is not None and x > self.upper):
+            raise _scalar_error(self.column, policy[self.column], f"a number in [{self.lower}, {self.upper}]")
+        return self.values[self._find(self.cut_points, x)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "column": self.column,
-                "cut_points": list(self.cut_points), "values": list(self.values),
-                "overridden": list(self.overridden)}  # fmt: skip
+        return {"kind": self.kind, "name": self.name, "column": self.column, "closed": self.closed,
+                "lower": self.lower, "upper": self.upper, "cut_points": list(self.cut_points),
+                "values": list(self.values), "overridden": list(self.overridden)}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BandFactor:
         return cls(data["name"], data["column"], tuple(float(c) for c in data["cut_points"]),
-                   tuple(float(v) for v in data["values"]), tuple(data.get("overridden", ())))  # fmt: skip
+                   tuple(float(v) for v in data["values"]), tuple(data.get("overridden", ())),
+                   data.get("closed", "left"), data.get("lower"), data.get("upper"))  # fmt: skip
 
 
 @dataclass(frozen=True)
 class InteractionFactor:
-    """Two-way table ``(level_a, level_b) -> relativity``; pairs not listed have relativity 1."""
+    """Two-way table ``(level_a, level_b) -> relativity``.
+
+    With ``default=1.0`` (a GLM interaction: only the non-base cells are
+    listed) pairs not listed have relativity 1; with ``default=None`` the table
+    is complete and a pair not listed is an error (e.g. a floating-rate table
+    by region group and claim-history category).
+
+    Examples
+    --------
+    >>> pair = InteractionFactor("age x price", "young", "expensive", ((True, True, 1.4),))
+    >>> pair.relativity({"young": True, "expensive": True}), pair.relativity({"young": False, "expensive": True})
+    (1.4, 1.0)
+    """
 
     name: str
     column_a: str
     column_b: str
     cells: tuple[tuple[Any, Any, float], ...] = field(default_factory=tuple)
+    default: float | None = 1.0
+    overridden: tuple[tuple[Any, Any], ...] = ()
     kind: ClassVar[str] = "interaction"
 
     def __post_init__(self) -> None:
         _check_relativities(self.name, tuple(c[2] for c in self.cells), len(self.cells))
+        if self.default is not None:
+            _check_relativities(self.name, (self.default,), 1)
+        pairs = [(a, b) for a, b, _ in self.cells]
+        if len(set(pairs)) != len(pairs):
+            raise PlanError(f"factor {self.name!r}: cells repeat")
+        _check_overridden(self.name, self.overridden, pairs)
         object.__setattr__(self, "_by_pair", {(a, b): v for a, b, v in self.cells})
 
     @property
     def columns(self) -> tuple[str, ...]:
         return (self.column_a, self.column_b)
 
-    def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
-        codes = _as_codes(data)
+    def table(self) -> list[tuple[Any, float]]:
+        return [((a, b), v) for a, b, v in self.cells]
+
+    def lookup(self, codes: ColumnCodes, out: np.ndarray | None = None) -> np.ndarray:
         codes_a, uniques_a = codes.codes(self.column_a)
         codes_b, uniques_b = codes.codes(self.column_b)
-        # A 2-D table over the distinct values present (plus a missing row/column), gathered by codes.
-        lookup = np.ones((len(uniques_a) + 1, len(uniques_b) + 1))
+        # A 2-D table over the distinct values present, with a trailing NaN row and column for
+        # missing values (their code is one past the last distinct value), gathered by codes.
+        fill = np.nan if self.default is None else self.default
+        lookup = np.full((len(uniques_a) + 1, len(uniques_b) + 1), fill)
+        lookup[-1, :] = np.nan
+        lookup[:, -1] = np.nan
         index_a = {v: i for i, v in enumerate(uniques_a)}
         index_b = {v: i for i, v in enumerate(uniques_b)}
         for level_a, level_b, value in self.cells:
             if level_a in index_a and level_b in index_b:
                 lookup[index_a[level_a], index_b[level_b]] = value
-        return lookup[codes_a, codes_b]
+        flat = codes_a * (len(uniques_b) + 1)
+        flat += codes_b
+        result = np.take(lookup.ravel(), flat, out=out, mode="clip")
+        bad = np.isnan(result)
+        if bad.any():
+            missing_a, missing_b = codes_a == len(uniques_a), codes_b == len(uniques_b)
+            for column, missing in ((self.column_a, missing_a), (self.column_b, missing_b)):
+                if missing.any():
+                    codes.report(column, "missing value", "a level", missing)
+            unlisted = bad & ~missing_a & ~missing_b
+            if unlisted.any():
+                codes.report(f"{self.column_a}, {self.column_b}", "pair not in table",
+                             f"a pair listed in {self.name!r}", unlisted)  # fmt: skip
+        return result
+
+    def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
+        codes = _as_codes(data)
+        return _checked(codes, self.lookup(codes))
 
     def relativity(self, policy: dict[str, Any]) -> float:
-        return self._by_pair.get((policy[self.column_a], policy[self.column_b]), 1.0)
+        a, b = policy[self.column_a], policy[self.column_b]
+        for column, value in ((self.column_a, a), (self.column_b, b)):
+            if _is_missing(value):
+                raise _scalar_error(column, value, "a level")
+        try:
+            value = self._by_pair.get((a, b), self.default)
+        except TypeError:
+            value = None
+        if value is None:
+            raise QuoteError(f"columns '{self.column_a}', '{self.column_b}': pair {(a, b)!r} not in table {self.name!r}")
+        return value
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "columns": [self.column_a, self.column_b],
-                "cells": [[_json_level(a), _json_level(b), v] for a, b, v in self.cells]}  # fmt: skip
+                "default": self.default, "cells": [[_json_level(a), _json_level(b), v] for a, b, v in self.cells],
+                "overridden": [[_json_level(a), _json_level(b)] for a, b in self.overridden]}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> InteractionFactor:
         a, b = data["columns"]
-        return cls(data["name"], a, b, tuple((x, y, float(v)) for x, y, v in data["cells"]))
+        return cls(data["name"], a, b, tuple((x, y, float(v)) for x, y, v in data["cells"]),
+                   data.get("default", 1.0), tuple((x, y) for x, y in data.get("overridden", ())))  # fmt: skip
 
 
-FACTOR_KINDS = {cls.kind: cls for cls in (CategoricalFactor, BandFactor, InteractionFactor)}
-Factor = CategoricalFactor | BandFactor | InteractionFactor
+@dataclass(frozen=True)
+class BonusMalusFactor:
+    """No-claim-discount / bonus-malus ladder: an integer level on ``lowest .. lowest + n - 1`` -> coefficient.
+
+    A level off the ladder (or not an integer) is an error, never the nearest rung.
+
+    Examples
+    --------
+    >>> ncd = BonusMalusFactor("ncd", "ncd_level", -4, (0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0))
+    >>> ncd.levels[0], ncd.levels[-1], ncd.relativity({"ncd_level": -1})
+    (-4, 5, 0.8)
+    """
+
+    name: str
+    column: str
+    lowest: int
+    values: tuple[float, ...]
+    overridden: tuple[int, ...] = ()
+    scale: str = ""
+    kind: ClassVar[str] = "bonus_malus"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.lowest, bool) or not isinstance(self.lowest, (int, np.integer)):
+            raise PlanError(f"factor {self.name!r}: lowest level must be an integer, got {self.lowest!r}")
+        _check_relativities(self.name, self.values, len(self.values))
+        if not self.values:
+            raise PlanError(f"factor {self.name!r}: the ladder has no level")
+        _check_overridden(self.name, self.overridden, self.levels)
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        return tuple(range(int(self.lowest), int(self.lowest) + len(self.values)))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,)
+
+    def table(self) -> list[tuple[Any, float]]:
+        return list(zip(self.levels, self.values, strict=True))
+
+    def lookup(self, codes: ColumnCodes, out: np.ndarray | None = None) -> np.ndarray:
+        return gather(self.values, codes.ladder(self.column, int(self.lowest), len(self.values)), out)
+
+    def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
+        codes = _as_codes(data)
+        return _checked(codes, self.lookup(codes))
+
+    def relativity(self, policy: dict[str, Any]) -> float:
+        value = policy[self.column]
+        position = -1
+        if not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, float, np.integer, np.floating)):
+            if math.isfinite(value) and value == math.floor(value):
+                position = int(value) - int(self.lowest)
+        if not 0 <= position < len(self.values):
+            expected = f"an integer level from {self.levels[0]} to {self.levels[-1]}"
+            raise _scalar_error(self.column, value, expected)
+        return self.values[position]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "column": self.column, "scale": self.scale,
+                "levels": list(self.levels), "values": list(self.values),
+                "overridden": list(self.overridden)}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BonusMalusFactor:
+        levels = [int(v) for v in data["levels"]]
+        if levels != list(range(levels[0], levels[0] + len(levels))) if levels else True:
+            raise PlanError(f"factor {data.get('name')!r}: ladder levels must be consecutive integers, got {levels}")
+        return cls(data["name"], data["column"], levels[0], tuple(float(v) for v in data["values"]),
+                   tuple(data.get("overridden", ())), data.get("scale", ""))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BoundedCoefficient:
+    """A coefficient given per policy (e.g. a risk model's score), clamped to ``[lower, upper]``.
+
+    The clamp is part of the quote: :meth:`RatingPlan.quote` adds a column
+    ``<coverage>.<name>.clamped`` (-1 raised to ``lower``, +1 lowered to
+    ``upper``, 0 unchanged). A missing, non-finite or non-positive input is an
+    error, never clamped.
+
+    Examples
+    --------
+    >>> apc = BoundedCoefficient("autonomous", "autonomous_coefficient", 0.65, 1.35)
+    >>> apc.relativity({"autonomous_coefficient": 1.5}), apc.clamp(0.4)
+    (1.35, (0.65, -1))
+    """
+
+    name: str
+    column: str
+    lower: float
+    upper: float
+    source: str = ""
+    kind: ClassVar[str] = "bounded"
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.lower) and math.isfinite(self.upper) and 0 < self.lower <= self.upper):
+            raise PlanError(f"factor {self.name!r}: bounds must satisfy 0 < lower <= upper, got [{self.lower}, {self.upper}]")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,)
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        """The extreme relativities this factor can apply."""
+        return (self.lower, self.upper)
+
+    def table(self) -> list[tuple[Any, float]]:
+        return [("lower", self.lower), ("upper", self.upper)]
+
+    def raw(self, codes: ColumnCodes) -> np.ndarray:
+        """The input coefficients; missing or non-positive ones read NaN and are reported."""
+        x = codes.numbers(self.column)
+        not_positive = x <= 0
+        if not_positive.any():
+            codes.report(self.column, "not positive", "a coefficient > 0", not_positive)
+            x = np.where(not_positive, np.nan, x)
+        return x
+
+    def lookup(self, codes: ColumnCodes, out: np.ndarray | None = None) -> np.ndarray:
+        return np.clip(self.raw(codes), self.lower, self.upper, out=out)
+
+    def clamped(self, raw: np.ndarray) -> np.ndarray:
+        """-1 where ``raw`` was raised to ``lower``, +1 where lowered to ``upper``, else 0 (int8)."""
+        return (raw > self.upper).astype(np.int8) - (raw < self.lower).astype(np.int8)
+
+    def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
+        codes = _as_codes(data)
+        return _checked(codes, self.lookup(codes))
+
+    def clamp(self, value: Any) -> tuple[float, int]:
+        """Applied coefficient and clamp direction for one input value."""
+        x = _finite_number(self.column, value)
+        if x <= 0:
+            raise _scalar_error(self.column, value, "a coefficient > 0")
+        if x < self.lower:
+            return self.lower, -1
+        if x > self.upper:
+            return self.upper, 1
+        return x, 0
+
+    def clamp_of(self, policy: dict[str, Any]) -> tuple[float, int]:
+        """Applied coefficient and clamp direction for one policy."""
+        return self.clamp(policy[self.column])
+
+    def relativity(self, policy: dict[str, Any]) -> float:
+        return self.clamp(policy[self.column])[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "column": self.column, "lower": self.lower,
+                "upper": self.upper, "source": self.source}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BoundedCoefficient:
+        return cls(data["name"], data["column"], float(data["lower"]), float(data["upper"]), data.get("source", ""))
+
+
+FACTOR_KINDS = {
+    cls.kind: cls for cls in (CategoricalFactor, BandFactor, InteractionFactor, BonusMalusFactor, BoundedCoefficient)
+}
+Factor = CategoricalFactor | BandFactor | InteractionFactor | BonusMalusFactor | BoundedCoefficient
 
 
 def factor_from_dict(data: dict[str, Any]) -> Factor:
@@ -237,6 +493,16 @@ def factor_from_dict(data: dict[str, Any]) -> Factor:
     except KeyError:
         raise PlanError(f"unknown factor kind {data.get('kind')!r}; valid kinds: {sorted(FACTOR_KINDS)}") from None
     return kind.from_dict(data)
+
+
+def _check_overridden(name: str, overridden: tuple[Any, ...], levels: Any) -> None:
+    unknown = [level for level in overridden if level not in list(levels)]
+    if unknown:
+        raise PlanError(f"factor {name!r}: overridden levels {unknown} are not in the table")
+
+
+def _number(x: float) -> str:
+    return f"{x:g}"
 
 
 def _check_relativities(name: str, values: tuple[float, ...], expected: int) -> None:

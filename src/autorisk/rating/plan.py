@@ -1,118 +1,64 @@
-"""Rating plans: coverages of base rates and factors, versioned as hashed JSON.
+"""Rating plans: named, versioned coverages quoted vectorised or one at a time, saved as hashed JSON.
 
-This first slice covers the pure-premium core: a plan of coverages, each a
-base rate times an ordered list of factors, quoted vectorised with a
-per-factor breakdown, saved to a documented JSON format whose SHA-256 content
-hash is the plan id, and built from a fitted GLM so that the plan reproduces
-the model's prediction.
+The JSON format is documented in ``docs/rating_plan_format.md``. In short
+(``format`` = ``"autorisk.rating_plan/2"``)::
 
-JSON format (``format`` = ``"autorisk.rating_plan/1"``)::
+    {"format": "autorisk.rating_plan/2", "plan_id": "<sha256 of content>",
+     "content": {"name", "version", "effective_from", "effective_to", "prohibited_columns",
+                 "bounds": [{"target", "lower", "upper", "source"}, ...],
+                 "coverages": [{"name", "base_rate", "factors": [...], "loadings": {...},
+                                "fees": {...}, "taxes": {...}, "min_premium", "max_premium",
+                                "rounding"}, ...]}}
 
-    {"format": "autorisk.rating_plan/1", "plan_id": "<sha256 of content>",
-     "content": {"name": ..., "version": ..., "effective_from": "YYYY-MM-DD" | null,
-                 "coverages": [{"name": ..., "base_rate": ...,
-                                "factors": [<factor>, ...]}, ...]}}
-
-where a factor is ``{"kind": "categorical", "name", "column", "table":
-[[level, relativity], ...], "overridden": [...]}``, ``{"kind": "bands",
-"name", "column", "cut_points", "values", "overridden"}`` or ``{"kind":
-"interaction", "name", "columns": [a, b], "cells": [[a, b, relativity], ...]}``.
+The plan id is the SHA-256 of the canonical JSON of ``content`` (keys sorted,
+no spaces), so two plans with the same tables have the same id and any edit
+changes it. Version 1 files (one ``loading`` and one ``fee`` per coverage) are
+still read; they are converted, so their id under version 2 differs.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from autorisk.errors import DataIssue, PlanError, QuoteError
-from autorisk.models.banding import band_labels
-from autorisk.rating.factors import (
-    BandFactor,
-    CategoricalFactor,
-    ColumnCodes,
-    Factor,
-    InteractionFactor,
-    factor_from_dict,
-)
+from autorisk.rating.bounds import Bound, check_plan_bounds
+from autorisk.rating.coverage import Coverage
+from autorisk.rating.encoding import ColumnCodes
+from autorisk.rating.factors import BandFactor, BoundedCoefficient, Factor, InteractionFactor
 
-FORMAT = "autorisk.rating_plan/1"
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """One coverage: a pure premium ``base_rate * prod(relativities)`` turned into a gross premium.
-
-    ``gross = pure / (1 - loading) + fee``, rounded half up to a multiple of
-    ``rounding``, then clamped to ``[min_premium, max_premium]`` (the bounds
-    win over the rounding, so a premium never leaves them). ``loading`` is the sum of the proportional loadings
-    (expenses, commission, profit) as a share of the gross premium.
-    """
-
-    name: str
-    base_rate: float
-    factors: tuple[Factor, ...] = field(default_factory=tuple)
-    loading: float = 0.0
-    fee: float = 0.0
-    min_premium: float | None = None
-    max_premium: float | None = None
-    rounding: float | None = None
-
-    def __post_init__(self) -> None:
-        if not np.isfinite(self.base_rate) or self.base_rate <= 0:
-            raise PlanError(f"coverage {self.name!r}: base rate must be finite and > 0, got {self.base_rate}")
-        names = [f.name for f in self.factors]
-        if len(set(names)) != len(names):
-            raise PlanError(f"coverage {self.name!r}: factor names repeat: {names}")
-        if not 0 <= self.loading < 1:
-            raise PlanError(f"coverage {self.name!r}: loading must be in [0, 1), got {self.loading}")
-        if not np.isfinite(self.fee) or self.fee < 0:
-            raise PlanError(f"coverage {self.name!r}: fee must be finite and >= 0, got {self.fee}")
-        for label, value in (("min_premium", self.min_premium), ("max_premium", self.max_premium),
-                             ("rounding", self.rounding)):  # fmt: skip
-            if value is not None and (not np.isfinite(value) or value <= 0):
-                raise PlanError(f"coverage {self.name!r}: {label} must be finite and > 0, got {value}")
-        if self.min_premium is not None and self.max_premium is not None and self.min_premium > self.max_premium:
-            raise PlanError(
-                f"coverage {self.name!r}: min_premium {self.min_premium} exceeds max_premium {self.max_premium}"
-            )
-
-    def gross(self, pure: Any) -> Any:
-        """Gross premium from pure premium; the same IEEE operations for an array or one float."""
-        gross = pure / (1.0 - self.loading) + self.fee
-        if self.rounding is not None:
-            gross = np.floor(gross / self.rounding + 0.5) * self.rounding
-        if self.min_premium is not None:
-            gross = np.maximum(gross, self.min_premium)
-        if self.max_premium is not None:
-            gross = np.minimum(gross, self.max_premium)
-        return gross
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name, "base_rate": self.base_rate, "factors": [f.to_dict() for f in self.factors],
-            "loading": self.loading, "fee": self.fee, "min_premium": self.min_premium,
-            "max_premium": self.max_premium, "rounding": self.rounding,
-        }  # fmt: skip
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Coverage:
-        return cls(
-            data["name"], float(data["base_rate"]), tuple(factor_from_dict(f) for f in data["factors"]),
-            float(data.get("loading", 0.0)), float(data.get("fee", 0.0)), data.get("min_premium"),
-            data.get("max_premium"), data.get("rounding"),
-        )  # fmt: skip
+FORMAT = "autorisk.rating_plan/2"
+_READABLE = ("autorisk.rating_plan/1", FORMAT)
 
 
 @dataclass(frozen=True)
 class RatingPlan:
     """A tariff: named, versioned coverages applied to policy attributes.
+
+    Parameters
+    ----------
+    name, version : str
+        Identify the plan for people; :attr:`plan_id` identifies its content.
+    coverages : tuple of Coverage
+    effective_from, effective_to : str, optional
+        ISO dates: the plan rates policies starting on or after
+        ``effective_from`` and before ``effective_to`` (checked when
+        :meth:`quote` is given ``as_of``).
+    prohibited_columns : tuple of str
+        Attributes the plan may not read (e.g. ``"gender"`` under the EU
+        gender directive); a plan whose factors read one is refused.
+    bounds : tuple of Bound
+        Regulatory ranges of coefficients and loadings, checked at build and
+        at quote time (:mod:`autorisk.rating.bounds`).
 
     Examples
     --------
@@ -122,6 +68,8 @@ class RatingPlan:
     >>> plan = RatingPlan("demo", "1", (Coverage("tpl", 500.0, (region,)),))
     >>> plan.quote(pd.DataFrame({"region": ["south", "north"]}))["premium_tpl"].tolist()
     [600.0, 500.0]
+    >>> plan.quote_one({"region": "south"})["premium_total"]
+    600.0
     """
 
     name: str
@@ -129,8 +77,13 @@ class RatingPlan:
     coverages: tuple[Coverage, ...]
     effective_from: str | None = None
     prohibited_columns: tuple[str, ...] = ()
+    bounds: tuple[Bound, ...] = ()
+    effective_to: str | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "coverages", tuple(self.coverages))
+        object.__setattr__(self, "bounds", tuple(self.bounds))
+        object.__setattr__(self, "prohibited_columns", tuple(self.prohibited_columns))
         if not self.coverages:
             raise PlanError(f"plan {self.name!r} has no coverage")
         used = {(c.name, f.name, col) for c in self.coverages for f in c.factors for col in f.columns}
@@ -140,16 +93,42 @@ class RatingPlan:
         names = [c.name for c in self.coverages]
         if len(set(names)) != len(names):
             raise PlanError(f"plan {self.name!r}: coverage names repeat: {names}")
-        # Immutable plan: its id is computed once (quote_one must not re-hash per call).
+        start, end = (_iso_date(self.name, label, value) for label, value in
+                      (("effective_from", self.effective_from), ("effective_to", self.effective_to)))  # fmt: skip
+        if start is not None and end is not None and end <= start:
+            raise PlanError(f"plan {self.name!r}: effective_to {self.effective_to} is not after effective_from "
+                            f"{self.effective_from}")  # fmt: skip
+        check_plan_bounds(self)
+        # Immutable plan: its id and its bound checks are computed once (quote_one must stay cheap).
         object.__setattr__(self, "_plan_id", _content_hash(self.content()))
+        object.__setattr__(self, "_bounded", {
+            (c.name, f.name): [b for b in self.bounds if b.applies_to(c.name, f.name)]
+            for c in self.coverages for f in c.factors
+            if any(b.applies_to(c.name, f.name) for b in self.bounds)
+        })  # fmt: skip
+        object.__setattr__(self, "_window", (start, end))
+        # quote_one's program: every key and callable resolved once, so a quote is a tight loop.
+        program = []
+        for c in self.coverages:
+            steps = tuple(
+                (f"{c.name}.{f.name}", f.clamp_of if isinstance(f, BoundedCoefficient) else f.relativity,
+                 f"{c.name}.{f.name}.clamped" if isinstance(f, BoundedCoefficient) else None,
+                 tuple(self._bounded.get((c.name, f.name), ())))
+                for f in c.factors
+            )  # fmt: skip
+            program.append((c, steps, f"pure_{c.name}", f"premium_{c.name}", f"tax_{c.name}" if c.taxes else None))
+        object.__setattr__(self, "_program", tuple(program))
 
     # ------------------------------------------------------------- identity
     def content(self) -> dict[str, Any]:
+        """The plan as plain data: what is saved and hashed."""
         return {
             "name": self.name,
             "version": self.version,
             "effective_from": self.effective_from,
+            "effective_to": self.effective_to,
             "prohibited_columns": list(self.prohibited_columns),
+            "bounds": [b.to_dict() for b in self.bounds],
             "coverages": [c.to_dict() for c in self.coverages],
         }
 
@@ -163,80 +142,256 @@ class RatingPlan:
         """Policy attributes the plan reads."""
         return list(dict.fromkeys(col for c in self.coverages for f in c.factors for col in f.columns))
 
+    @property
+    def has_taxes(self) -> bool:
+        return any(c.taxes for c in self.coverages)
+
+    def coverage(self, name: str) -> Coverage:
+        for coverage in self.coverages:
+            if coverage.name == name:
+                return coverage
+        raise PlanError(f"plan {self.name!r} has no coverage {name!r}; coverages: {[c.name for c in self.coverages]}")
+
+    def is_effective(self, date: Any) -> bool:
+        """Whether the plan is in force on ``date``."""
+        start, end = self._window
+        day = pd.Timestamp(date)
+        return (start is None or day >= start) and (end is None or day < end)
+
     # -------------------------------------------------------------- quoting
-    def quote(self, policies: pd.DataFrame) -> pd.DataFrame:
+    def quote(
+        self,
+        policies: pd.DataFrame,
+        *,
+        errors: Literal["raise", "flag"] = "raise",
+        as_of: Any = None,
+    ) -> pd.DataFrame:
         """Premium per coverage and in total, with each factor's relativity, for every row.
+
+        Parameters
+        ----------
+        policies : DataFrame
+            One row per policy, with every column in :attr:`columns`.
+        errors : {"raise", "flag"}
+            ``"raise"``: one QuoteError listing every problem (field, rule,
+            values, rows). ``"flag"``: rows that cannot be rated keep NaN
+            premiums and say why in a ``quote_error`` column (empty string on
+            good rows); nothing is raised for them.
+        as_of : date or str, optional
+            A date (the quote date), or the name of a date column (e.g. each
+            policy's start date), checked against the plan's effective dates.
+
+        Returns
+        -------
+        DataFrame
+            Per coverage: ``<coverage>.<factor>`` (relativity applied),
+            ``pure_<coverage>``, ``premium_<coverage>`` and, when the plan has
+            taxes, ``tax_<coverage>``; then ``premium_total`` (and
+            ``tax_total``, ``payable_total``), ``plan_id``, and for each bounded
+            coefficient ``<coverage>.<factor>.clamped`` (-1, 0, +1).
 
         Raises
         ------
         QuoteError
-            A missing column, or a value a factor cannot rate (unknown level,
-            missing or non-numeric value), naming the column, values and rows.
+            A missing column; or, with ``errors="raise"``, any value a factor
+            cannot rate, a policy date outside the plan's effective dates, or
+            a relativity outside a regulatory bound.
         """
-        missing = [c for c in self.columns if c not in policies.columns]
+        if errors not in ("raise", "flag"):
+            raise QuoteError(f"errors must be 'raise' or 'flag', got {errors!r}")
+        needed = self.columns + ([as_of] if isinstance(as_of, str) and as_of in policies.columns else [])
+        missing = [c for c in needed if c not in policies.columns]
         if missing:
-            raise QuoteError(str(DataIssue(", ".join(missing), "missing column", f"columns {self.columns}")))
-        names = [
-            name
-            for coverage in self.coverages
-            for name in (
-                *(f"{coverage.name}.{f.name}" for f in coverage.factors),
-                f"pure_{coverage.name}",
-                f"premium_{coverage.name}",
-            )
-        ] + ["premium_total"]
+            raise QuoteError(DataIssue(", ".join(missing), "missing column", f"columns {self.columns}"))
+        names = [*self._column_names(), "premium_total"]
+        if self.has_taxes:
+            names += ["tax_total", "payable_total"]
+        n = len(policies)
         # One (columns x rows) block filled in place: pandas wraps its transpose without copying.
-        block = np.empty((len(names), len(policies)))
-        total = block[-1]
+        block = np.empty((len(names), n))
+        total = block[names.index("premium_total")]
         total[:] = 0.0
-        row = 0
-        # Coverages often share a factor (same table on the same column): look it up once.
-        computed: dict[Factor, np.ndarray] = {}
+        taxes = block[names.index("tax_total")] if self.has_taxes else None
+        if taxes is not None:
+            taxes[:] = 0.0
         codes = ColumnCodes(policies)
+        first_row: dict[Factor, int] = {}  # coverages often share a factor: look it up once
+        clamped: dict[Factor, np.ndarray] = {}
+        clamp_columns: dict[str, np.ndarray] = {}
+        row = 0
         for coverage in self.coverages:
-            premium = np.full(len(policies), coverage.base_rate)
+            premium = np.full(n, coverage.base_rate)
             for factor in coverage.factors:
-                if factor not in computed:
-                    computed[factor] = factor.relativities(codes)
-                block[row] = computed[factor]
+                if factor in first_row:
+                    block[row] = block[first_row[factor]]
+                elif isinstance(factor, BoundedCoefficient):
+                    raw = factor.raw(codes)
+                    np.clip(raw, factor.lower, factor.upper, out=block[row])
+                    clamped[factor] = factor.clamped(raw)
+                else:
+                    factor.lookup(codes, out=block[row])
+                first_row.setdefault(factor, row)
+                if factor in clamped:
+                    clamp_columns[f"{coverage.name}.{factor.name}.clamped"] = clamped[factor]
+                self._check_bounds(coverage.name, factor, block[row], codes)
                 premium *= block[row]
                 row += 1
             block[row] = premium
             block[row + 1] = coverage.gross(premium)
             total += block[row + 1]
             row += 2
+            if coverage.taxes:
+                block[row] = coverage.tax(block[row - 1])
+                taxes += block[row]
+                row += 1
+        if taxes is not None:
+            block[names.index("payable_total")] = total + taxes
+        if as_of is not None:
+            self._check_dates(policies, as_of, codes)
+        flags = self._handle_problems(codes, errors, n)
         result = pd.DataFrame(block.T, index=policies.index, columns=names, copy=False)
-        result["plan_id"] = pd.Categorical.from_codes(np.zeros(len(policies), dtype=np.int8), [self._plan_id])
+        result["plan_id"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [self._plan_id])
+        for name, clamp in clamp_columns.items():
+            result[name] = clamp
+        if flags is not None:
+            bad, reasons = flags
+            premiums = [c for c in names if c.startswith(("pure_", "premium_", "tax_", "payable_"))]
+            result.loc[bad, premiums] = np.nan
+            result["quote_error"] = reasons
         result.attrs["plan_id"] = self._plan_id
         return result
 
-    def quote_one(self, policy: dict[str, Any]) -> dict[str, Any]:
+    def _column_names(self) -> list[str]:
+        names = []
+        for coverage in self.coverages:
+            names += [f"{coverage.name}.{f.name}" for f in coverage.factors]
+            names += [f"pure_{coverage.name}", f"premium_{coverage.name}"]
+            if coverage.taxes:
+                names.append(f"tax_{coverage.name}")
+        return names
+
+    def _check_bounds(self, coverage: str, factor: Factor, applied: np.ndarray, codes: ColumnCodes) -> None:
+        for bound in self._bounded.get((coverage, factor.name), ()):
+            low = -np.inf if bound.lower is None else bound.lower
+            high = np.inf if bound.upper is None else bound.upper
+            if applied.min(initial=np.inf) < low or applied.max(initial=-np.inf) > high:
+                outside = (applied < low) | (applied > high)
+                codes.report(factor.columns[0], f"{coverage}.{factor.name} outside regulatory bound",
+                             f"a relativity in {bound.interval} ({bound.source or 'plan bound'})", outside)  # fmt: skip
+
+    def _check_dates(self, policies: pd.DataFrame, as_of: Any, codes: ColumnCodes) -> None:
+        start, end = self._window
+        if start is None and end is None:
+            return
+        if isinstance(as_of, str) and as_of in policies.columns:
+            days = pd.to_datetime(policies[as_of]).to_numpy()
+            column = as_of
+        else:
+            days = np.full(len(policies), pd.Timestamp(as_of).to_datetime64())
+            column = "as_of"
+        outside = np.isnat(days)
+        if start is not None:
+            outside |= days < start.to_datetime64()
+        if end is not None:
+            outside |= days >= end.to_datetime64()
+        if outside.any():
+            window = f"a date in [{self.effective_from}, {self.effective_to or 'open'})"
+            if column not in policies.columns:
+                raise QuoteError(f"as_of {pd.Timestamp(as_of).date()}: plan {self.name!r} is not in force "
+                                 f"(expected {window})")  # fmt: skip
+            codes.report(column, "plan not in force", window, outside)
+
+    @staticmethod
+    def _handle_problems(codes: ColumnCodes, errors: str, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+        if not codes.problems:
+            return (np.zeros(n, dtype=bool), np.full(n, "", dtype=object)) if errors == "flag" else None
+        if errors == "raise":
+            raise QuoteError([p.issue for p in codes.problems])
+        bad = np.zeros(n, dtype=bool)
+        reasons = np.full(n, "", dtype=object)
+        for problem in codes.problems:
+            text = f"{problem.issue.column}: {problem.issue.rule} (expected {problem.issue.expected})"
+            rows = np.flatnonzero(problem.mask)
+            reasons[rows] = np.where(bad[rows], reasons[rows] + "; " + text, text)
+            bad[rows] = True
+        return bad, reasons
+
+    def quote_one(self, policy: Mapping[str, Any], *, as_of: Any = None) -> dict[str, Any]:
         """Quote one policy (a mapping of attributes): same numbers and breakdown as :meth:`quote`.
 
         The premiums are bit-identical to the batch path: the same relativities
         multiplied in the same order in IEEE double precision.
         """
+        if as_of is not None and not self.is_effective(as_of):
+            raise QuoteError(f"as_of {as_of}: plan {self.name!r} is not in force "
+                             f"[{self.effective_from}, {self.effective_to or 'open'})")  # fmt: skip
         out: dict[str, Any] = {}
+        clamps: dict[str, int] = {}
         total = 0.0
+        tax_total = 0.0
         try:
-            for coverage in self.coverages:
+            for coverage, steps, pure_key, premium_key, tax_key in self._program:
                 premium = coverage.base_rate
-                for factor in coverage.factors:
-                    relativity = factor.relativity(policy)
-                    out[f"{coverage.name}.{factor.name}"] = relativity
+                for key, relativity_of, clamp_key, bounds in steps:
+                    if clamp_key is None:
+                        relativity = relativity_of(policy)
+                    else:
+                        relativity, clamps[clamp_key] = relativity_of(policy)
+                    for bound in bounds:
+                        if not bound.contains(relativity):
+                            raise QuoteError(f"{key} = {relativity} outside regulatory bound {bound.interval}")
+                    out[key] = relativity
                     premium = premium * relativity
-                out[f"pure_{coverage.name}"] = premium
+                out[pure_key] = premium
                 gross = float(coverage.gross(premium))
-                out[f"premium_{coverage.name}"] = gross
+                out[premium_key] = gross
                 total = total + gross
+                if tax_key is not None:
+                    tax = float(coverage.tax(gross))
+                    out[tax_key] = tax
+                    tax_total = tax_total + tax
         except KeyError as error:
             raise QuoteError(f"missing field {error.args[0]!r}; the plan reads {self.columns}") from None
         out["premium_total"] = total
+        if self.has_taxes:
+            out["tax_total"] = tax_total
+            out["payable_total"] = total + tax_total
         out["plan_id"] = self._plan_id
+        out.update(clamps)
         return out
+
+    # ------------------------------------------------------------ overrides
+    def override(self, coverage: str, factor: str, changes: Mapping[Any, float]) -> RatingPlan:
+        """A copy of the plan with some relativities of one factor set by hand, recorded as overridden.
+
+        ``changes`` maps a level to its new relativity: a category, a ladder
+        level, a band (its position or its label, e.g. ``'[25, 30)'``) or, for
+        an interaction, a ``(level_a, level_b)`` pair (added if not listed).
+
+        Examples
+        --------
+        >>> from autorisk.rating import CategoricalFactor, Coverage
+        >>> region = CategoricalFactor("region", "region", ("north", "south"), (1.0, 1.2))
+        >>> plan = RatingPlan("demo", "1", (Coverage("tpl", 500.0, (region,)),))
+        >>> adjusted = plan.override("tpl", "region", {"south": 1.15})
+        >>> adjusted.coverage("tpl").factors[0].overridden, adjusted.plan_id != plan.plan_id
+        (('south',), True)
+        """
+        target = self.coverage(coverage)
+        factors = list(target.factors)
+        for i, current in enumerate(factors):
+            if current.name == factor:
+                factors[i] = _overridden(current, changes)
+                break
+        else:
+            raise PlanError(f"coverage {coverage!r} has no factor {factor!r}; factors: {[f.name for f in factors]}")
+        coverages = tuple(dataclasses.replace(c, factors=tuple(factors)) if c.name == coverage else c
+                          for c in self.coverages)  # fmt: skip
+        return dataclasses.replace(self, coverages=coverages)
 
     # ---------------------------------------------------------- persistence
     def to_json(self) -> str:
+        """The plan as a JSON document (format, plan id, content)."""
         return json.dumps({"format": FORMAT, "plan_id": self.plan_id, "content": self.content()}, indent=2)
 
     def save(self, path: str | Path) -> Path:
@@ -246,32 +401,56 @@ class RatingPlan:
 
     @classmethod
     def from_json(cls, text: str) -> RatingPlan:
-        """Parse a plan, checking its format and that its content matches its recorded id."""
+        """Parse a plan, checking its format, that its content matches its recorded id, and its rules."""
         try:
             document = json.loads(text)
         except json.JSONDecodeError as error:
             raise PlanError(f"not a JSON rating plan: {error}") from None
-        if not isinstance(document, dict) or document.get("format") != FORMAT:
-            raise PlanError(f"unsupported plan format {document.get('format') if isinstance(document, dict) else None!r}; "
-                            f"expected {FORMAT!r}")  # fmt: skip
-        content = document.get("content", {})
+        version = document.get("format") if isinstance(document, dict) else None
+        if version not in _READABLE:
+            raise PlanError(f"unsupported plan format {version!r}; expected one of {list(_READABLE)}")
+        content = document.get("content")
+        if not isinstance(content, dict):
+            raise PlanError("plan document has no 'content' object")
         recorded = document.get("plan_id")
         actual = _content_hash(content)
         if recorded != actual:
             raise PlanError(f"plan content does not match its id: recorded {recorded}, content hashes to {actual}")
         try:
-            plan = cls(
-                content["name"], content["version"],
-                tuple(Coverage.from_dict(c) for c in content["coverages"]), content.get("effective_from"),
-                tuple(content.get("prohibited_columns", ())),
+            coverages = [_upgrade_coverage(c) if version != FORMAT else c for c in content["coverages"]]
+            return cls(
+                content["name"], content["version"], tuple(Coverage.from_dict(c) for c in coverages),
+                content.get("effective_from"), tuple(content.get("prohibited_columns", ())),
+                tuple(Bound.from_dict(b) for b in content.get("bounds", ())), content.get("effective_to"),
             )  # fmt: skip
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, IndexError) as error:
+            if isinstance(error, PlanError):
+                raise
             raise PlanError(f"invalid plan content: {error!r}") from None
-        return plan
 
     @classmethod
     def load(cls, path: str | Path) -> RatingPlan:
+        """Read a plan saved by :meth:`save` (never executes code: JSON only)."""
         return cls.from_json(Path(path).read_text())
+
+
+def select_plan(plans: list[RatingPlan] | tuple[RatingPlan, ...], date: Any) -> RatingPlan:
+    """The one plan in force on ``date`` among versions of a tariff; PlanError if none or several.
+
+    Examples
+    --------
+    >>> from autorisk.rating import CategoricalFactor, Coverage
+    >>> tpl = Coverage("tpl", 500.0)
+    >>> old = RatingPlan("t", "1", (tpl,), effective_from="2026-01-01", effective_to="2027-01-01")
+    >>> new = RatingPlan("t", "2", (tpl,), effective_from="2027-01-01")
+    >>> select_plan([old, new], "2027-03-01").version
+    '2'
+    """
+    in_force = [p for p in plans if p.is_effective(date)]
+    if len(in_force) != 1:
+        found = [f"{p.name} v{p.version}" for p in in_force]
+        raise PlanError(f"{len(in_force)} plans in force on {pd.Timestamp(date).date()} (expected exactly one): {found}")
+    return in_force[0]
 
 
 def _content_hash(content: dict[str, Any]) -> str:
@@ -279,70 +458,43 @@ def _content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def coverage_from_glm(model: Any, name: str) -> Coverage:
-    """A coverage whose premium reproduces a fitted log-link GLM's prediction per unit exposure.
+def _iso_date(plan: str, label: str, value: str | None) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(str(value)))
+    except ValueError:
+        raise PlanError(f"plan {plan!r}: {label} must be an ISO date YYYY-MM-DD, got {value!r}") from None
 
-    The base rate is ``exp(intercept)``; each categorical or banded term
-    becomes a factor table with the base level at 1, each categorical x
-    categorical interaction a two-way table, and each restricted factor a
-    table of its fixed relativities. Raw numeric and spline terms have no
-    table form and are refused with a PlanError (band them first).
-    """
-    factors: list[Factor] = []
-    params = model.params_
-    for term in model.design_.terms:
-        if term.is_categorical:
-            values = tuple(
-                1.0 if level == term.base_level else float(np.exp(params[f"{term.name}[{level}]"]))
-                for level in term.levels
-            )
-            if term.cut_points is not None:
-                labels = list(term.levels)
-                all_labels = band_labels(term.cut_points)
-                band_values = tuple(values[labels.index(label)] if label in labels else 1.0 for label in all_labels)
-                factors.append(BandFactor(term.name, term.name, tuple(map(float, term.cut_points)), band_values))
-            else:
-                factors.append(CategoricalFactor(term.name, term.name, tuple(term.levels), values))
-        elif term.kind == "interaction" and term.pairs:
-            cells = tuple(
-                (la, lb, float(np.exp(params[coef]))) for coef, (la, lb) in zip(term.coef_names, term.pairs, strict=True)
-            )
-            factors.append(InteractionFactor(term.name, term.parents[0].name, term.parents[1].name, cells))
+
+def _upgrade_coverage(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 coverage (one ``loading`` and one ``fee``) in the version-2 layout."""
+    out = {k: v for k, v in data.items() if k not in ("loading", "fee")}
+    out["loadings"] = {"loading": data["loading"]} if data.get("loading") else {}
+    out["fees"] = {"fee": data["fee"]} if data.get("fee") else {}
+    return out
+
+
+def _overridden(factor: Factor, changes: Mapping[Any, float]) -> Factor:
+    if isinstance(factor, BoundedCoefficient):
+        raise PlanError(f"factor {factor.name!r} is a bounded coefficient: it has no table to override")
+    if isinstance(factor, InteractionFactor):
+        cells = {(a, b): v for a, b, v in factor.cells}
+        cells.update({tuple(k): float(v) for k, v in changes.items()})
+        overridden = tuple(dict.fromkeys([*factor.overridden, *map(tuple, changes)]))
+        return dataclasses.replace(factor, cells=tuple((a, b, v) for (a, b), v in cells.items()), overridden=overridden)
+    keys = list(range(len(factor.values))) if isinstance(factor, BandFactor) else list(factor.levels)
+    labels = factor.labels() if isinstance(factor, BandFactor) else keys
+    values = list(factor.values)
+    touched = []
+    for level, value in changes.items():
+        if level in labels:
+            position = labels.index(level)
+        elif level in keys:
+            position = keys.index(level)
         else:
-            raise PlanError(
-                f"term {term.name!r} ({term.kind}) has no rating-table form; band it (bands=...) before building a plan"
-            )
-    for factor, relativities in (model.restrict or {}).items():
-        levels = tuple(relativities)
-        factors.append(CategoricalFactor(factor, factor, levels, tuple(float(relativities[v]) for v in levels)))
-    return Coverage(name, float(np.exp(model.intercept_)), tuple(factors))
-
-
-def coverage_from_pair(pair: Any, name: str) -> Coverage:
-    """A coverage whose premium reproduces a fitted frequency-severity pair's expected cost per unit exposure.
-
-    Tables of the same factor in both models are multiplied level by level
-    when they have the same levels (or cut points); otherwise both are kept,
-    the severity one named ``"<factor> (severity)"``.
-    """
-    frequency = coverage_from_glm(pair.frequency_, name)
-    severity = coverage_from_glm(pair.severity_, name)
-    by_name = {f.name: f for f in frequency.factors}
-    merged = dict(by_name)
-    for factor in severity.factors:
-        other = by_name.get(factor.name)
-        combined = _multiply(other, factor) if other is not None else factor
-        if combined is None:
-            combined = dataclasses.replace(factor, name=f"{factor.name} (severity)")
-        merged[combined.name] = combined
-    return Coverage(name, frequency.base_rate * severity.base_rate, tuple(merged.values()))
-
-
-def _multiply(a: Factor, b: Factor) -> Factor | None:
-    """Product of two tables of one factor, or None when their levels differ."""
-    if isinstance(a, CategoricalFactor) and isinstance(b, CategoricalFactor) and set(a.levels) == set(b.levels):
-        other = dict(zip(b.levels, b.values, strict=True))
-        return dataclasses.replace(a, values=tuple(v * other[level] for level, v in zip(a.levels, a.values, strict=True)))
-    if isinstance(a, BandFactor) and isinstance(b, BandFactor) and a.cut_points == b.cut_points:
-        return dataclasses.replace(a, values=tuple(x * y for x, y in zip(a.values, b.values, strict=True)))
-    return None
+            raise PlanError(f"factor {factor.name!r} has no level {level!r}; levels: {labels}")
+        values[position] = float(value)
+        touched.append(keys[position])
+    overridden = tuple(dict.fromkeys([*factor.overridden, *touched]))
+    return dataclasses.replace(factor, values=tuple(values), overridden=overridden)

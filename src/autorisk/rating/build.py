@@ -1,0 +1,82 @@
+"""Rating tables from fitted models: coverages that reproduce a GLM or a frequency-severity pair."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from autorisk.errors import PlanError
+from autorisk.models.banding import band_labels
+from autorisk.rating.coverage import Coverage
+from autorisk.rating.factors import BandFactor, CategoricalFactor, Factor, InteractionFactor
+
+
+def coverage_from_glm(model: Any, name: str) -> Coverage:
+    """A coverage whose premium reproduces a fitted log-link GLM's prediction per unit exposure.
+
+    The base rate is ``exp(intercept)``; each categorical or banded term
+    becomes a factor table with the base level at 1, each categorical x
+    categorical interaction a two-way table, and each restricted factor a
+    table of its fixed relativities. Raw numeric and spline terms have no
+    table form and are refused with a PlanError (band them first).
+    """
+    factors: list[Factor] = []
+    params = model.params_
+    for term in model.design_.terms:
+        if term.is_categorical:
+            values = tuple(
+                1.0 if level == term.base_level else float(np.exp(params[f"{term.name}[{level}]"]))
+                for level in term.levels
+            )
+            if term.cut_points is not None:
+                labels = list(term.levels)
+                all_labels = band_labels(term.cut_points)
+                band_values = tuple(values[labels.index(label)] if label in labels else 1.0 for label in all_labels)
+                factors.append(BandFactor(term.name, term.name, tuple(map(float, term.cut_points)), band_values))
+            else:
+                factors.append(CategoricalFactor(term.name, term.name, tuple(term.levels), values))
+        elif term.kind == "interaction" and term.pairs:
+            cells = tuple(
+                (la, lb, float(np.exp(params[coef]))) for coef, (la, lb) in zip(term.coef_names, term.pairs, strict=True)
+            )
+            factors.append(InteractionFactor(term.name, term.parents[0].name, term.parents[1].name, cells))
+        else:
+            raise PlanError(
+                f"term {term.name!r} ({term.kind}) has no rating-table form; band it (bands=...) before building a plan"
+            )
+    for factor, relativities in (model.restrict or {}).items():
+        levels = tuple(relativities)
+        factors.append(CategoricalFactor(factor, factor, levels, tuple(float(relativities[v]) for v in levels)))
+    return Coverage(name, float(np.exp(model.intercept_)), tuple(factors))
+
+
+def coverage_from_pair(pair: Any, name: str) -> Coverage:
+    """A coverage whose premium reproduces a fitted frequency-severity pair's expected cost per unit exposure.
+
+    Tables of the same factor in both models are multiplied level by level
+    when they have the same levels (or cut points); otherwise both are kept,
+    the severity one named ``"<factor> (severity)"``.
+    """
+    frequency = coverage_from_glm(pair.frequency_, name)
+    severity = coverage_from_glm(pair.severity_, name)
+    by_name = {f.name: f for f in frequency.factors}
+    merged = dict(by_name)
+    for factor in severity.factors:
+        other = by_name.get(factor.name)
+        combined = _multiply(other, factor) if other is not None else factor
+        if combined is None:
+            combined = dataclasses.replace(factor, name=f"{factor.name} (severity)")
+        merged[combined.name] = combined
+    return Coverage(name, frequency.base_rate * severity.base_rate, tuple(merged.values()))
+
+
+def _multiply(a: Factor, b: Factor) -> Factor | None:
+    """Product of two tables of one factor, or None when their levels differ."""
+    if isinstance(a, CategoricalFactor) and isinstance(b, CategoricalFactor) and set(a.levels) == set(b.levels):
+        other = dict(zip(b.levels, b.values, strict=True))
+        return dataclasses.replace(a, values=tuple(v * other[level] for level, v in zip(a.levels, a.values, strict=True)))
+    if isinstance(a, BandFactor) and isinstance(b, BandFactor) and a.cut_points == b.cut_points:
+        return dataclasses.replace(a, values=tuple(x * y for x, y in zip(a.values, b.values, strict=True)))
+    return None

@@ -1,0 +1,150 @@
+"""A coverage: base rate x factors = pure premium; loadings, fees, rounding, bounds and taxes = gross premium."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from autorisk.errors import PlanError
+from autorisk.rating.factors import Factor, factor_from_dict
+
+#: Taxes are rounded half up to this unit (cents).
+TAX_ROUNDING = 0.01
+
+Components = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One coverage of a rating plan.
+
+    The pure premium is ``base_rate`` times every factor's relativity, in
+    order. The premium charged is then::
+
+        gross = pure / (1 - sum(loadings)) + sum(fees)
+
+    rounded half up to a multiple of ``rounding``, then clamped to
+    ``[min_premium, max_premium]`` (the bounds win over the rounding, so a
+    premium never leaves them). Taxes are charged on top:
+    ``tax = premium * sum(taxes)``, rounded half up to the cent.
+
+    Parameters
+    ----------
+    name : str
+        Coverage code, e.g. ``"tpl"``; prefixes its quote columns.
+    base_rate : float
+        Pure premium of the base risk (all relativities 1), > 0.
+    factors : tuple of factors
+        Applied in order (:mod:`autorisk.rating.factors`).
+    loadings : mapping of str to float
+        Proportional loadings as shares of the gross premium (expenses,
+        commission, profit, ...); their sum must be below 1.
+    fees : mapping of str to float
+        Additive amounts per policy (>= 0).
+    taxes : mapping of str to float
+        Tax rates charged on the premium (>= 0), e.g. an insurance premium tax.
+    min_premium, max_premium, rounding : float, optional
+        Premium bounds and rounding unit (> 0).
+
+    Examples
+    --------
+    >>> from autorisk.rating import CategoricalFactor
+    >>> use = CategoricalFactor("use", "use", ("private", "business"), (1.0, 1.25))
+    >>> tpl = Coverage("tpl", 400.0, (use,), loadings={"expenses": 0.2, "profit": 0.05}, fees={"policy": 10.0},
+    ...                rounding=1.0, taxes={"IPT": 0.12})
+    >>> tpl.loading, float(tpl.gross(500.0)), float(tpl.tax(677.0))
+    (0.25, 677.0, 81.24)
+    """
+
+    name: str
+    base_rate: float
+    factors: tuple[Factor, ...] = field(default_factory=tuple)
+    loadings: Components | Mapping[str, float] = ()
+    fees: Components | Mapping[str, float] = ()
+    taxes: Components | Mapping[str, float] = ()
+    min_premium: float | None = None
+    max_premium: float | None = None
+    rounding: float | None = None
+
+    def __post_init__(self) -> None:
+        for label in ("loadings", "fees", "taxes"):
+            object.__setattr__(self, label, _components(self.name, label, getattr(self, label)))
+        object.__setattr__(self, "factors", tuple(self.factors))
+        if not math.isfinite(self.base_rate) or self.base_rate <= 0:
+            raise PlanError(f"coverage {self.name!r}: base rate must be finite and > 0, got {self.base_rate}")
+        names = [f.name for f in self.factors]
+        if len(set(names)) != len(names):
+            raise PlanError(f"coverage {self.name!r}: factor names repeat: {names}")
+        if not 0 <= self.loading < 1:
+            raise PlanError(f"coverage {self.name!r}: loadings must sum to a share in [0, 1), got {self.loading} "
+                            f"from {dict(self.loadings)}")  # fmt: skip
+        for label, value in (("min_premium", self.min_premium), ("max_premium", self.max_premium),
+                             ("rounding", self.rounding)):  # fmt: skip
+            if value is not None and (not math.isfinite(value) or value <= 0):
+                raise PlanError(f"coverage {self.name!r}: {label} must be finite and > 0, got {value}")
+        if self.min_premium is not None and self.max_premium is not None and self.min_premium > self.max_premium:
+            raise PlanError(
+                f"coverage {self.name!r}: min_premium {self.min_premium} exceeds max_premium {self.max_premium}"
+            )
+
+    @property
+    def loading(self) -> float:
+        """Sum of the proportional loadings."""
+        return sum(rate for _, rate in self.loadings)
+
+    @property
+    def fee(self) -> float:
+        """Sum of the additive fees."""
+        return sum(amount for _, amount in self.fees)
+
+    @property
+    def tax_rate(self) -> float:
+        """Sum of the tax rates."""
+        return sum(rate for _, rate in self.taxes)
+
+    def gross(self, pure: Any) -> Any:
+        """Premium charged (before tax) from pure premium; the same IEEE operations for an array or one float."""
+        gross = pure / (1.0 - self.loading) + self.fee
+        if self.rounding is not None:
+            gross = np.floor(gross / self.rounding + 0.5) * self.rounding
+        if self.min_premium is not None:
+            gross = np.maximum(gross, self.min_premium)
+        if self.max_premium is not None:
+            gross = np.minimum(gross, self.max_premium)
+        return gross
+
+    def tax(self, premium: Any) -> Any:
+        """Tax on the premium charged, rounded half up to the cent."""
+        return np.floor(premium * self.tax_rate / TAX_ROUNDING + 0.5) * TAX_ROUNDING
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "base_rate": self.base_rate, "factors": [f.to_dict() for f in self.factors],
+            "loadings": dict(self.loadings), "fees": dict(self.fees), "taxes": dict(self.taxes),
+            "min_premium": self.min_premium, "max_premium": self.max_premium, "rounding": self.rounding,
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Coverage:
+        return cls(
+            data["name"], float(data["base_rate"]), tuple(factor_from_dict(f) for f in data["factors"]),
+            data.get("loadings", {}), data.get("fees", {}), data.get("taxes", {}), data.get("min_premium"),
+            data.get("max_premium"), data.get("rounding"),
+        )  # fmt: skip
+
+
+def _components(coverage: str, label: str, items: Components | Mapping[str, float]) -> Components:
+    pairs = tuple(items.items()) if isinstance(items, Mapping) else tuple(tuple(p) for p in items)
+    out = []
+    for name, value in pairs:
+        value = float(value)
+        if not math.isfinite(value) or value < 0:
+            raise PlanError(f"coverage {coverage!r}: {label} {name!r} must be finite and >= 0, got {value}")
+        out.append((str(name), value))
+    if len({n for n, _ in out}) != len(out):
+        raise PlanError(f"coverage {coverage!r}: {label} names repeat: {[n for n, _ in out]}")
+    return tuple(out)
