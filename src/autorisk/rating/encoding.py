@@ -42,12 +42,18 @@ class ColumnCodes:
         self._cache: dict[tuple[Any, ...], Any] = {}
 
     # ------------------------------------------------------------ problems
-    def report(self, column: str, rule: str, expected: str, mask: np.ndarray) -> None:
-        """Record that the rows in ``mask`` break ``rule`` on ``column`` (once per column, rule and expectation)."""
-        if any((p.issue.column, p.issue.rule, p.issue.expected) == (column, rule, expected) for p in self.problems):
+    def report(self, column: str | tuple[str, ...], rule: str, expected: str, mask: np.ndarray) -> None:
+        """Record that the rows in ``mask`` break ``rule`` on ``column`` (once per column, rule and expectation).
+
+        ``column`` may be a tuple of columns (a two-way table): the values shown are then tuples.
+        """
+        columns = (column,) if isinstance(column, str) else tuple(column)
+        name = ", ".join(columns)
+        if any((p.issue.column, p.issue.rule, p.issue.expected) == (name, rule, expected) for p in self.problems):
             return
-        values = self.table[column]
-        self.problems.append(RowProblem(DataIssue.from_mask(column, rule, expected, mask, values.index, values), mask))
+        values = self.table[columns[0]] if len(columns) == 1 else _Rows(self.table, columns)
+        issue = DataIssue.from_mask(name, rule, expected, mask, self.table.index, values)
+        self.problems.append(RowProblem(issue, mask))
 
     # ----------------------------------------------------------- encodings
     # Every encoding is an intp array of non-negative codes; a row that cannot be rated gets a code
@@ -127,6 +133,18 @@ class ColumnCodes:
 
     def _has_problem(self, column: str) -> bool:
         return any(p.issue.column == column for p in self.problems)
+
+
+class _Rows:
+    """Several columns seen as one column of tuples, for the values an issue shows (only those are built)."""
+
+    def __init__(self, table: pd.DataFrame, columns: tuple[str, ...]):
+        self.table, self.columns = table, columns
+
+    def take(self, positions: np.ndarray) -> np.ndarray:
+        out = np.empty(len(positions), dtype=object)
+        out[:] = list(zip(*(self.table[c].take(positions) for c in self.columns), strict=True))
+        return out
 
 
 def _small_integer_range(values: pd.Series, limit: int = 1_000_000) -> tuple[int, int] | None:

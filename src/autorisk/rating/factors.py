@@ -290,7 +290,7 @@ class InteractionFactor:
                     codes.report(column, "missing value", "a level", missing)
             unlisted = bad & ~missing_a & ~missing_b
             if unlisted.any():
-                codes.report(f"{self.column_a}, {self.column_b}", "pair not in table",
+                codes.report((self.column_a, self.column_b), "pair not in table",
                              f"a pair listed in {self.name!r}", unlisted)  # fmt: skip
         return result
 
