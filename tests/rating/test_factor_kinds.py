@@ -239,6 +239,19 @@ def test_version_1_files_are_still_read():
     assert plan.quote_one({"region": "b"})["premium_tpl"] == 600.0 / 0.8 + 5.0
 
 
+def test_a_premium_is_never_silently_zero():
+    tiny = one_coverage_plan(REGION, rounding=1.0)
+    assert RatingPlan("t", "1", (Coverage("tpl", 0.1, (REGION,), rounding=1.0),)).quote(
+        frame(region=["c"]))["premium_tpl"].tolist() == [1.0]  # 0.08 rounds to one unit, not to 0
+    assert tiny.quote_one({"region": "c"})["premium_tpl"] == 800.0
+    underflow = RatingPlan("t", "1", (Coverage("tpl", 1e-300, (CategoricalFactor("r", "r", ("a",), (1e-300,)),)),))
+    with pytest.raises(QuoteError, match=r"premium_tpl.*not positive"):
+        underflow.quote(frame(r=["a"]))
+    assert underflow.quote(frame(r=["a"]), errors="flag")["quote_error"].iloc[0].startswith("premium_tpl")
+    with pytest.raises(QuoteError, match="premium_tpl"):
+        underflow.quote_one({"r": "a"})
+
+
 # ------------------------------------------------------- random plans (all kinds)
 COLUMNS = {"cat": ["x", "y", "z"], "num": None, "lvl": None, "coef": None}
 

@@ -27,7 +27,8 @@ class Coverage:
 
         gross = pure / (1 - sum(loadings)) + sum(fees)
 
-    rounded half up to a multiple of ``rounding``, then clamped to
+    rounded half up to a multiple of ``rounding`` (but never below one
+    ``rounding`` unit: rounding does not make a premium zero), then clamped to
     ``[min_premium, max_premium]`` (the bounds win over the rounding, so a
     premium never leaves them). Taxes are charged on top:
     ``tax = premium * sum(taxes)``, rounded half up to the cent.
@@ -110,7 +111,7 @@ class Coverage:
         """Premium charged (before tax) from pure premium; the same IEEE operations for an array or one float."""
         gross = pure / (1.0 - self.loading) + self.fee
         if self.rounding is not None:
-            gross = np.floor(gross / self.rounding + 0.5) * self.rounding
+            gross = np.maximum(np.floor(gross / self.rounding + 0.5) * self.rounding, self.rounding)
         if self.min_premium is not None:
             gross = np.maximum(gross, self.min_premium)
         if self.max_premium is not None:

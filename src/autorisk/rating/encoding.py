@@ -42,16 +42,20 @@ class ColumnCodes:
         self._cache: dict[tuple[Any, ...], Any] = {}
 
     # ------------------------------------------------------------ problems
-    def report(self, column: str | tuple[str, ...], rule: str, expected: str, mask: np.ndarray) -> None:
+    def report(
+        self, column: str | tuple[str, ...], rule: str, expected: str, mask: np.ndarray, values: Any = None
+    ) -> None:
         """Record that the rows in ``mask`` break ``rule`` on ``column`` (once per column, rule and expectation).
 
         ``column`` may be a tuple of columns (a two-way table): the values shown are then tuples.
+        ``values`` replaces the column's values in the message (e.g. a computed premium).
         """
         columns = (column,) if isinstance(column, str) else tuple(column)
         name = ", ".join(columns)
         if any((p.issue.column, p.issue.rule, p.issue.expected) == (name, rule, expected) for p in self.problems):
             return
-        values = self.table[columns[0]] if len(columns) == 1 else _Rows(self.table, columns)
+        if values is None:
+            values = self.table[columns[0]] if len(columns) == 1 else _Rows(self.table, columns)
         issue = DataIssue.from_mask(name, rule, expected, mask, self.table.index, values)
         self.problems.append(RowProblem(issue, mask))
 

@@ -262,6 +262,11 @@ class InteractionFactor:
     def columns(self) -> tuple[str, ...]:
         return (self.column_a, self.column_b)
 
+    @property
+    def values(self) -> tuple[float, ...]:
+        """The cells' relativities (the default, if any, is not among them)."""
+        return tuple(v for _, _, v in self.cells)
+
     def table(self) -> list[tuple[Any, float]]:
         return [((a, b), v) for a, b, v in self.cells]
 

@@ -238,6 +238,7 @@ class RatingPlan:
                 row += 1
             block[row] = premium
             block[row + 1] = coverage.gross(premium)
+            self._check_positive(coverage.name, block[row + 1], codes)
             total += block[row + 1]
             row += 2
             if coverage.taxes:
@@ -278,6 +279,15 @@ class RatingPlan:
                 outside = (applied < low) | (applied > high)
                 codes.report(factor.columns[0], f"{coverage}.{factor.name} outside regulatory bound",
                              f"a relativity in {bound.interval} ({bound.source or 'plan bound'})", outside)  # fmt: skip
+
+    @staticmethod
+    def _check_positive(coverage: str, premium: np.ndarray, codes: ColumnCodes) -> None:
+        """A premium that under- or overflowed (0 or inf) is reported, never returned silently."""
+        if premium.size and not (premium.min() > 0 and premium.max() < np.inf):
+            bad = ~np.isnan(premium) & ~((premium > 0) & (premium < np.inf))
+            if bad.any():
+                codes.report(f"premium_{coverage}", "not positive and finite",
+                             "relativities whose product is a positive finite premium", bad, premium)  # fmt: skip
 
     def _check_dates(self, policies: pd.DataFrame, as_of: Any, codes: ColumnCodes) -> None:
         start, end = self._window
@@ -344,6 +354,9 @@ class RatingPlan:
                     premium = premium * relativity
                 out[pure_key] = premium
                 gross = float(coverage.gross(premium))
+                if not 0 < gross < float("inf"):
+                    raise QuoteError(f"{premium_key} = {gross}: the relativities' product is not a positive finite "
+                                     "premium")  # fmt: skip
                 out[premium_key] = gross
                 total = total + gross
                 if tax_key is not None:

@@ -1,0 +1,1 @@
+"""Rating plan templates shipped as data."""
