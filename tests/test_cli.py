@@ -29,6 +29,12 @@ def test_demo_prints_real_and_synthetic_summaries(capsys):
     ratios = re.findall(r"^(ctpl|tpl|od)\s+[\d,]+\s+[\d,]+\s+([\d.]+)$", out, flags=re.MULTILINE)
     assert {c for c, _ in ratios} == {"ctpl", "tpl", "od"}
     assert all(0.8 < float(r) < 1.2 for _, r in ratios)
+    # the China plan is built, saved, reloaded, quoted (batch == one), clamps counted, diffed and exported
+    assert "reloaded (same id: True)" in out and "equals the batch bit for bit: True" in out
+    quoted, raised, lowered, inside = (int(v.replace(",", "")) for v in re.search(
+        r"quoted ([\d,]+) policies.*: ([\d,]+) raised, ([\d,]+) lowered, ([\d,]+) inside", out).groups())  # fmt: skip
+    assert raised + lowered + inside == quoted > 0
+    assert re.search(r"tpl\.region\[Beijing\]: [\d.]+ -> [\d.]+ \(\+10\.0%\) overridden", out)
 
 
 def test_demo_refuses_a_claim_level_dataset():

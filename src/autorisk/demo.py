@@ -21,10 +21,11 @@ from autorisk.data import (
     validate_claims,
     validate_policies,
 )
-from autorisk.datasets import dataset_info, load, synthetic_book
+from autorisk.datasets import SyntheticBook, dataset_info, load, synthetic_book
 from autorisk.errors import ParameterError
 from autorisk.models import FrequencyGLM, FrequencySeverity, SeverityGLM
-from autorisk.rating import RatingPlan, coverage_from_pair
+from autorisk.rating import RatingPlan, coverage_from_pair, diff_plans, export_tables
+from autorisk.rating.templates.china import china_motor_plan, ctpl_vehicle_class
 
 #: Rating factors summarised for each bundled policy-level dataset.
 REAL_BOOK_FACTORS = {
@@ -63,7 +64,8 @@ def run_demo(
     """
     with pd.option_context("display.width", 120, "display.max_columns", 12, "display.max_colwidth", 40):
         _real_book(dataset)
-        _synthetic_book(n_policies, n_years, seed)
+        book, experience = _synthetic_book(n_policies, n_years, seed)
+        _china_plan(book, experience, seed)
 
 
 def _real_book(name: str) -> None:
@@ -115,7 +117,7 @@ def _rating_plan(name: str, pair: FrequencySeverity, policies: pd.DataFrame) -> 
     _show("quotes with their breakdown (relativity of each factor)", quotes.drop(columns="plan_id").T)
 
 
-def _synthetic_book(n_policies: int, n_years: int, seed: int) -> None:
+def _synthetic_book(n_policies: int, n_years: int, seed: int) -> tuple[SyntheticBook, pd.DataFrame]:
     _title(f"2. Synthetic Chinese private-car book: {n_policies:,} policies x {n_years} years, seed {seed}")
     started = time.perf_counter()
     book = synthetic_book(n_policies, n_years, seed)
@@ -157,6 +159,88 @@ def _synthetic_book(n_policies: int, n_years: int, seed: int) -> None:
             ratio=lambda t: t["actual"] / t["expected"]
         ),
     )
+    return book, experience
+
+
+#: Band cut points of the benchmark models on the synthetic book (the truth's own edges).
+CHINA_BANDS = {"driver_age": [25, 30, 45, 60], "vehicle_age": [2, 4, 7, 10]}
+#: The industry benchmark rates the vehicle and the region; the insurer's own risk model adds
+#: the driver and the channel, and becomes the autonomous pricing coefficient (own / benchmark).
+BENCHMARK_FACTORS = ["vehicle_type", "use", "vehicle_age", "region"]
+OWN_MODEL_FACTORS = [*BENCHMARK_FACTORS, "driver_age", "channel"]
+
+
+def _china_plan(book: SyntheticBook, experience: pd.DataFrame, seed: int) -> None:
+    """Build the China motor plan from benchmark GLMs, save, reload, diff, quote and export it."""
+    _title("3. China motor rating plan from the synthetic book")
+    last_year = experience[experience["period_start"] >= experience["period_start"].max() - pd.Timedelta(days=365)]
+    benchmarks, own = {}, {}
+    for coverage in ("tpl", "od"):
+        data = experience if coverage == "tpl" else experience[experience["od_cover"]]
+        counts, amounts = data[f"claim_count_{coverage}"], data[f"claim_amount_{coverage}"]
+        pairs = {}
+        for label, factors in (("benchmark", BENCHMARK_FACTORS), ("own", OWN_MODEL_FACTORS)):
+            bands = {k: v for k, v in CHINA_BANDS.items() if k in factors}
+            pairs[label] = FrequencySeverity(
+                FrequencyGLM(factors, bands=bands), SeverityGLM(BENCHMARK_FACTORS[:2], bands={})
+            ).fit(data, counts, amounts, exposure=data["exposure"])
+        benchmarks[coverage] = coverage_from_pair(pairs["benchmark"], coverage)
+        own[coverage] = pairs["own"]
+        print(f"{coverage}: benchmark pure premium from a frequency-severity GLM pair on {len(data):,} policy-years "
+              f"({', '.join(BENCHMARK_FACTORS)})")  # fmt: skip
+    plan = china_motor_plan(benchmarks["tpl"], benchmarks["od"], autonomous_range="2020", expense_loading=0.25,
+                            extra_regions={"Other": "E"}, name="China motor (synthetic)", version="1",
+                            effective_from="2027-01-01")  # fmt: skip
+    path = Path(tempfile.gettempdir()) / "autorisk-china-plan.json"
+    reloaded = RatingPlan.load(plan.save(path))
+    print(f"plan {reloaded.plan_id[:12]} saved to {path} and reloaded (same id: {reloaded.plan_id == plan.plan_id}); "
+          f"bounds: {', '.join(f'{b.target} in {b.interval}' for b in plan.bounds)}")  # fmt: skip
+
+    policies = _rating_attributes(last_year, own, benchmarks, seed)
+    quotes = reloaded.quote(policies)
+    clamped = quotes["tpl.autonomous.clamped"].value_counts().reindex([-1, 0, 1], fill_value=0)
+    print(f"quoted {len(quotes):,} policies of the latest year; autonomous coefficient clamped to the 2020 range "
+          f"[0.65, 1.35]: {clamped[-1]:,} raised, {clamped[1]:,} lowered, {clamped[0]:,} inside")  # fmt: skip
+    one = reloaded.quote_one(policies.iloc[0].to_dict())
+    print(f"quote_one on the first policy equals the batch bit for bit: "
+          f"{all(one[c] == quotes[c].iloc[0] for c in quotes.columns)}")  # fmt: skip
+    shown = [c for c in quotes.columns if c.startswith(("ctpl.", "tpl.", "pure_tpl", "premium_"))]
+    _show("five quotes with their breakdown (relativity of each factor, premiums in CNY)", quotes[shown].head(5).T)
+    _show("premium by NCD level", quotes.groupby(policies["ncd_level"])[
+        ["premium_ctpl", "premium_tpl", "premium_od", "premium_total"]].mean())  # fmt: skip
+
+    revised = reloaded.override("tpl", "region", {"Beijing": 1.1 * _relativity(reloaded, "tpl", "region", "Beijing")})
+    revised = RatingPlan(revised.name, "2", revised.coverages, "2027-07-01", revised.prohibited_columns, revised.bounds)
+    print(f"\n-- version 2 against version 1 (an actuary's +10% on Beijing TPL, effective 2027-07-01)\n"
+          f"{diff_plans(reloaded, revised)}")  # fmt: skip
+    folder = export_tables(revised, Path(tempfile.gettempdir()) / "autorisk-china-tables")
+    workbook = export_tables(revised, Path(tempfile.gettempdir()) / "autorisk-china-tables.xlsx")
+    print(f"rating tables for filing written to {folder} (CSV) and {workbook} (Excel)")
+
+
+def _rating_attributes(policies: pd.DataFrame, own: dict, benchmarks: dict, seed: int) -> pd.DataFrame:
+    """The attributes the China plan reads that the synthetic book does not carry, derived or drawn (seeded)."""
+    rng = np.random.default_rng(seed)
+    n = len(policies)
+    out = policies.copy()
+    out["ctpl_class"] = ctpl_vehicle_class(policies["use"], policies["seats"])
+    # CTPL claim-history category from the NCD level (a proxy: 1-3 claim-free years, 4/5 claims, 0 new).
+    ncd = policies["ncd_level"].to_numpy()
+    history = np.select([ncd <= -3, ncd == -2, ncd == -1, ncd == 0, ncd >= 1], [3, 2, 1, 4, 5])
+    out["ctpl_history"] = np.where((policies["renewal_count"] == 0).to_numpy() & (ncd == 0), 0, history)
+    classes = ["none", "minor_1_2", "red_light_or_speeding_3_5"]
+    out["traffic_violation_class"] = rng.choice(classes, n, p=[0.8, 0.15, 0.05])
+    out["tpl_limit"] = rng.choice([1_000_000, 2_000_000, 3_000_000], n, p=[0.5, 0.3, 0.2])
+    out["od_deductible"] = rng.choice([0, 500, 1000], n, p=[0.6, 0.3, 0.1])
+    # Autonomous pricing coefficient: the insurer's own model relative to the benchmark.
+    ratio = own["tpl"].predict(policies) / RatingPlan("b", "1", (benchmarks["tpl"],)).quote(policies)["pure_tpl"]
+    out["autonomous_coefficient"] = ratio.to_numpy()
+    return out
+
+
+def _relativity(plan: RatingPlan, coverage: str, factor: str, level: object) -> float:
+    table = next(f for f in plan.coverage(coverage).factors if f.name == factor)
+    return dict(table.table())[level]
 
 
 def _recovery(book, banded: pd.DataFrame) -> None:
