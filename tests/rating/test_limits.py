@@ -74,6 +74,24 @@ def test_gamma_matches_closed_form(alpha, theta):
     )
 
 
+@settings(max_examples=15, deadline=None)
+@given(
+    st.sampled_from(["lognormal", "pareto"]),
+    st.floats(0.1, 3.0),
+    st.floats(1.05, 8.0),
+    st.lists(st.floats(1.0, 1e9), min_size=1, max_size=4),
+)
+def test_heavy_tails_match_closed_forms_for_any_parameters(family, sigma, alpha, limits):
+    limits = np.array(limits)
+    if family == "lognormal":
+        dist = stats.lognorm(sigma, scale=np.exp(7.0))
+        expected = [*lognormal_lev(limits, 7.0, sigma), np.exp(7.0 + sigma**2 / 2)]
+    else:
+        dist = stats.lomax(alpha, scale=2000.0)
+        expected = [*lomax_lev(limits, alpha, 2000.0), 2000.0 / (alpha - 1)]
+    np.testing.assert_allclose(limited_expected_value(dist, [*limits, np.inf]), expected, rtol=1e-8)
+
+
 def test_shifted_and_bounded_supports():
     # Shifted exponential: X = 200 + Exp(500); uniform on [100, 1000]: E[X ∧ u] by hand.
     shifted = limited_expected_value(
