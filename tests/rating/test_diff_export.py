@@ -23,7 +23,8 @@ from autorisk.rating import (
     RatingPlan,
 )
 from autorisk.rating.diff import DIFF_COLUMNS, diff_plans
-from autorisk.rating.export import TABLE_COLUMNS, export_tables, rating_tables
+from autorisk.rating.export import FACTOR_ATTRIBUTES, TABLE_COLUMNS, export_tables, rating_tables
+from autorisk.rating.factors import FACTOR_KINDS
 
 REGION = CategoricalFactor("region", "region", ("Beijing", "Shanghai", "Lhasa"), (1.2, 1.0, 0.9))
 AGE = BandFactor("age", "driver_age", (25.0, 60.0), (1.6, 1.0, 1.2), lower=18, upper=99)
@@ -274,11 +275,18 @@ def records(frame):
     return [(r.level, r.relativity, bool(r.overridden)) for r in frame.itertuples(index=False)]
 
 
-OVERRIDDEN = (PLAN.override("tpl", "region", {"Lhasa": 0.95}).override("tpl", "age", {0: 1.55})
+# A fitted relativity that needs all 17 significant digits: a writer keeping 16 would not read it back exactly.
+SEVENTEEN_DIGITS = 1.0851391088977806
+OVERRIDDEN = (PLAN.override("tpl", "region", {"Lhasa": SEVENTEEN_DIGITS}).override("tpl", "age", {0: 1.55})
                   .override("tpl", "region:use", {("Lhasa", "business"): 1.15}).override("tpl", "ncd", {-2: 0.55}))  # fmt: skip
 
 
+def test_every_factor_kind_declares_its_settings():
+    assert set(FACTOR_ATTRIBUTES) == set(FACTOR_KINDS)
+
+
 def test_rating_tables_lists_every_level_of_every_factor():
+    assert f"{SEVENTEEN_DIGITS:.16g}" != repr(SEVENTEEN_DIGITS)
     tables = rating_tables(OVERRIDDEN)
     assert list(tables.columns) == list(TABLE_COLUMNS)
     expected = expected_tables(OVERRIDDEN)

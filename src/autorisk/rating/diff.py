@@ -48,6 +48,9 @@ __all__ = ["DIFF_COLUMNS", "PlanDiff", "diff_plans"]
 #: Columns of :attr:`PlanDiff.table`.
 DIFF_COLUMNS = ("coverage", "item", "level", "old", "new", "change", "what")
 
+#: Longest text value shown in full by ``str(diff)`` (the table keeps every value whole).
+_WIDTH = 60
+
 #: Settings of a band factor that redraw its bands: its tables are then not compared level by level.
 _RECUT = ("cut_points", "closed")
 
@@ -73,7 +76,8 @@ class PlanDiff:
 
     ``bool(diff)`` is False and ``str(diff)`` says "no differences" when the
     plans have the same tables and settings; ``len(diff)`` is the number of
-    rows.
+    rows. ``str(diff)`` shows numbers to 15 significant digits and cuts text
+    longer than 60 characters; the table keeps every value exact and whole.
     """
 
     def __init__(self, old: RatingPlan, new: RatingPlan, table: pd.DataFrame):
@@ -316,12 +320,14 @@ def _change(old: Any, new: Any) -> float:
     return np.nan
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, width: int | None = None) -> str:
+    """A value for people: numbers to 15 significant digits, text cut to ``width`` characters."""
     if value is None:
         return ""
     if _is_number(value):
         return f"{float(value):.15g}"
-    return str(value)
+    text = str(value)
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
 def _percent(change: float) -> str:
@@ -339,11 +345,11 @@ def _line(row: Any) -> str:
     if row.old is None and row.new is None:
         body = row.what if row.what in ("added", "removed") else ""
     elif row.old is None:
-        body = f"added {_text(row.new)}"
+        body = f"added {_text(row.new, _WIDTH)}"
     elif row.new is None:
-        body = f"removed {_text(row.old)}"
+        body = f"removed {_text(row.old, _WIDTH)}"
     else:
-        body = f"{_text(row.old)} -> {_text(row.new)}"
+        body = f"{_text(row.old, _WIDTH)} -> {_text(row.new, _WIDTH)}"
         if not math.isnan(row.change) and row.old != row.new:
             body += f" ({_percent(row.change)})"
     if row.what in ("overridden", "override dropped"):

@@ -165,6 +165,7 @@ class RatingPlan:
         *,
         errors: Literal["raise", "flag"] = "raise",
         as_of: Any = None,
+        breakdown: bool = True,
     ) -> pd.DataFrame:
         """Premium per coverage and in total, with each factor's relativity, for every row.
 
@@ -180,6 +181,10 @@ class RatingPlan:
         as_of : date or str, optional
             A date (the quote date), or the name of a date column (e.g. each
             policy's start date), checked against the plan's effective dates.
+        breakdown : bool
+            Include each factor's relativity (default). ``False`` returns only
+            the premiums (and clamp columns): the same premiums, bit for bit,
+            in a third of the memory, for batch re-rating of large books.
 
         Returns
         -------
@@ -203,7 +208,7 @@ class RatingPlan:
         missing = [c for c in needed if c not in policies.columns]
         if missing:
             raise QuoteError(DataIssue(", ".join(missing), "missing column", f"columns {self.columns}"))
-        names = [*self._column_names(), "premium_total"]
+        names = [*self._column_names(breakdown), "premium_total"]
         if self.has_taxes:
             names += ["tax_total", "payable_total"]
         n = len(policies)
@@ -214,37 +219,41 @@ class RatingPlan:
         taxes = block[names.index("tax_total")] if self.has_taxes else None
         if taxes is not None:
             taxes[:] = 0.0
+        scratch = None if breakdown else np.empty(n)
         codes = ColumnCodes(policies)
         first_row: dict[Factor, int] = {}  # coverages often share a factor: look it up once
         clamped: dict[Factor, np.ndarray] = {}
         clamp_columns: dict[str, np.ndarray] = {}
         row = 0
         for coverage in self.coverages:
-            premium = np.full(n, coverage.base_rate)
+            pure = block[names.index(f"pure_{coverage.name}")]
+            pure[:] = coverage.base_rate
             for factor in coverage.factors:
-                if factor in first_row:
-                    block[row] = block[first_row[factor]]
+                relativity = block[row] if scratch is None else scratch
+                if scratch is None and factor in first_row:
+                    relativity[:] = block[first_row[factor]]
                 elif isinstance(factor, BoundedCoefficient):
                     raw = factor.raw(codes)
-                    np.clip(raw, factor.lower, factor.upper, out=block[row])
-                    clamped[factor] = factor.clamped(raw)
+                    np.clip(raw, factor.lower, factor.upper, out=relativity)
+                    clamped.setdefault(factor, factor.clamped(raw))
                 else:
-                    factor.lookup(codes, out=block[row])
-                first_row.setdefault(factor, row)
+                    factor.lookup(codes, out=relativity)
                 if factor in clamped:
                     clamp_columns[f"{coverage.name}.{factor.name}.clamped"] = clamped[factor]
-                self._check_bounds(coverage.name, factor, block[row], codes)
-                premium *= block[row]
-                row += 1
-            block[row] = premium
-            block[row + 1] = coverage.gross(premium)
-            self._check_positive(coverage.name, block[row + 1], codes)
-            total += block[row + 1]
-            row += 2
+                self._check_bounds(coverage.name, factor, relativity, codes)
+                pure *= relativity
+                if scratch is None:
+                    first_row.setdefault(factor, row)
+                    row += 1
+            premium = block[names.index(f"premium_{coverage.name}")]
+            premium[:] = coverage.gross(pure)
+            self._check_positive(coverage.name, premium, codes)
+            total += premium
             if coverage.taxes:
-                block[row] = coverage.tax(block[row - 1])
-                taxes += block[row]
-                row += 1
+                tax = block[names.index(f"tax_{coverage.name}")]
+                tax[:] = coverage.tax(premium)
+                taxes += tax
+            row += 2 + bool(coverage.taxes)
         if taxes is not None:
             block[names.index("payable_total")] = total + taxes
         if as_of is not None:
@@ -262,10 +271,11 @@ class RatingPlan:
         result.attrs["plan_id"] = self._plan_id
         return result
 
-    def _column_names(self) -> list[str]:
+    def _column_names(self, breakdown: bool = True) -> list[str]:
         names = []
         for coverage in self.coverages:
-            names += [f"{coverage.name}.{f.name}" for f in coverage.factors]
+            if breakdown:
+                names += [f"{coverage.name}.{f.name}" for f in coverage.factors]
             names += [f"pure_{coverage.name}", f"premium_{coverage.name}"]
             if coverage.taxes:
                 names.append(f"tax_{coverage.name}")
