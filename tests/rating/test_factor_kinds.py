@@ -302,6 +302,10 @@ def test_random_plans_batch_equals_one_by_one_row_order_and_json(plan, records, 
     rng.shuffle(order)
     shuffled = plan.quote(data.iloc[order])
     assert np.array_equal(shuffled["premium_total"].to_numpy(), batch["premium_total"].to_numpy()[order])
+    lean = plan.quote(data, breakdown=False)
+    assert not any(column.startswith("c.") and not column.endswith(".clamped") for column in lean.columns)
+    for column in lean.columns:
+        assert np.array_equal(lean[column].to_numpy(), batch[column].to_numpy()), column
     reloaded = RatingPlan.from_json(plan.to_json())
     assert reloaded.plan_id == plan.plan_id
     pd.testing.assert_frame_equal(reloaded.quote(data), batch)
