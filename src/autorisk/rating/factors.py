@@ -49,8 +49,17 @@ def _checked(codes: ColumnCodes, relativities: np.ndarray) -> np.ndarray:
     return relativities
 
 
+class _Vectorised:
+    """What every factor kind shares: rating a whole table through its ``lookup``."""
+
+    def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
+        """Relativity of every row of a table; raises QuoteError naming the column, values and rows it cannot rate."""
+        codes = _as_codes(data)
+        return _checked(codes, self.lookup(codes))  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
-class CategoricalFactor:
+class CategoricalFactor(_Vectorised):
     """Lookup ``level -> relativity`` on one column.
 
     ``overridden`` lists the levels whose relativity was set by hand rather
@@ -99,11 +108,6 @@ class CategoricalFactor:
             codes.report(self.column, "unknown level", f"one of {list(self.levels)}", unknown)
         return result
 
-    def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
-        """Relativity of every row of a table; raises QuoteError naming the column, values and rows it cannot rate."""
-        codes = _as_codes(data)
-        return _checked(codes, self.lookup(codes))
-
     def relativity(self, policy: dict[str, Any]) -> float:
         """Relativity of one policy (a mapping of attributes)."""
         value = policy[self.column]
@@ -127,7 +131,7 @@ class CategoricalFactor:
 
 
 @dataclass(frozen=True)
-class BandFactor:
+class BandFactor(_Vectorised):
     """Numeric bands: inner cut points ``c1 < ... < ck`` make ``k + 1`` intervals, each with a relativity.
 
     ``closed="left"`` gives ``(-inf, c1), [c1, c2), ..., [ck, inf)``;
@@ -202,10 +206,6 @@ class BandFactor:
                 band = np.where(outside, len(self.values), band)
         return gather(self.values, band, out)
 
-    def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
-        codes = _as_codes(data)
-        return _checked(codes, self.lookup(codes))
-
     def relativity(self, policy: dict[str, Any]) -> float:
         x = _finite_number(self.column, policy[self.column])
         if (self.lower is not None and x < self.lower) or (self.upper is not None and x > self.upper):
@@ -225,7 +225,7 @@ class BandFactor:
 
 
 @dataclass(frozen=True)
-class InteractionFactor:
+class InteractionFactor(_Vectorised):
     """Two-way table ``(level_a, level_b) -> relativity``.
 
     With ``default=1.0`` (a GLM interaction: only the non-base cells are
@@ -299,10 +299,6 @@ class InteractionFactor:
                              f"a pair listed in {self.name!r}", unlisted)  # fmt: skip
         return result
 
-    def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
-        codes = _as_codes(data)
-        return _checked(codes, self.lookup(codes))
-
     def relativity(self, policy: dict[str, Any]) -> float:
         a, b = policy[self.column_a], policy[self.column_b]
         for column, value in ((self.column_a, a), (self.column_b, b)):
@@ -329,7 +325,7 @@ class InteractionFactor:
 
 
 @dataclass(frozen=True)
-class BonusMalusFactor:
+class BonusMalusFactor(_Vectorised):
     """No-claim-discount / bonus-malus ladder: an integer level on ``lowest .. lowest + n - 1`` -> coefficient.
 
     A level off the ladder (or not an integer) is an error, never the nearest rung.
@@ -371,10 +367,6 @@ class BonusMalusFactor:
     def lookup(self, codes: ColumnCodes, out: np.ndarray | None = None) -> np.ndarray:
         return gather(self.values, codes.ladder(self.column, int(self.lowest), len(self.values)), out)
 
-    def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
-        codes = _as_codes(data)
-        return _checked(codes, self.lookup(codes))
-
     def relativity(self, policy: dict[str, Any]) -> float:
         value = policy[self.column]
         position = -1
@@ -401,7 +393,7 @@ class BonusMalusFactor:
 
 
 @dataclass(frozen=True)
-class BoundedCoefficient:
+class BoundedCoefficient(_Vectorised):
     """A coefficient given per policy (e.g. a risk model's score), clamped to ``[lower, upper]``.
 
     The clamp is part of the quote: :meth:`RatingPlan.quote` adds a column
@@ -454,10 +446,6 @@ class BoundedCoefficient:
     def clamped(self, raw: np.ndarray) -> np.ndarray:
         """-1 where ``raw`` was raised to ``lower``, +1 where lowered to ``upper``, else 0 (int8)."""
         return (raw > self.upper).astype(np.int8) - (raw < self.lower).astype(np.int8)
-
-    def relativities(self, data: pd.DataFrame | ColumnCodes) -> np.ndarray:
-        codes = _as_codes(data)
-        return _checked(codes, self.lookup(codes))
 
     def clamp(self, value: Any) -> tuple[float, int]:
         """Applied coefficient and clamp direction for one input value."""
