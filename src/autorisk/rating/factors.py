@@ -33,7 +33,7 @@ def _finite_number(column: str, value: Any) -> float:
         x = float(value)
     except (TypeError, ValueError):
         raise _scalar_error(column, value, "a number") from None
-    if x != x or x in (float("inf"), float("-inf")):
+    if not math.isfinite(x):
         raise _scalar_error(column, value, "a finite number")
     return x
 

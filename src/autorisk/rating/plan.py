@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -363,7 +364,7 @@ class RatingPlan:
                     out[key] = relativity
                     premium = premium * relativity
                 out[pure_key] = premium
-                gross = float(coverage.gross(premium))
+                gross = coverage.gross_one(premium) if math.isfinite(premium) else float(coverage.gross(premium))
                 if not 0 < gross < float("inf"):
                     raise QuoteError(f"{premium_key} = {gross}: the relativities' product is not a positive finite "
                                      "premium")  # fmt: skip
