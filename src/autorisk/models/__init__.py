@@ -9,11 +9,15 @@ attributes end in ``_``) and adds what pricing needs: base levels, bands,
 splines, interactions, restrictions, ``coef_table()``, ``relativities()``,
 ``drop_one()`` and ``summary()``.
 
+- :class:`FrequencyGBM`, :class:`SeverityGBM`, :class:`TweedieGBM`: the same
+  targets as gradient-boosted trees (LightGBM), exposure as an offset, saved
+  as LightGBM text plus JSON metadata.
 - :class:`FrequencySeverity`: a frequency and a severity GLM combined into expected cost.
 - :func:`group_levels`, :func:`restrict_factor`, :func:`smooth_factor`: refine a
   fitted GLM (merge levels, fix or smooth a factor's relativities) and refit.
 """
 
+from autorisk.models.gbm import FrequencyGBM, SeverityGBM, TweedieGBM
 from autorisk.models.glm import FrequencyGLM, SeverityGLM, TweedieGLM
 from autorisk.models.inference import likelihood_ratio
 from autorisk.models.pair import FrequencySeverity
@@ -26,6 +30,7 @@ from autorisk.models.refine import (
 )
 
 __all__ = ["FrequencyGLM", "SeverityGLM", "TweedieGLM", "likelihood_ratio"]
+__all__ += ["FrequencyGBM", "SeverityGBM", "TweedieGBM"]
 __all__ += [
     "FrequencySeverity",
     "band_factor",
