@@ -1,6 +1,7 @@
 """`autorisk demo` runs end to end and its figures agree with the data it summarises."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,12 @@ def test_demo_prints_real_and_synthetic_summaries(capsys):
     ratios = re.findall(r"^(ctpl|tpl|od)\s+[\d,]+\s+[\d,]+\s+([\d.]+)$", out, flags=re.MULTILINE)
     assert {c for c, _ in ratios} == {"ctpl", "tpl", "od"}
     assert all(0.8 < float(r) < 1.2 for _, r in ratios)
+    # the GBM challenger is compared with the GLM on held-out data and the charts are written
+    rows = dict(re.findall(r"^(glm|gbm)\s+([\d.]+)\s+[\d.]+\s+-?[\d.]+\s+-?[\d.]+\s+[\d.]+$", out, flags=re.MULTILINE))
+    assert set(rows) == {"glm", "gbm"} and all(float(v) > 0 for v in rows.values())
+    for chart in re.findall(r"chart saved to (\S+\.png)", out):
+        assert Path(chart).stat().st_size > 10_000
+    assert len(re.findall(r"chart saved to", out)) == 2
     # the China plan is built, saved, reloaded, quoted (batch == one), clamps counted, diffed and exported
     assert "reloaded (same id: True)" in out and "equals the batch bit for bit: True" in out
     quoted, raised, lowered, inside = (int(v.replace(",", "")) for v in re.search(
