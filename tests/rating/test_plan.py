@@ -216,3 +216,22 @@ def test_prohibited_factor_is_refused_and_bad_loadings_too():
         Coverage("tpl", 400.0, (REGION,), loadings={"expenses": 0.7, "profit": 0.3})
     with pytest.raises(PlanError, match="min_premium"):
         Coverage("tpl", 400.0, (REGION,), min_premium=500.0, max_premium=100.0)
+
+
+def test_interaction_of_banded_numeric_terms_is_looked_up_by_band(fitted):
+    _, data = fitted
+    bands = {"driver_age": [25, 30, 45, 60], "new_car_price": [100_000, 200_000, 300_000]}
+    model = FrequencyGLM(["driver_age", "new_car_price", "use"], bands=bands,
+                         interactions=[("driver_age", "new_car_price"), ("use", "driver_age")])  # fmt: skip
+    model.fit(data, data["claim_count"], exposure=data["exposure"])
+    plan = RatingPlan("bands", "1", (coverage_from_glm(model, "all"),))
+    quoted = plan.quote(data)
+    np.testing.assert_allclose(quoted["premium_all"].to_numpy(), model.predict(data), rtol=1e-9, atol=0)
+    assert quoted["all.driver_age:new_car_price"].nunique() > 2  # the table is used, not its default
+    reloaded = RatingPlan.from_json(plan.to_json())
+    rows = data.head(50)
+    assert np.array_equal(reloaded.quote(rows)["premium_all"].to_numpy(), quoted["premium_all"].to_numpy()[:50])
+    for i, record in enumerate(rows.to_dict("records")):
+        assert plan.quote_one(record)["premium_all"] == quoted["premium_all"].iloc[i]
+    with pytest.raises(QuoteError, match="new_car_price"):
+        plan.quote(rows.assign(new_car_price=np.nan))

@@ -41,7 +41,10 @@ def coverage_from_glm(model: Any, name: str) -> Coverage:
             cells = tuple(
                 (la, lb, float(np.exp(params[coef]))) for coef, (la, lb) in zip(term.coef_names, term.pairs, strict=True)
             )
-            factors.append(InteractionFactor(term.name, term.parents[0].name, term.parents[1].name, cells))
+            # A banded parent is looked up by its bands, whose labels are the GLM's levels.
+            cuts = [None if p.cut_points is None else tuple(map(float, p.cut_points)) for p in term.parents]
+            factors.append(InteractionFactor(term.name, term.parents[0].name, term.parents[1].name, cells,
+                                             cut_points_a=cuts[0], cut_points_b=cuts[1]))  # fmt: skip
         else:
             raise PlanError(
                 f"term {term.name!r} ({term.kind}) has no rating-table form; band it (bands=...) before building a plan"

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from autorisk.errors import PlanError, QuoteError
+from autorisk.models.banding import band_labels
 from autorisk.rating.encoding import ColumnCodes, gather
 
 
@@ -233,6 +234,11 @@ class InteractionFactor(_Vectorised):
     is complete and a pair not listed is an error (e.g. a floating-rate table
     by region group and claim-history category).
 
+    A numeric column enters by its bands: ``cut_points_a`` (or ``_b``) are
+    the inner cut points (closed on the left) and the levels of that side are
+    the band labels of :func:`autorisk.models.banding.band_labels`
+    (``'<25'``, ``'[25, 30)'``, ``'>=30'``), as in a GLM's banded term.
+
     Examples
     --------
     >>> pair = InteractionFactor("age x price", "young", "expensive", ((True, True, 1.4),))
@@ -246,6 +252,8 @@ class InteractionFactor(_Vectorised):
     cells: tuple[tuple[Any, Any, float], ...] = field(default_factory=tuple)
     default: float | None = 1.0
     overridden: tuple[tuple[Any, Any], ...] = ()
+    cut_points_a: tuple[float, ...] | None = None
+    cut_points_b: tuple[float, ...] | None = None
     kind: ClassVar[str] = "interaction"
 
     def __post_init__(self) -> None:
@@ -257,6 +265,16 @@ class InteractionFactor(_Vectorised):
             raise PlanError(f"factor {self.name!r}: cells repeat")
         _check_overridden(self.name, self.overridden, pairs)
         object.__setattr__(self, "_by_pair", {(a, b): v for a, b, v in self.cells})
+        labels = []
+        for side, cuts in (("a", self.cut_points_a), ("b", self.cut_points_b)):
+            if cuts is not None and any(y <= x for x, y in zip(cuts, cuts[1:], strict=False)):
+                raise PlanError(f"factor {self.name!r}: cut points of side {side} must increase, got {list(cuts)}")
+            labels.append(None if cuts is None else band_labels(np.asarray(cuts, dtype=float)))
+        for position, side_labels in enumerate(labels):
+            unknown = sorted({str(c[position]) for c in self.cells} - set(side_labels or ())) if side_labels else []
+            if unknown:
+                raise PlanError(f"factor {self.name!r}: levels {unknown} are not bands of {side_labels}")
+        object.__setattr__(self, "_labels", tuple(labels))
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -270,9 +288,15 @@ class InteractionFactor(_Vectorised):
     def table(self) -> list[tuple[Any, float]]:
         return [((a, b), v) for a, b, v in self.cells]
 
+    def _side(self, codes: ColumnCodes, column: str, cuts: tuple[float, ...] | None, labels: Any) -> tuple:
+        if cuts is None:
+            return codes.codes(column)
+        # Bands of a numeric column: band number as code, band labels as the values (not rateable: past the end).
+        return codes.bands(column, tuple(float(c) for c in cuts)), pd.Index(labels)
+
     def lookup(self, codes: ColumnCodes, out: np.ndarray | None = None) -> np.ndarray:
-        codes_a, uniques_a = codes.codes(self.column_a)
-        codes_b, uniques_b = codes.codes(self.column_b)
+        codes_a, uniques_a = self._side(codes, self.column_a, self.cut_points_a, self._labels[0])
+        codes_b, uniques_b = self._side(codes, self.column_b, self.cut_points_b, self._labels[1])
         # A 2-D table over the distinct values present, with a trailing NaN row and column for
         # missing values (their code is one past the last distinct value), gathered by codes.
         fill = np.nan if self.default is None else self.default
@@ -304,6 +328,10 @@ class InteractionFactor(_Vectorised):
         for column, value in ((self.column_a, a), (self.column_b, b)):
             if _is_missing(value):
                 raise _scalar_error(column, value, "a level")
+        if self.cut_points_a is not None:
+            a = self._labels[0][bisect.bisect_right(self.cut_points_a, _finite_number(self.column_a, a))]
+        if self.cut_points_b is not None:
+            b = self._labels[1][bisect.bisect_right(self.cut_points_b, _finite_number(self.column_b, b))]
         try:
             value = self._by_pair.get((a, b), self.default)
         except TypeError:
@@ -315,13 +343,15 @@ class InteractionFactor(_Vectorised):
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "columns": [self.column_a, self.column_b],
                 "default": self.default, "cells": [[_json_level(a), _json_level(b), v] for a, b, v in self.cells],
-                "overridden": [[_json_level(a), _json_level(b)] for a, b in self.overridden]}  # fmt: skip
+                "overridden": [[_json_level(a), _json_level(b)] for a, b in self.overridden],
+                "cut_points": [None if c is None else list(c) for c in (self.cut_points_a, self.cut_points_b)]}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> InteractionFactor:
         a, b = data["columns"]
+        cuts = [None if c is None else tuple(float(x) for x in c) for c in data.get("cut_points", (None, None))]
         return cls(data["name"], a, b, tuple((x, y, float(v)) for x, y, v in data["cells"]),
-                   data.get("default", 1.0), tuple((x, y) for x, y in data.get("overridden", ())))  # fmt: skip
+                   data.get("default", 1.0), tuple((x, y) for x, y in data.get("overridden", ())), *cuts)  # fmt: skip
 
 
 @dataclass(frozen=True)
