@@ -36,6 +36,8 @@ def test_demo_prints_real_and_synthetic_summaries(capsys):
     for chart in re.findall(r"chart saved to (\S+\.png)", out):
         assert Path(chart).stat().st_size > 10_000
     assert len(re.findall(r"chart saved to", out)) == 2
+    kept = float(re.search(r"it keeps (\d+)% of the GBM's held-out Gini", out).group(1))
+    assert 0 < kept <= 200
     # the China plan is built, saved, reloaded, quoted (batch == one), clamps counted, diffed and exported
     assert "reloaded (same id: True)" in out and "equals the batch bit for bit: True" in out
     quoted, raised, lowered, inside = (int(v.replace(",", "")) for v in re.search(
