@@ -85,14 +85,14 @@ def test_the_tariff_keeps_at_least_80_percent_of_the_gbm_gini_on_held_out_data(t
 
 def test_the_tariff_bands_and_its_rating_plan_reproduce_the_glm(book, tariff):
     _, test, _ = book
-    assert set(tariff.band_columns) == set(PLANTED)
     assert set(tariff.bands) == {"vehicle_age", "driver_age", "ncd_level", "new_car_price"}
     for cuts in tariff.bands.values():
         assert 1 <= len(cuts) <= 5 and np.all(np.diff(cuts) > 0)
-    prepared = tariff.prepare(test)
-    plan = RatingPlan("od frequency", "1", (coverage_from_glm(tariff.glm, "od"),))
-    premium = plan.quote(prepared)["premium_od"].to_numpy()
-    np.testing.assert_allclose(premium, tariff.glm.predict(prepared), rtol=1e-9, atol=0)
+    plan = RatingPlan("od frequency", "1", (coverage_from_glm(tariff.glm, "od"),))  # reads the raw columns
+    premium = plan.quote(test)["premium_od"].to_numpy()
+    np.testing.assert_allclose(premium, tariff.glm.predict(test), rtol=1e-9, atol=0)
+    pair = next(f for f in plan.coverages[0].factors if f.kind == "interaction")
+    assert {pair.column_a, pair.column_b} == set(PLANTED) and pair.cut_points_a and pair.cut_points_b
     np.testing.assert_allclose(premium, tariff.predict(test), rtol=1e-9, atol=0)
     assert "Gini on test data" in repr(tariff)
 

@@ -17,11 +17,10 @@ from autorisk.explain.bands import effect_cut_points
 from autorisk.explain.dependence import partial_dependence
 from autorisk.explain.effects import contributions
 from autorisk.explain.interaction import interaction_strength
-from autorisk.models.banding import assign_bands, band_labels
+from autorisk.models.banding import band_labels
 from autorisk.models.glm import FrequencyGLM
 
 #: Suffix of the categorical column holding a numeric feature's band when the feature is in an interaction.
-BAND_SUFFIX = "_band"
 #: Grid of the partial dependence that stands in for SHAP values when the model has no
 #: ``contributions``: every distinct value up to this many, else this many quantiles, interpolated.
 _PD_POINTS = 100
@@ -35,16 +34,12 @@ class TariffFromGBM:
     ----------
     glm : FrequencyGLM
         Fitted on the bands; accepted by :func:`autorisk.rating.coverage_from_glm`.
-        It reads the columns of :meth:`prepare` (``X`` plus one band column per
-        numeric feature in an interaction).
+        It reads the raw columns of ``X``; numeric features enter by their bands,
+        in main effects and in interactions alike.
     bands : dict
         ``{feature: inner cut points}`` of every banded numeric feature.
     interactions : list of (str, str)
         Feature pairs entered as GLM interactions.
-    band_columns : dict
-        ``{feature: column}``: numeric features in an interaction enter the
-        GLM as a categorical band column (the rating engine's two-way tables
-        look levels up by value, so they need the band as a column).
     interaction_table : DataFrame or None
         The ranking of :func:`~autorisk.explain.interaction_strength`
         (None when no interaction was asked for).
@@ -57,7 +52,6 @@ class TariffFromGBM:
     glm: FrequencyGLM
     bands: dict[str, np.ndarray]
     interactions: list[tuple[str, str]]
-    band_columns: dict[str, str]
     interaction_table: pd.DataFrame | None
     gini_gbm: float
     gini_tariff: float
@@ -68,13 +62,9 @@ class TariffFromGBM:
         """Share of the GBM's Gini the tariff keeps: ``gini_tariff / gini_gbm``."""
         return self.gini_tariff / self.gini_gbm if self.gini_gbm != 0 else float("nan")
 
-    def prepare(self, X: pd.DataFrame) -> pd.DataFrame:
-        """``X`` with the band columns the GLM (and a plan built from it) reads."""
-        return _with_bands(X, self.bands, self.band_columns)
-
     def predict(self, X: pd.DataFrame, exposure: Any = None) -> np.ndarray:
         """The tariff's expected claims (the rate when ``exposure`` is None)."""
-        return self.glm.predict(self.prepare(X), exposure)
+        return self.glm.predict(X, exposure)
 
     def summary_table(self) -> pd.DataFrame:
         """One row per GLM factor: the feature, how it enters and its bands or levels."""
@@ -83,7 +73,7 @@ class TariffFromGBM:
             if term.kind == "interaction":
                 kind, detail = "interaction", f"{len(term.pairs)} cells"
             else:
-                feature = next((f for f, c in self.band_columns.items() if c == term.name), term.name)
+                feature = term.name
                 kind = "banded" if feature in self.bands else "levels"
                 shown = band_labels(self.bands[feature]) if feature in self.bands else list(term.levels)
                 detail = ", ".join(map(str, shown))
@@ -134,8 +124,8 @@ def gbm_to_tariff(
        Categorical features keep their levels.
     2. The ``interactions`` strongest pairs among ``candidates``
        (:func:`~autorisk.explain.interaction_strength`), or the pairs given,
-       become GLM interactions; their numeric members enter as categorical
-       band columns (``<feature>_band``, see :meth:`TariffFromGBM.prepare`).
+       become GLM interactions; their numeric members enter by their bands
+       (a rating plan's two-way table then reads the raw columns too).
     3. A :class:`~autorisk.models.FrequencyGLM` is fitted on those terms.
     4. Gini of the GBM and of the tariff on ``test`` if given, else on the
        training data (``gini_data`` says which).
@@ -218,44 +208,30 @@ def gbm_to_tariff(
     without_effect = [pair for pair in pairs if set(pair) & set(flat)]
     if without_effect:
         raise ParameterError(f"interactions {without_effect} involve features without effect in the model: {flat}")
-    band_columns = {f: f"{f}{BAND_SUFFIX}" for pair in pairs for f in pair if f in bands}
-    clash = [c for c in band_columns.values() if c in X.columns]
-    if clash:
-        raise ParameterError(f"X already has columns named like band columns: {clash}; rename them")
+    # Numeric members of an interaction get coarser bands (fewer cells in the two-way table).
+    paired = {f for pair in pairs for f in pair if f in bands}
     if interaction_bands is not None and interaction_bands < max_bands:
-        bands.update({f: cut(f, interaction_bands) for f in band_columns})
-
-    def column(feature: str) -> str:
-        return band_columns.get(feature, feature)
+        bands.update({f: cut(f, interaction_bands) for f in paired})
 
     glm = FrequencyGLM(
-        [column(f) for f in features if f not in flat],
-        bands={f: list(points) for f, points in bands.items() if f not in band_columns} or None,
-        interactions=[(column(a), column(b)) for a, b in pairs] or None,
-    ).fit(_with_bands(X, bands, band_columns), y, exposure=weights)
+        [f for f in features if f not in flat],
+        bands={f: list(points) for f, points in bands.items()} or None,
+        interactions=list(pairs) or None,
+    ).fit(X, y, exposure=weights)
 
     X_eval, y_eval, e_eval = (X, y, weights) if test is None else test
     e_eval = exposure_weights(e_eval, X_eval)
     gbm_claims = np.asarray(gbm.predict(X_eval, exposure=e_eval), dtype=float)
-    tariff_claims = glm.predict(_with_bands(X_eval, bands, band_columns), e_eval)
+    tariff_claims = glm.predict(X_eval, e_eval)
     return TariffFromGBM(
         glm=glm,
         bands=bands,
         interactions=pairs,
-        band_columns=band_columns,
         interaction_table=table,
         gini_gbm=gini(y_eval, gbm_claims, e_eval),
         gini_tariff=gini(y_eval, tariff_claims, e_eval),
         gini_data="training" if test is None else "test",
     )
-
-
-def _with_bands(X: pd.DataFrame, bands: dict[str, np.ndarray], band_columns: dict[str, str]) -> pd.DataFrame:
-    """``X`` plus a categorical band column for each numeric feature in an interaction."""
-    extra = {
-        column: assign_bands(X[feature].to_numpy(dtype=float), bands[feature]) for feature, column in band_columns.items()
-    }
-    return X.assign(**extra) if extra else X
 
 
 def _given_pairs(interactions: Any, features: list[str]) -> list[tuple[str, str]] | None:
