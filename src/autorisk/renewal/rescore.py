@@ -12,7 +12,7 @@ For each policy coming up for renewal:
    pricing-practices rule; the price a new customer pays is the plan's
    premium, or another plan's when ``new_business`` is given);
 5. a minimum premium and rounding (half up) finish the offer; rounding
-   never lifts an offer above the new-business price.
+   never carries an offer across a cap or above the new-business price.
 
 Every rule that moved a policy's offer is recorded in ``rule_flags`` (bits of
 :data:`RULES`) and spelt out in ``reason``.
@@ -208,10 +208,16 @@ def renewal_offers(
         offered[raised] = rules.min_premium
         flags[raised] |= RULES["min_premium"]
     if rules.rounding is not None:
+        # Half up, except that rounding never carries an offer over a bound it respects: the
+        # increase cap and the new-business price (rounded down to them), or the decrease cap
+        # (rounded up to it) unless the new-business price took the offer below it.
         unit = rules.rounding
+        ceiling = np.minimum(upper, new_business_price) if rules.new_business_rule else upper
+        floor = np.where((flags & RULES["new_business_price"]) > 0, -np.inf, lower)
         offered = np.floor(offered / unit + 0.5) * unit
-        if rules.new_business_rule:  # rounding may not lift an offer over the new-business price
-            offered = np.where(offered > new_business_price, np.floor(new_business_price / unit) * unit, offered)
+        offered = np.where(offered < floor, np.ceil(floor / unit) * unit, offered)
+        # Last, so that when no multiple of the unit lies between the caps, the customer's side wins.
+        offered = np.where(offered > ceiling, np.floor(ceiling / unit) * unit, offered)
 
     kept = list(dict.fromkeys([*keep, *([rules.segment] if rules.segment else [])]))
     out = policies[[c for c in kept if c in policies.columns]].copy()

@@ -1,0 +1,1 @@
+"""Worked studies on the bundled real data (used by the demo, the tests and the notebooks)."""
