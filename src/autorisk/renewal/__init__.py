@@ -3,11 +3,24 @@
 - :func:`renewal_offers`: technical premium from a plan (after an NCD /
   bonus-malus ladder moves each policy on), caps per policy or segment, the
   new-business-price rule, minimum premium and rounding, with reason codes.
+- :func:`adjust` / :func:`adjust_many`: mid-term changes charged or returned
+  pro rata by days; :func:`cancellation_refund` / :func:`cancel_many`:
+  refunds pro rata or by a :class:`ShortPeriodTable`.
 - :func:`dislocation`: who gains and who loses, the rules that bound, the
   premium moved (:class:`Dislocation`, with a chart).
 """
 
 from autorisk.renewal.dislocation import Dislocation, dislocation
+from autorisk.renewal.midterm import (
+    Adjustment,
+    Refund,
+    ShortPeriodTable,
+    adjust,
+    adjust_many,
+    cancel_many,
+    cancellation_refund,
+)
 from autorisk.renewal.rescore import RULES, RenewalRules, reasons, renewal_offers
 
 __all__ = ["RULES", "Dislocation", "RenewalRules", "dislocation", "reasons", "renewal_offers"]
+__all__ += ["Adjustment", "Refund", "ShortPeriodTable", "adjust", "adjust_many", "cancel_many", "cancellation_refund"]
