@@ -35,7 +35,7 @@ def test_demo_prints_real_and_synthetic_summaries(capsys):
     assert set(rows) == {"glm", "gbm"} and all(float(v) > 0 for v in rows.values())
     for chart in re.findall(r"chart saved to (\S+\.png)", out):
         assert Path(chart).stat().st_size > 10_000
-    assert len(re.findall(r"chart saved to", out)) == 2
+    assert len(re.findall(r"(?:lift|double-lift|dislocation) chart saved to", out)) == 3
     kept = float(re.search(r"it keeps (\d+)% of the GBM's held-out Gini", out).group(1))
     assert 0 < kept <= 200
     # the China plan is built, saved, reloaded, quoted (batch == one), clamps counted, diffed and exported
@@ -43,6 +43,11 @@ def test_demo_prints_real_and_synthetic_summaries(capsys):
     quoted, raised, lowered, inside = (int(v.replace(",", "")) for v in re.search(
         r"quoted ([\d,]+) policies.*: ([\d,]+) raised, ([\d,]+) lowered, ([\d,]+) inside", out).groups())  # fmt: skip
     assert raised + lowered + inside == quoted > 0
+    renewed = int(re.search(r"([\d,]+) policies renewed with plan", out).group(1).replace(",", ""))
+    assert renewed == quoted and "-- dislocation summary" in out
+    band_counts = re.findall(r"^(?:< |>= |\[)\S+(?:, \S+)?\s+(\d+)\s+[\d.]+\s", out.split("-- dislocation summary")[1],
+                             flags=re.MULTILINE)  # fmt: skip
+    assert sum(map(int, band_counts)) == renewed  # every renewed policy is in one change band
     assert re.search(r"tpl\.region\[Beijing\]: [\d.]+ -> [\d.]+ \(\+10\.0%\) overridden", out)
 
 

@@ -32,6 +32,7 @@ from autorisk.explain import gbm_to_tariff, interaction_strength
 from autorisk.models import FrequencyGBM, FrequencyGLM, FrequencySeverity, SeverityGLM
 from autorisk.rating import RatingPlan, coverage_from_pair, diff_plans, export_tables
 from autorisk.rating.templates.china import china_motor_plan, ctpl_vehicle_class
+from autorisk.renewal import RenewalRules, dislocation, load_ladder, renewal_offers
 
 #: Rating factors summarised for each bundled policy-level dataset.
 REAL_BOOK_FACTORS = {
@@ -72,7 +73,8 @@ def run_demo(
         _real_book(dataset)
         book, experience = _synthetic_book(n_policies, n_years, seed)
         _gbm_challenger(book, experience, seed)
-        _china_plan(book, experience, seed)
+        current_plan, new_plan, policies = _china_plan(book, experience, seed)
+        _renewal(current_plan, new_plan, policies)
 
 
 def _real_book(name: str) -> None:
@@ -227,7 +229,7 @@ BENCHMARK_FACTORS = ["vehicle_type", "use", "vehicle_age", "region"]
 OWN_MODEL_FACTORS = [*BENCHMARK_FACTORS, "driver_age", "channel"]
 
 
-def _china_plan(book: SyntheticBook, experience: pd.DataFrame, seed: int) -> None:
+def _china_plan(book: SyntheticBook, experience: pd.DataFrame, seed: int) -> tuple[RatingPlan, RatingPlan, pd.DataFrame]:
     """Build the China motor plan from benchmark GLMs, save, reload, diff, quote and export it."""
     _title("4. China motor rating plan from the synthetic book")
     last_year = experience[experience["period_start"] >= experience["period_start"].max() - pd.Timedelta(days=365)]
@@ -273,6 +275,31 @@ def _china_plan(book: SyntheticBook, experience: pd.DataFrame, seed: int) -> Non
     folder = export_tables(revised, Path(tempfile.gettempdir()) / "autorisk-china-tables")
     workbook = export_tables(revised, Path(tempfile.gettempdir()) / "autorisk-china-tables.xlsx")
     print(f"rating tables for filing written to {folder} (CSV) and {workbook} (Excel)")
+    return reloaded, revised, policies
+
+
+def _renewal(current_plan: RatingPlan, new_plan: RatingPlan, policies: pd.DataFrame) -> None:
+    """Renew the latest year with version 2: NCD moved on by the ladder, offers capped, dislocation."""
+    _title("5. Renewal of the latest year with plan version 2")
+    ladder = load_ladder("china_national")
+    book = ladder.init_state(policies).assign(
+        current_premium=current_plan.quote(policies, breakdown=False)["premium_total"].to_numpy(),
+        # NCD moves on commercial claims only (compulsory TPL claims do not count)
+        claims_since_renewal=(policies["claim_count_tpl"] + policies["claim_count_od"]).to_numpy(),
+    )
+    rules = RenewalRules(max_increase=0.25, max_decrease=0.15, new_business_rule=True)
+    offers = renewal_offers(book, new_plan, rules=rules, ladder=ladder, keep=("policy_id", "region"))
+    moved = (offers["ncd_level"].to_numpy() != book["ncd_level"].to_numpy()).mean()
+    print(f"{len(offers):,} policies renewed with plan {new_plan.plan_id[:12]} (v{new_plan.version}); NCD level moved "
+          f"by the {ladder.name} ladder for {moved:.0%} of them; caps +{rules.max_increase:.0%} / "
+          f"-{rules.max_decrease:.0%}, renewal price at most the new-business price")  # fmt: skip
+    summary = dislocation(offers, by="region")
+    print(f"\n-- dislocation summary\n{summary}")
+    axes = summary.plot()
+    path = Path(tempfile.gettempdir()) / "autorisk-dislocation.png"
+    axes.figure.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(axes.figure)
+    print(f"dislocation chart saved to {path}")
 
 
 def _rating_attributes(policies: pd.DataFrame, own: dict, benchmarks: dict, seed: int) -> pd.DataFrame:
