@@ -1,8 +1,9 @@
-"""Command-line interface: ``autorisk demo`` (or ``python -m autorisk demo``)."""
+"""Command-line interface: ``autorisk demo`` and ``autorisk rerate`` (or ``python -m autorisk ...``)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 
@@ -21,7 +22,34 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--policies", type=int, default=50_000, help="synthetic policies in force per year")
     demo.add_argument("--years", type=int, default=3, help="underwriting years of the synthetic book")
     demo.add_argument("--seed", type=int, default=2024, help="random seed of the synthetic book")
+    _add_rerate(commands)
     return parser
+
+
+def _add_rerate(commands: argparse._SubParsersAction) -> None:
+    rerate = commands.add_parser(
+        "rerate",
+        help="re-rate a portfolio of parquet files with a rating plan",
+        description="Quote every policy of a portfolio with a rating plan, in chunks of bounded memory, writing "
+        "parquet parts and a run manifest to the output directory. Run the same command again to resume "
+        "an interrupted run. Exit code 2 on a bad plan, input, output or policy.",
+    )
+    rerate.add_argument("--plan", required=True, help="rating plan JSON (saved by RatingPlan.save)")
+    rerate.add_argument("--input", required=True,
+                        help="parquet file, directory or glob (quote it: 'inforce/*.parquet')")  # fmt: skip
+    rerate.add_argument("--output", required=True, help="output directory (created if needed)")
+    rerate.add_argument("--engine", choices=["local", "dask"], default="local", help="default: %(default)s")
+    rerate.add_argument("--scheduler", help="Dask scheduler address (default: start a local cluster)")
+    rerate.add_argument("--workers", type=int, default=2, help="workers of the local Dask cluster (default: %(default)s)")
+    rerate.add_argument("--chunk-rows", type=int, default=500_000, help="rows rated at once (default: %(default)s)")
+    rerate.add_argument("--keep", default="policy_id",
+                        help="comma-separated input columns copied to the output (default: %(default)s)")  # fmt: skip
+    rerate.add_argument("--breakdown", action="store_true", help="also write each factor's relativity")
+    rerate.add_argument("--errors", choices=["raise", "flag"], default="raise",
+                        help="on a policy the plan cannot rate: stop (raise), or write NaN premiums and the "
+                        "reason in quote_error (flag); default: %(default)s")  # fmt: skip
+    rerate.add_argument("--no-resume", action="store_true", help="discard an earlier run in the output and start afresh")
+    rerate.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,4 +58,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         from autorisk.demo import run_demo
 
         run_demo(dataset=args.dataset, n_policies=args.policies, n_years=args.years, seed=args.seed)
+    elif args.command == "rerate":
+        return _rerate(args)
+    return 0
+
+
+def _rerate(args: argparse.Namespace) -> int:
+    """Run ``autorisk rerate``: one summary line on stdout, or one error on stderr and exit code 2."""
+    from pathlib import Path
+
+    from autorisk.batch import QuoteJob, rerate
+    from autorisk.errors import AutoriskError, ParameterError, PlanError
+    from autorisk.rating import RatingPlan
+
+    try:
+        try:
+            plan = RatingPlan.load(args.plan)
+        except OSError as error:
+            raise ParameterError(f"plan {args.plan!r}: cannot read it ({error.strerror or error})") from None
+        except PlanError as error:
+            raise PlanError(f"plan {args.plan!r}: {error}") from None
+        keep = tuple(c.strip() for c in args.keep.split(",") if c.strip())
+        job = QuoteJob.from_plan(plan, keep=keep, breakdown=args.breakdown, errors=args.errors)
+        result = rerate(args.input, Path(args.output), job, engine=args.engine, scheduler=args.scheduler,
+                        n_workers=args.workers, chunk_rows=args.chunk_rows, resume=not args.no_resume,
+                        progress=not args.no_progress)  # fmt: skip
+    except (AutoriskError, OSError) as error:
+        print(f"autorisk rerate: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("autorisk rerate: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    print(result.summary())
     return 0
