@@ -44,10 +44,9 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from rating import make_plan, make_policies  # noqa: E402 - the rating benchmark's plan and attributes
-
-from autorisk.batch import rerate  # noqa: E402
-from autorisk.renewal import RenewalJob, RenewalRules, load_ladder  # noqa: E402
+from autorisk.batch import rerate
+from autorisk.renewal import RenewalJob, RenewalRules, load_ladder
+from rating import make_plan, make_policies
 
 FILE_ROWS = 500_000
 TARGETS = {"local_policies_per_s": 1_000_000, "peak_rss_mb": 1500.0, "dask_scaling": 1.6}
