@@ -84,3 +84,17 @@ def test_bad_inputs_are_named():
         RenewalRules(max_decrease=1.5)
     with pytest.raises(ParameterError, match="segment"):
         RenewalRules(segment_caps={"south": (0.1, 0.1)})
+
+
+def test_rescoring_with_a_model_keeps_the_plan_as_new_business_price():
+    book = pd.DataFrame({"region": ["north", "south", "east"], "current_premium": [500.0, 700.0, 400.0]})
+    model_premium = np.array([520.0, 900.0, 300.0])
+    offers = renewal_offers(book, PLAN, rules=RenewalRules(max_increase=0.1, max_decrease=0.1),
+                            score=lambda d: model_premium[: len(d)])  # fmt: skip
+    assert offers["technical_premium"].tolist() == [520.0, 900.0, 300.0]
+    # north: 520 within the caps, but a new customer pays 500; south: capped at 770, then 750 binds;
+    # east: the 10% floor is 360, but a new customer pays 350
+    assert offers["offered_premium"].tolist() == [500.0, 750.0, 350.0]
+    assert offers["new_business_premium"].tolist() == [500.0, 750.0, 350.0]
+    with pytest.raises(DataError, match="technical_premium"):
+        renewal_offers(book, PLAN, score=lambda d: np.array([1.0, np.nan, 2.0]))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,6 +130,7 @@ def renewal_offers(
     claims: str = "claims_since_renewal",
     new_business: RatingPlan | None = None,
     keep: Sequence[str] = ("policy_id",),
+    score: Callable[[pd.DataFrame], Any] | None = None,
 ) -> pd.DataFrame:
     """Renewal offer of every policy: technical premium, capped, within the new-business price, rounded.
 
@@ -155,6 +156,11 @@ def renewal_offers(
     keep : sequence of str
         Columns copied to the output (those present), e.g. the policy id;
         the rules' segment column is copied too.
+    score : callable, optional
+        Re-score with a model instead of the plan: called on the renewed
+        policies, it returns each policy's technical premium (e.g.
+        ``lambda d: model.predict(d, d["exposure"]) / (1 - expense_ratio)``).
+        The plan still gives the new-business price and the plan id.
 
     Returns
     -------
@@ -185,9 +191,10 @@ def renewal_offers(
     _require(policies, [current_premium])
     current = _positive(policies, current_premium)
     renewed = ladder.renew(policies, claims) if ladder is not None else policies
-    technical = plan.quote(renewed, breakdown=False)["premium_total"].to_numpy()
+    plan_premium = plan.quote(renewed, breakdown=False)["premium_total"].to_numpy()
+    technical = plan_premium if score is None else _scored(score, renewed)
     if new_business is None or not rules.new_business_rule:
-        new_business_price = technical
+        new_business_price = plan_premium
     else:
         new_business_price = new_business.quote(renewed, breakdown=False)["premium_total"].to_numpy()
 
@@ -244,6 +251,18 @@ def reasons(flags: np.ndarray) -> pd.Categorical:
     """
     names = ["+".join(n for n, bit in RULES.items() if code & bit) or "none" for code in range(2 ** len(RULES))]
     return pd.Categorical.from_codes(np.asarray(flags, dtype=np.int16), names)
+
+
+def _scored(score: Callable[[pd.DataFrame], Any], policies: pd.DataFrame) -> np.ndarray:
+    """The model's technical premiums, checked: one finite positive number per policy."""
+    values = np.asarray(score(policies), dtype=float).reshape(-1)
+    if values.shape != (len(policies),):
+        raise DataError(f"score returned {values.size} values for {len(policies)} policies")
+    bad = ~(np.isfinite(values) & (values > 0))
+    if bad.any():
+        raise DataError(DataIssue.from_mask("technical_premium", "not a positive premium", "a finite premium > 0",
+                                            bad, policies.index, values), table="policies")  # fmt: skip
+    return values
 
 
 def _require(policies: pd.DataFrame, columns: Sequence[str]) -> None:
