@@ -1,0 +1,386 @@
+"""Overall rate-level indication: the loss-ratio and pure-premium methods, one engine.
+
+Both methods follow Werner & Modlin, *Basic Ratemaking* (CAS), chapter 8:
+
+* loss ratio: ``indicated change = (LR + F) / (1 - V - Q) - 1`` with ``LR`` the
+  trended ultimate loss & LAE over the on-level earned premium and ``F`` the
+  fixed expense ratio;
+* pure premium: ``indicated average rate = (PP + F_e) / (1 - V - Q)`` with ``PP``
+  the trended ultimate loss & LAE per exposure and ``F_e`` the fixed expense per
+  exposure; the change is that rate over the current average rate, minus 1.
+
+They agree whenever on-level premium = exposure x current average rate.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from autorisk.errors import ParameterError
+from autorisk.indication._checks import per_year, ratio
+from autorisk.indication.credibility import FULL_CREDIBILITY_CLAIMS, classical_credibility
+from autorisk.indication.trend import DateLike, average_accident_date, trend_factor
+
+Method = Literal["loss_ratio", "pure_premium"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Indication:
+    """Inputs of an overall rate indication; validated when a method runs.
+
+    Parameters
+    ----------
+    years : sequence of int
+        Experience (accident) years; each is trended from its midpoint (1 July).
+    earned_exposure : array-like
+        Earned exposure per year (> 0).
+    losses : array-like
+        Loss per year, ultimate (from a reserving step) or to be developed by
+        ``development_factors``.
+    forecast_effective : date or decimal year
+        Date the new rates take effect.
+    variable_expense_ratio, profit_ratio : float
+        ``V`` and ``Q``, shares of premium; ``V + Q < 1``.
+    earned_premium, on_level_factor : array-like, optional
+        Historical earned premium and its on-level factors (e.g. the
+        ``on_level_factor`` column of :func:`~autorisk.indication.on_level_factors`).
+    on_level_premium : array-like, optional
+        Earned premium at current rates (e.g. from
+        :func:`~autorisk.indication.extension_of_exposures`); instead of the two above.
+    current_average_rate : float, optional
+        Current average premium per exposure; default total on-level premium over
+        total exposure. Needed by the pure-premium method when no premium is given.
+    development_factors : array-like, optional
+        Loss development factors to ultimate per year (default 1: ``losses`` are ultimate).
+    lae_ratio : float, default 0
+        Loss adjustment expense as a ratio to loss: loss & LAE = loss x (1 + ratio).
+    loss_trend : float, default 0
+        Annual loss (pure premium) trend, e.g. ``0.04``.
+    rates_in_effect_months, term_months : float, default 12
+        How long the new rates will be written, and the policy term; they fix the
+        forecast period's average accident date.
+    fixed_expense_ratio : float, optional
+        ``F``, fixed expense as a share of on-level premium.
+    fixed_expense_per_exposure : float, optional
+        ``F_e``, projected fixed expense per exposure; give at most one of the two
+        (neither: no fixed expense).
+    year_weights : array-like, optional
+        Weights of each year's loss ratio / pure premium; default: totals over
+        all years (weights proportional to premium / exposure).
+    claim_counts : array-like, optional
+        Claims per year, for classical credibility.
+    credibility : float, optional
+        Given credibility ``Z`` in [0, 1]; overrides ``claim_counts``.
+        Neither given: ``Z = 1``.
+    full_credibility_claims : float, default 1082
+        Claims for full credibility (square-root rule below it).
+    complement_change : float, default 0
+        Rate change of the complement of credibility (e.g. from
+        :func:`~autorisk.indication.trended_present_rates_change`).
+    current_base_rate : float, optional
+        Current base rate; when given the result carries the new base rate.
+    off_balance : float, default 0
+        Change of the average rating relativity caused by changes to the
+        relativities in the same review (new average / current average - 1).
+        The base rate is divided by ``1 + off_balance`` so that base rate and
+        relativities together move the average rate by the selected change.
+    """
+
+    years: Any
+    earned_exposure: Any
+    losses: Any
+    forecast_effective: DateLike
+    variable_expense_ratio: float
+    profit_ratio: float
+    earned_premium: Any = None
+    on_level_factor: Any = None
+    on_level_premium: Any = None
+    current_average_rate: float | None = None
+    development_factors: Any = None
+    lae_ratio: float = 0.0
+    loss_trend: float = 0.0
+    rates_in_effect_months: float = 12
+    term_months: float = 12
+    fixed_expense_ratio: float | None = None
+    fixed_expense_per_exposure: float | None = None
+    year_weights: Any = None
+    claim_counts: Any = None
+    credibility: float | None = None
+    full_credibility_claims: float = FULL_CREDIBILITY_CLAIMS
+    complement_change: float = 0.0
+    current_base_rate: float | None = None
+    off_balance: float = 0.0
+
+
+@dataclass(frozen=True)
+class IndicationResult:
+    """An indicated overall rate change, with every step shown.
+
+    Attributes
+    ----------
+    method : {"loss_ratio", "pure_premium"}
+    steps : DataFrame
+        One row per step: ``step``, ``value`` and ``formula``.
+    by_year : DataFrame
+        Per experience year: exposure, premium, losses, factors and the trended
+        loss & LAE ratio and pure premium.
+    indicated_change : float
+        Indication of the experience alone.
+    credibility : float
+        ``Z`` given to the experience.
+    credibility_weighted_change : float
+        ``Z x indicated + (1 - Z) x complement``.
+    new_base_rate : float or None
+        ``current_base_rate x (1 + weighted change) / (1 + off_balance)``.
+    """
+
+    method: str
+    steps: pd.DataFrame = field(repr=False)
+    by_year: pd.DataFrame = field(repr=False)
+    indicated_change: float
+    credibility: float
+    credibility_weighted_change: float
+    new_base_rate: float | None
+
+    def value(self, step: str) -> float:
+        """The value of one step, by its name."""
+        match = self.steps.loc[self.steps["step"] == step, "value"]
+        if match.empty:
+            raise ParameterError(f"unknown step {step!r}; steps: {self.steps['step'].tolist()}")
+        return float(match.iloc[0])
+
+    def __repr__(self) -> str:
+        title = f"{self.method.replace('_', '-')} indication"
+        shown = self.steps.assign(value=self.steps["value"].map(lambda v: f"{v:.6g}"))
+        return f"{title}\n{'=' * len(title)}\n{shown.to_string(index=False)}"
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<h4>{html.escape(self.method.replace('_', '-'))} indication</h4>"
+            + self.steps.to_html(index=False, float_format=lambda v: f"{v:.6g}")
+            + "<h4>by experience year</h4>"
+            + self.by_year.to_html(float_format=lambda v: f"{v:.6g}")
+        )
+
+
+def loss_ratio_indication(inputs: Indication) -> IndicationResult:
+    """Indicated overall change by the loss-ratio method.
+
+    ``(LR + F) / (1 - V - Q) - 1``; see :class:`Indication` for the inputs.
+
+    Examples
+    --------
+    One year, premium 1,000 already on-level, ultimate loss & LAE 600, no trend,
+    F = 10%, V = 15%, Q = 5%: ``(0.6 + 0.1) / 0.8 - 1 = -12.5%``.
+
+    >>> inputs = Indication(years=[2023], earned_exposure=[10.0], losses=[600.0],
+    ...                     on_level_premium=[1000.0], forecast_effective="2025-01-01",
+    ...                     fixed_expense_ratio=0.10, variable_expense_ratio=0.15,
+    ...                     profit_ratio=0.05)
+    >>> round(loss_ratio_indication(inputs).indicated_change, 4)
+    -0.125
+    """
+    return _indicate(inputs, "loss_ratio")
+
+
+def pure_premium_indication(inputs: Indication) -> IndicationResult:
+    """Indicated overall change by the pure-premium method.
+
+    ``(PP + F_e) / (1 - V - Q)`` over the current average rate, minus 1; equal to
+    the loss-ratio method when on-level premium = exposure x current average rate.
+
+    Examples
+    --------
+    Same as :func:`loss_ratio_indication`: PP = 600 / 10 = 60, F_e = 10% x 100 = 10,
+    indicated average rate ``(60 + 10) / 0.8 = 87.5`` against 100 now.
+
+    >>> inputs = Indication(years=[2023], earned_exposure=[10.0], losses=[600.0],
+    ...                     on_level_premium=[1000.0], forecast_effective="2025-01-01",
+    ...                     fixed_expense_ratio=0.10, variable_expense_ratio=0.15,
+    ...                     profit_ratio=0.05)
+    >>> result = pure_premium_indication(inputs)
+    >>> round(result.value("indicated average rate"), 4), round(result.indicated_change, 4)
+    (87.5, -0.125)
+    """
+    return _indicate(inputs, "pure_premium")
+
+
+def _on_level_premium(inputs: Indication, years: pd.Index) -> np.ndarray | None:
+    if inputs.on_level_premium is not None:
+        if inputs.earned_premium is not None or inputs.on_level_factor is not None:
+            raise ParameterError(
+                "give on_level_premium or earned_premium with on_level_factor, not both"
+            )
+        return per_year("on_level_premium", inputs.on_level_premium, years)
+    if inputs.earned_premium is None:
+        if inputs.on_level_factor is not None:
+            raise ParameterError("on_level_factor needs earned_premium")
+        return None
+    premium = per_year("earned_premium", inputs.earned_premium, years)
+    factor = (np.ones(len(years)) if inputs.on_level_factor is None
+              else per_year("on_level_factor", inputs.on_level_factor, years, positive=True))  # fmt: skip
+    return premium * factor
+
+
+def _weights(inputs: Indication, years: pd.Index) -> np.ndarray | None:
+    if inputs.year_weights is None:
+        return None
+    weights = per_year("year_weights", inputs.year_weights, years)
+    if weights.sum() <= 0:
+        raise ParameterError("year_weights must not all be 0")
+    return weights / weights.sum()
+
+
+def _average(numerator: np.ndarray, denominator: np.ndarray, weights: np.ndarray | None) -> float:
+    if weights is None:
+        return float(numerator.sum() / denominator.sum())
+    return float(weights @ (numerator / denominator))
+
+
+def _indicate(inputs: Indication, method: Method) -> IndicationResult:
+    years = pd.Index([int(y) for y in np.asarray(inputs.years).reshape(-1)], name="year")
+    if years.empty or years.has_duplicates:
+        raise ParameterError(f"years must be distinct and non-empty, got {list(years)}")
+    variable = ratio("variable_expense_ratio", inputs.variable_expense_ratio)
+    profit = ratio("profit_ratio", inputs.profit_ratio, low=-1.0)
+    permissible = 1 - variable - profit
+    if permissible <= 0:
+        raise ParameterError(
+            f"variable_expense_ratio + profit_ratio must be < 1, got {variable} + {profit} = {variable + profit}"
+        )
+    exposure = per_year("earned_exposure", inputs.earned_exposure, years, positive=True)
+    losses = per_year("losses", inputs.losses, years)
+    development = (np.ones(len(years)) if inputs.development_factors is None
+                   else per_year("development_factors", inputs.development_factors, years, positive=True))  # fmt: skip
+    lae = ratio("lae_ratio", inputs.lae_ratio, high=np.inf)
+    on_level = _on_level_premium(inputs, years)
+    if on_level is None and method == "loss_ratio":
+        raise ParameterError("the loss-ratio method needs on_level_premium or earned_premium")
+    if on_level is not None and (on_level <= 0).any():
+        raise ParameterError("on-level premium must be > 0 in every year for loss ratios")
+    if inputs.current_average_rate is not None:
+        current_rate = ratio("current_average_rate", inputs.current_average_rate, high=np.inf)
+        if current_rate <= 0:
+            raise ParameterError(f"current_average_rate must be > 0, got {current_rate}")
+    elif on_level is not None:
+        current_rate = float(on_level.sum() / exposure.sum())
+    else:
+        raise ParameterError("the pure-premium method needs current_average_rate or premium")
+    weights = _weights(inputs, years)
+
+    forecast_date = average_accident_date(inputs.forecast_effective,
+                                          rates_in_effect_months=inputs.rates_in_effect_months,
+                                          term_months=inputs.term_months)  # fmt: skip
+    trend = np.array([trend_factor(inputs.loss_trend, year + 0.5, forecast_date) for year in years])
+    ultimate = losses * development
+    loss_lae = ultimate * (1 + lae)
+    trended = loss_lae * trend
+
+    if inputs.fixed_expense_ratio is not None and inputs.fixed_expense_per_exposure is not None:
+        raise ParameterError("give fixed_expense_ratio or fixed_expense_per_exposure, not both")
+    if inputs.fixed_expense_per_exposure is not None:
+        fixed_per_exposure = ratio(
+            "fixed_expense_per_exposure", inputs.fixed_expense_per_exposure, high=np.inf
+        )
+        fixed_ratio = fixed_per_exposure / current_rate
+    else:
+        fixed_ratio = ratio("fixed_expense_ratio", inputs.fixed_expense_ratio or 0.0)
+        fixed_per_exposure = fixed_ratio * current_rate
+
+    by_year = pd.DataFrame({"earned_exposure": exposure}, index=years)
+    if on_level is not None:
+        by_year["on_level_premium"] = on_level
+    by_year = by_year.assign(losses=losses, development_factor=development, ultimate_loss=ultimate,
+                             loss_and_lae=loss_lae, trend_factor=trend, trended_loss_and_lae=trended,
+                             pure_premium=trended / exposure)  # fmt: skip
+    if on_level is not None:
+        by_year["loss_ratio"] = trended / on_level
+    if weights is not None:
+        by_year["weight"] = weights
+
+    rows: list[tuple[str, float, str]] = [
+        ("earned exposure", exposure.sum(), "sum of earned exposure"),
+    ]
+    if on_level is not None:
+        rows.append(
+            ("on-level earned premium", on_level.sum(), "sum of earned premium x on-level factor")
+        )
+    rows += [
+        ("current average rate", current_rate, "on-level premium / exposure (or given)"),
+        ("ultimate loss", ultimate.sum(), "sum of loss x development factor"),
+        ("ultimate loss & LAE", loss_lae.sum(), f"ultimate loss x (1 + LAE ratio {lae:g})"),
+        ("forecast average accident date", forecast_date,
+         "effective + rates-in-effect months / 24 + term months / 24 (years)"),
+        ("trended ultimate loss & LAE", trended.sum(),
+         f"sum of loss & LAE x (1 + {inputs.loss_trend:g}) ^ (forecast date - (year + 0.5))"),
+    ]  # fmt: skip
+    where = "weighted average of yearly" if weights is not None else "total"
+    if method == "loss_ratio":
+        assert on_level is not None
+        loss_ratio = _average(trended, on_level, weights)
+        indicated = (loss_ratio + fixed_ratio) / permissible - 1
+        rows += [
+            ("loss & LAE ratio", loss_ratio, f"{where} trended loss & LAE / on-level premium"),
+            ("fixed expense ratio", fixed_ratio, "F (or F_e / current average rate)"),
+            ("variable expense ratio", variable, "V"),
+            ("profit ratio", profit, "Q"),
+            ("permissible loss ratio", permissible, "1 - V - Q"),
+            ("indicated change", indicated, "(LR + F) / (1 - V - Q) - 1"),
+        ]
+    else:
+        pure_premium = _average(trended, exposure, weights)
+        rate = (pure_premium + fixed_per_exposure) / permissible
+        indicated = rate / current_rate - 1
+        rows += [
+            ("pure premium", pure_premium, f"{where} trended loss & LAE / exposure"),
+            ("fixed expense per exposure", fixed_per_exposure, "F_e (or F x current average rate)"),
+            ("variable expense ratio", variable, "V"),
+            ("profit ratio", profit, "Q"),
+            ("permissible loss ratio", permissible, "1 - V - Q"),
+            ("indicated average rate", rate, "(PP + F_e) / (1 - V - Q)"),
+            ("indicated change", indicated, "indicated average rate / current average rate - 1"),
+        ]
+
+    if inputs.credibility is not None:
+        credibility = ratio("credibility", inputs.credibility, high=1.0, high_open=False)
+        rows.append(("credibility", credibility, "Z given"))
+    elif inputs.claim_counts is not None:
+        claims = per_year("claim_counts", inputs.claim_counts, years).sum()
+        credibility = classical_credibility(claims, inputs.full_credibility_claims)
+        rows += [("claim count", claims, "sum of claim counts"),
+                 ("credibility", credibility,
+                  f"Z = min(1, sqrt(claims / {inputs.full_credibility_claims:g}))")]  # fmt: skip
+    else:
+        credibility = 1.0
+        rows.append(("credibility", credibility, "Z = 1 (no claim counts or credibility given)"))
+    complement = float(inputs.complement_change)
+    if not np.isfinite(complement) or complement <= -1:
+        raise ParameterError(f"complement_change must be > -1, got {inputs.complement_change!r}")
+    weighted = credibility * indicated + (1 - credibility) * complement
+    rows += [("complement change", complement, "given"),
+             ("credibility-weighted change", weighted, "Z x indicated + (1 - Z) x complement")]  # fmt: skip
+
+    new_base = None
+    if inputs.current_base_rate is not None:
+        base = ratio("current_base_rate", inputs.current_base_rate, high=np.inf)
+        off_balance = float(inputs.off_balance)
+        if not np.isfinite(off_balance) or off_balance <= -1:
+            raise ParameterError(f"off_balance must be > -1, got {inputs.off_balance!r}")
+        new_base = base * (1 + weighted) / (1 + off_balance)
+        rows += [("current base rate", base, "given"),
+                 ("off-balance", off_balance, "new average relativity / current average relativity - 1"),
+                 ("new base rate", new_base,
+                  "current base rate x (1 + weighted change) / (1 + off-balance)")]  # fmt: skip
+
+    steps = pd.DataFrame(rows, columns=["step", "value", "formula"])
+    steps["value"] = steps["value"].astype(float)
+    return IndicationResult(method, steps, by_year, float(indicated), float(credibility),
+                            float(weighted), None if new_base is None else float(new_base))  # fmt: skip
+
+
+__all__ = ["Indication", "IndicationResult", "loss_ratio_indication", "pure_premium_indication"]

@@ -1,0 +1,88 @@
+"""Exponential trend between average accident dates, with dates as month-based decimal years."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from autorisk.errors import ParameterError
+
+#: A date (anything :func:`pandas.Timestamp` reads) or a decimal year such as ``2021.5``.
+DateLike = date | str | pd.Timestamp | float
+
+
+def decimal_year(when: DateLike) -> float:
+    """A date as a decimal year, counting in months as ratemaking exhibits do.
+
+    ``year + (month - 1) / 12 + (day - 1) / (12 * days_in_month)``, so the first
+    of July is exactly ``.5`` and the first of April ``.25``. Numbers pass through.
+
+    Examples
+    --------
+    >>> decimal_year("2021-07-01"), decimal_year("2022-04-01"), decimal_year(2020.5)
+    (2021.5, 2022.25, 2020.5)
+    """
+    if isinstance(when, (int, float, np.number)) and not isinstance(when, bool):
+        return float(when)
+    try:
+        stamp = pd.Timestamp(when)
+    except (TypeError, ValueError):
+        raise ParameterError(f"expected a date or a decimal year, got {when!r}") from None
+    if pd.isna(stamp):
+        raise ParameterError(f"expected a date or a decimal year, got {when!r}")
+    return stamp.year + (stamp.month - 1) / 12 + (stamp.day - 1) / (12 * stamp.days_in_month)
+
+
+def average_accident_date(
+    effective: DateLike, *, rates_in_effect_months: float = 12, term_months: float = 12
+) -> float:
+    """Average accident date of the policies written while new rates are in effect.
+
+    Policies are written uniformly from ``effective`` for ``rates_in_effect_months``
+    (average written date: half-way) and each earns uniformly over its term
+    (average accident: half a term after writing).
+
+    Examples
+    --------
+    Rates effective 1 Jan 2024 for a year, annual policies: written on average
+    1 Jul 2024, accidents on average half a year later.
+
+    >>> average_accident_date("2024-01-01")
+    2025.0
+    """
+    for name, months in (
+        ("rates_in_effect_months", rates_in_effect_months),
+        ("term_months", term_months),
+    ):
+        if not np.isfinite(months) or months <= 0:
+            raise ParameterError(f"{name} must be > 0, got {months!r}")
+    return decimal_year(effective) + rates_in_effect_months / 24 + term_months / 24
+
+
+def trend_factor(annual_trend: float, from_date: DateLike, to_date: DateLike) -> float:
+    """Exponential trend factor ``(1 + annual_trend) ** (to - from)`` with time in years.
+
+    Parameters
+    ----------
+    annual_trend : float
+        Annual rate, e.g. ``0.05`` for +5% a year; must be > -1.
+    from_date, to_date : date, str or float
+        Average accident dates of the experience and forecast periods (dates, or
+        decimal years as from :func:`decimal_year`).
+
+    Examples
+    --------
+    5% a year from 1 Jul 2021 to 1 Jan 2025 (3.5 years): ``1.05 ** 3.5``.
+
+    >>> round(trend_factor(0.05, "2021-07-01", "2025-01-01"), 6)
+    1.186212
+    """
+    rate = float(annual_trend)
+    if not np.isfinite(rate) or rate <= -1:
+        raise ParameterError(f"annual_trend must be > -1, got {annual_trend!r}")
+    return float((1 + rate) ** (decimal_year(to_date) - decimal_year(from_date)))
+
+
+__all__ = ["DateLike", "average_accident_date", "decimal_year", "trend_factor"]
