@@ -1,0 +1,74 @@
+"""The result of a reserving method: a tidy per-origin table and its totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class ReserveResult:
+    """Ultimates and reserves of one reserving method, one row per origin period.
+
+    Attributes
+    ----------
+    method : str
+        Name of the method, e.g. ``"Mack chain ladder"``.
+    table : DataFrame
+        Indexed by origin period (``PeriodIndex`` named ``"origin"``) with
+        columns ``latest`` (latest diagonal), ``ultimate``, ``ibnr``
+        (``ultimate - latest``) and, for stochastic methods, ``std_err`` and
+        ``cv`` (``std_err / ibnr``).
+    total : Series
+        Column totals of ``table``; ``std_err`` is the total standard error
+        of the method (not the sum of the rows) and ``cv`` its ratio to the
+        total IBNR.
+    model : object
+        The fitted chainladder estimator, for drill-down (development
+        factors, full triangles).
+    settings : dict
+        The options the method was run with.
+    """
+
+    method: str
+    table: pd.DataFrame
+    total: pd.Series
+    model: Any = field(repr=False)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ultimate(self) -> pd.Series:
+        """Ultimate per origin period, for the indication."""
+        return self.table["ultimate"]
+
+    @property
+    def ibnr(self) -> pd.Series:
+        """IBNR (ultimate less latest) per origin period."""
+        return self.table["ibnr"]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-origin table with a final ``Total`` row."""
+        table = self.table.copy()
+        table.index = table.index.astype(str)
+        total = self.total.to_frame("Total").T
+        return pd.concat([table, total])
+
+    def _title(self) -> str:
+        options = ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
+        return f"{self.method} ({options})" if options else self.method
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.float_format", "{:,.0f}".format):
+            body = self.to_frame().to_string(
+                formatters={"cv": "{:.3f}".format} if "cv" in self.table else None
+            )
+        return f"{self._title()}\n{body}"
+
+    def _repr_html_(self) -> str:
+        formats = {c: "{:,.0f}" for c in self.table.columns}
+        if "cv" in formats:
+            formats["cv"] = "{:.3f}"
+        html = self.to_frame().style.format(formats, na_rep="").to_html()
+        return f"<p><b>{self._title()}</b></p>{html}"
