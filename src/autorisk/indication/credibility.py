@@ -1,31 +1,11 @@
-"""Classical (limited-fluctuation) credibility and the complement of the indication."""
+"""The complement of the indication; classical credibility is :func:`autorisk.analytics.classical_credibility`."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from autorisk.analytics.credibility import FULL_CREDIBILITY_CLAIMS, classical_credibility
 from autorisk.errors import ParameterError
-
-#: Claims for full credibility: 90% probability of being within 5% of the expected
-#: claim count, Poisson frequency: ``(1.645 / 0.05) ** 2 = 1,082``.
-FULL_CREDIBILITY_CLAIMS = 1082.0
-
-
-def classical_credibility(
-    claim_count: float, full_standard: float = FULL_CREDIBILITY_CLAIMS
-) -> float:
-    """Credibility ``Z = min(1, sqrt(claim_count / full_standard))`` (the square-root rule).
-
-    Examples
-    --------
-    >>> classical_credibility(270.5), classical_credibility(5000)
-    (0.5, 1.0)
-    """
-    if not np.isfinite(claim_count) or claim_count < 0:
-        raise ParameterError(f"claim_count must be finite and >= 0, got {claim_count!r}")
-    if not np.isfinite(full_standard) or full_standard <= 0:
-        raise ParameterError(f"full_standard must be > 0, got {full_standard!r}")
-    return float(min(1.0, np.sqrt(claim_count / full_standard)))
 
 
 def trended_present_rates_change(

@@ -351,7 +351,7 @@ def _indicate(inputs: Indication, method: Method) -> IndicationResult:
         rows.append(("credibility", credibility, "Z given"))
     elif inputs.claim_counts is not None:
         claims = per_year("claim_counts", inputs.claim_counts, years).sum()
-        credibility = classical_credibility(claims, inputs.full_credibility_claims)
+        credibility = float(classical_credibility(claims, full=inputs.full_credibility_claims))
         rows += [("claim count", claims, "sum of claim counts"),
                  ("credibility", credibility,
                   f"Z = min(1, sqrt(claims / {inputs.full_credibility_claims:g}))")]  # fmt: skip
