@@ -86,3 +86,17 @@ def test_negative_exposure_names_value_and_row():
         experience_table(book, "area")
     message = str(info.value)
     assert "exposure" in message and "-0.25" in message and "rows: 1" in message
+
+
+def test_earned_premium_and_loss_ratio_by_segment():
+    rng = np.random.default_rng(5)
+    book = pd.DataFrame({"region": rng.choice(["a", "b", "c"], 500), "exposure": rng.uniform(0.1, 1.0, 500),
+                         "claim_count": rng.poisson(0.2, 500), "premium": rng.uniform(200, 800, 500)})  # fmt: skip
+    book["claim_amount"] = book["claim_count"] * rng.gamma(2.0, 500.0, 500)
+    table = experience_table(book, "region", premium="premium")
+    grouped = book.groupby("region")[["claim_amount", "premium", "exposure"]].sum()
+    np.testing.assert_allclose(table.loc[["a", "b", "c"], "loss_ratio"], grouped["claim_amount"] / grouped["premium"])
+    np.testing.assert_allclose(table.loc[["a", "b", "c"], "average_premium"], grouped["premium"] / grouped["exposure"])
+    assert table.loc["All", "loss_ratio"] == pytest.approx(book["claim_amount"].sum() / book["premium"].sum())
+    with pytest.raises(DataError, match=r"premium.*rows: 3"):
+        experience_table(book.assign(premium=book["premium"].where(book.index != 3, -1.0)), "region", premium="premium")

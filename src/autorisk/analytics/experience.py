@@ -1,4 +1,4 @@
-"""Experience tables: exposure, claims, frequency, severity and pure premium by segment."""
+"""Experience tables: exposure, claims, frequency, severity, pure premium and loss ratio by segment."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ EXPERIENCE_COLUMNS = (
     "claim_amount",
     "severity",
     "pure_premium",
+    "earned_premium",
+    "average_premium",
+    "loss_ratio",
 )
 
 
@@ -28,6 +31,7 @@ def experience_table(
     exposure: str = "exposure",
     claim_count: str = "claim_count",
     claim_amount: str | None = "claim_amount",
+    premium: str | None = None,
     total: bool = True,
 ) -> pd.DataFrame:
     """Summarise a book's experience overall or by one or more rating factors.
@@ -46,6 +50,9 @@ def experience_table(
     exposure, claim_count, claim_amount : str
         Column names; ``claim_amount=None`` leaves out amounts, severity and
         pure premium.
+    premium : str, optional
+        Column of earned premium: adds ``earned_premium``, ``average_premium``
+        (per year of exposure) and ``loss_ratio`` (claim amount / earned premium).
     total : bool, default True
         Append an ``"All"`` row with the whole book when grouping.
 
@@ -74,11 +81,19 @@ def experience_table(
     a          1.5   0.666667     300.0
     b          2.0   0.500000     100.0
     All        3.5   0.571429     200.0
+    >>> experience_table(book.assign(premium=[250.0, 120.0, 300.0]), "area", premium="premium")["loss_ratio"].round(4)
+    area
+    a      0.8108
+    b      0.3333
+    All    0.5970
+    Name: loss_ratio, dtype: float64
     """
     keys = [by] if isinstance(by, str) else list(by or [])
     measures = {"exposure": exposure, "claim_count": claim_count}
     if claim_amount is not None:
         measures["claim_amount"] = claim_amount
+    if premium is not None:
+        measures["earned_premium"] = premium
     missing = [c for c in [*keys, *measures.values()] if c not in data.columns]
     if missing:
         raise SchemaError(
@@ -131,4 +146,9 @@ def _add_ratios(table: pd.DataFrame, grand_exposure: float) -> pd.DataFrame:
             counts = table["claim_count"].astype(float)
             table["severity"] = table["claim_amount"] / counts.where(counts > 0)
             table["pure_premium"] = table["claim_amount"] / exposure.where(exposure > 0)
+        if "earned_premium" in table:
+            earned = table["earned_premium"].astype(float)
+            table["average_premium"] = earned / exposure.where(exposure > 0)
+            if "claim_amount" in table:
+                table["loss_ratio"] = table["claim_amount"] / earned.where(earned > 0)
     return table[[c for c in EXPERIENCE_COLUMNS if c in table]]
