@@ -1,0 +1,151 @@
+"""The standard pricing report, from whichever of its parts are given."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from autorisk.analytics import experience_table
+from autorisk.evaluate import plot_one_way, plot_relativities
+from autorisk.report.builder import Report
+
+if TYPE_CHECKING:
+    from autorisk.evaluate import Comparison
+    from autorisk.indication import IndicationResult
+    from autorisk.renewal import Dislocation
+
+_BOOK_AVERAGE = "(book average)"
+
+
+def build_pricing_report(
+    *,
+    portfolio: pd.DataFrame | None = None,
+    factors: Sequence[str] = (),
+    comparison: Comparison | None = None,
+    glm: Any = None,
+    dislocation: Dislocation | None = None,
+    indication: IndicationResult | None = None,
+    title: str = "Pricing report",
+    exposure: str = "exposure",
+    claim_count: str = "claim_count",
+    claim_amount: str | None = "claim_amount",
+) -> Report:
+    """The pricing report as a :class:`Report`, not yet written; see :func:`pricing_report`."""
+    report = Report(title)
+    if portfolio is not None:
+        amount = claim_amount if claim_amount in portfolio.columns else None
+        columns = {"exposure": exposure, "claim_count": claim_count, "claim_amount": amount}
+        report.add_section("Portfolio summary", f"{len(portfolio):,} rows.")
+        report.add_table(experience_table(portfolio, **columns), "Whole book")
+        for factor in factors:
+            report.add_table(
+                experience_table(portfolio, factor, **columns), f"Experience by {factor}"
+            )
+    if factors and (portfolio is not None or comparison is not None):
+        _one_way_section(report, factors, portfolio, comparison, exposure, claim_count)
+    if comparison is not None:
+        _comparison_section(report, comparison)
+    if glm is not None:
+        _relativity_section(report, glm)
+    if dislocation is not None:
+        report.add_section("Renewal dislocation", "Offered against current premium, per policy.")
+        report.add_figure(dislocation.plot(), "Policies and offered premium by change band")
+        report.add_table(dislocation.bands, "Change bands (offered / current - 1)")
+        report.add_table(dislocation.totals, "Totals")
+        report.add_table(dislocation.rules, "Policies whose offer each rule moved")
+    if indication is not None:
+        report.add_section("Rate indication", f"Method: {indication.method.replace('_', ' ')}.")
+        report.add_table(indication.steps.set_index("step"), "Indication steps")
+        report.add_table(indication.by_year, "By experience year")
+    return report
+
+
+def pricing_report(path: str | Path, **parts: Any) -> Path:
+    """Write the standard pricing report to one self-contained HTML file.
+
+    Every part is optional; sections appear for the parts given.
+
+    Parameters
+    ----------
+    path : str or Path
+        Output ``.html`` file.
+    portfolio : DataFrame, optional
+        One row per policy (period) with exposure, claim count and (optionally)
+        claim amount: the experience overall and by each of ``factors``.
+    factors : sequence of str
+        Rating factors for experience tables and one-way charts (band numeric
+        factors with many values first). The one-way charts show the
+        comparison's models when ``comparison`` has the factor, else the
+        portfolio's actual frequency against the book average.
+    comparison : Comparison, optional
+        From :func:`autorisk.evaluate.compare`: metrics, Lorenz curves, lift
+        charts and the double lift of the first two models.
+    glm : fitted GLM, optional
+        Anything with ``relativities()``: a table and chart per factor.
+    dislocation : Dislocation, optional
+        From :func:`autorisk.renewal.dislocation`.
+    indication : IndicationResult, optional
+        From :func:`autorisk.indication.loss_ratio_indication` (or pure premium).
+    title : str, default "Pricing report"
+    exposure, claim_count, claim_amount : str
+        Column names in ``portfolio``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    return build_pricing_report(**parts).write(path)
+
+
+def _one_way_section(
+    report: Report,
+    factors: Sequence[str],
+    portfolio: pd.DataFrame | None,
+    comparison: Comparison | None,
+    exposure: str,
+    claim_count: str,
+) -> None:
+    report.add_section(
+        "One-way analysis", "Claim frequency by level of each factor; bars show exposure."
+    )
+    for factor in factors:
+        if comparison is not None and factor in comparison.data.columns:
+            report.add_figure(comparison.plot_one_way(factor), f"Actual vs models by {factor}")
+        elif portfolio is not None:
+            average = portfolio[claim_count].sum() / portfolio[exposure].sum()
+            frame = portfolio.assign(**{_BOOK_AVERAGE: average * portfolio[exposure]})
+            axes = plot_one_way(
+                frame, factor, claim_count, {"book average": _BOOK_AVERAGE}, exposure
+            )
+            report.add_figure(axes, f"Actual frequency by {factor}")
+
+
+def _comparison_section(report: Report, comparison: Comparison) -> None:
+    models = comparison.models
+    report.add_section("Model comparison", f"{len(models)} model(s), {comparison.family} deviance.")
+    report.add_table(comparison.wide, "Metrics on the test data")
+    report.add_figure(comparison.plot_lorenz(), "Lorenz curves")
+    for model in models:
+        report.add_figure(comparison.plot_lift(model), f"Lift chart: {model}")
+    if len(models) >= 2:
+        report.add_figure(
+            comparison.plot_double_lift(models[0], models[1]),
+            f"Double lift: {models[0]} / {models[1]}",
+        )
+
+
+def _relativity_section(report: Report, glm: Any) -> None:
+    relativities = glm.relativities()
+    report.add_section(
+        "Relativities", "Fitted relativities with confidence intervals, against the base level."
+    )
+    for factor in relativities["factor"].unique():
+        rows = (
+            relativities[relativities["factor"] == factor].drop(columns="factor").set_index("level")
+        )
+        report.add_figure(plot_relativities(relativities, factor), f"Relativities: {factor}")
+        report.add_table(rows, f"Relativities: {factor}")
