@@ -43,6 +43,9 @@ def test_demo_prints_real_and_synthetic_summaries(capsys):
     quoted, raised, lowered, inside = (int(v.replace(",", "")) for v in re.search(
         r"quoted ([\d,]+) policies.*: ([\d,]+) raised, ([\d,]+) lowered, ([\d,]+) inside", out).groups())  # fmt: skip
     assert raised + lowered + inside == quoted > 0
+    report = Path(re.search(r"HTML report of this run \(self-contained\) written to (\S+)", out).group(1))
+    html = report.read_text()
+    assert "Renewal dislocation" in html and html.count("data:image/png;base64,") >= 5 and "http://" not in html
     renewed = int(re.search(r"([\d,]+) policies renewed with plan", out).group(1).replace(",", ""))
     assert renewed == quoted and "-- dislocation summary" in out
     band_counts = re.findall(r"^(?:< |>= |\[)\S+(?:, \S+)?\s+(\d+)\s+[\d.]+\s", out.split("-- dislocation summary")[1],

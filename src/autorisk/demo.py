@@ -27,12 +27,13 @@ from autorisk.data import (
 )
 from autorisk.datasets import SyntheticBook, dataset_info, load, synthetic_book
 from autorisk.errors import ParameterError
-from autorisk.evaluate import compare
+from autorisk.evaluate import Comparison, compare
 from autorisk.explain import gbm_to_tariff, interaction_strength
 from autorisk.models import FrequencyGBM, FrequencyGLM, FrequencySeverity, SeverityGLM
 from autorisk.rating import RatingPlan, coverage_from_pair, diff_plans, export_tables
 from autorisk.rating.templates.china import china_motor_plan, ctpl_vehicle_class
-from autorisk.renewal import RenewalRules, dislocation, load_ladder, renewal_offers
+from autorisk.renewal import Dislocation, RenewalRules, dislocation, load_ladder, renewal_offers
+from autorisk.report import pricing_report
 
 #: Rating factors summarised for each bundled policy-level dataset.
 REAL_BOOK_FACTORS = {
@@ -72,9 +73,14 @@ def run_demo(
     with pd.option_context("display.width", 120, "display.max_columns", 12, "display.max_colwidth", 40):
         _real_book(dataset)
         book, experience = _synthetic_book(n_policies, n_years, seed)
-        _gbm_challenger(book, experience, seed)
+        comparison, glm = _gbm_challenger(book, experience, seed)
         current_plan, new_plan, policies = _china_plan(book, experience, seed)
-        _renewal(current_plan, new_plan, policies)
+        summary = _renewal(current_plan, new_plan, policies)
+        path = pricing_report(
+            Path(tempfile.gettempdir()) / "autorisk-report.html", portfolio=experience, factors=["region", "use"],
+            comparison=comparison, glm=glm, dislocation=summary, title="autorisk demo: synthetic Chinese book",
+        )  # fmt: skip
+        print(f"\nHTML report of this run (self-contained) written to {path}")
 
 
 def _real_book(name: str) -> None:
@@ -177,7 +183,7 @@ GLM_FACTORS = ["vehicle_type", "use", "vehicle_age", "driver_age", "region", "nc
 GBM_FEATURES = ["vehicle_type", "use", "vehicle_age", "new_car_price", "region", "driver_age", "ncd_level", "channel"]
 
 
-def _gbm_challenger(book: SyntheticBook, experience: pd.DataFrame, seed: int) -> None:
+def _gbm_challenger(book: SyntheticBook, experience: pd.DataFrame, seed: int) -> tuple[Comparison, FrequencyGLM]:
     """A GBM beside the main-effects GLM on held-out OD frequency: comparison, charts, interactions, tariff.
 
     Own damage carries the book's strongest planted interaction (young drivers
@@ -219,6 +225,7 @@ def _gbm_challenger(book: SyntheticBook, experience: pd.DataFrame, seed: int) ->
     bands = "; ".join(f"{k} {[float(c) for c in v]}" for k, v in tariff.bands.items())
     print(f"tariff from the GBM: cut points {bands}; interaction {tariff.interactions}; it keeps "
           f"{tariff.gini_ratio:.0%} of the GBM's held-out Gini ({tariff.gini_tariff:.3f} / {tariff.gini_gbm:.3f})")
+    return comparison, glm
 
 
 #: Band cut points of the benchmark models on the synthetic book (the truth's own edges).
@@ -278,7 +285,7 @@ def _china_plan(book: SyntheticBook, experience: pd.DataFrame, seed: int) -> tup
     return reloaded, revised, policies
 
 
-def _renewal(current_plan: RatingPlan, new_plan: RatingPlan, policies: pd.DataFrame) -> None:
+def _renewal(current_plan: RatingPlan, new_plan: RatingPlan, policies: pd.DataFrame) -> Dislocation:
     """Renew the latest year with version 2: NCD moved on by the ladder, offers capped, dislocation."""
     _title("5. Renewal of the latest year with plan version 2")
     ladder = load_ladder("china_national")
@@ -300,6 +307,7 @@ def _renewal(current_plan: RatingPlan, new_plan: RatingPlan, policies: pd.DataFr
     axes.figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(axes.figure)
     print(f"dislocation chart saved to {path}")
+    return summary
 
 
 def _rating_attributes(policies: pd.DataFrame, own: dict, benchmarks: dict, seed: int) -> pd.DataFrame:
