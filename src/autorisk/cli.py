@@ -1,4 +1,4 @@
-"""Command-line interface: ``autorisk demo`` and ``autorisk rerate`` (or ``python -m autorisk ...``)."""
+"""Command-line interface: ``autorisk demo``, ``autorisk rerate`` and ``autorisk report`` (or ``python -m autorisk ...``)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--years", type=int, default=3, help="underwriting years of the synthetic book")
     demo.add_argument("--seed", type=int, default=2024, help="random seed of the synthetic book")
     _add_rerate(commands)
+    _add_report(commands)
     return parser
+
+
+def _add_report(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report",
+        help="write a self-contained HTML report of a portfolio (and of a renewal run)",
+        description="Experience overall and by factor, one-way charts and, given the offers of a renewal run "
+        "(the output of 'autorisk rerate' with a renewal job, or renewal_offers), its dislocation. "
+        "One HTML file with the charts embedded. Exit code 2 on a bad input or output.",
+    )
+    report.add_argument("--portfolio", required=True, help="policies: a parquet file, directory or CSV file")
+    report.add_argument("--factors", default="", help="comma-separated rating factors for one-way analysis")
+    report.add_argument("--offers", help="renewal offers (parquet): adds the dislocation section")
+    report.add_argument("--by", help="segment column of the dislocation (in the offers)")
+    report.add_argument("--output", required=True, help="the .html file to write")
+    report.add_argument("--title", default="Pricing report")
 
 
 def _add_rerate(commands: argparse._SubParsersAction) -> None:
@@ -60,6 +77,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_demo(dataset=args.dataset, n_policies=args.policies, n_years=args.years, seed=args.seed)
     elif args.command == "rerate":
         return _rerate(args)
+    elif args.command == "report":
+        return _report(args)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Run ``autorisk report``: the report's path on stdout, or one error on stderr and exit code 2."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from autorisk.errors import AutoriskError, ParameterError
+    from autorisk.renewal import dislocation
+    from autorisk.report import pricing_report
+
+    def read(path: str, label: str) -> pd.DataFrame:
+        source = Path(path)
+        if not source.exists():
+            raise ParameterError(f"{label} {path!r}: no such file or directory")
+        return pd.read_csv(source) if source.suffix.lower() == ".csv" else pd.read_parquet(source)
+
+    try:
+        portfolio = read(args.portfolio, "portfolio")
+        factors = [f.strip() for f in args.factors.split(",") if f.strip()]
+        summary = dislocation(read(args.offers, "offers"), by=args.by) if args.offers else None
+        output = Path(args.output)
+        if not output.parent.is_dir():
+            raise ParameterError(f"output {args.output!r}: folder {str(output.parent)!r} does not exist")
+        path = pricing_report(output, portfolio=portfolio, factors=factors, dislocation=summary, title=args.title)
+    except (AutoriskError, OSError) as error:
+        print(f"autorisk report: error: {error}", file=sys.stderr)
+        return 2
+    print(path)
     return 0
 
 
