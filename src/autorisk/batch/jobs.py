@@ -8,7 +8,6 @@ identifies its content; a run records it and refuses to resume with another.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import pandas as pd
 
 from autorisk.errors import ParameterError
-from autorisk.rating.plan import RatingPlan
+from autorisk.rating.plan import RatingPlan, cached_plan
 
 __all__ = ["Job", "QuoteJob"]
 
@@ -36,12 +35,6 @@ class Job(Protocol):
     def __call__(self, chunk: pd.DataFrame) -> pd.DataFrame: ...
 
     def fingerprint(self) -> str: ...
-
-
-@functools.lru_cache(maxsize=8)
-def _plan_of(text: str) -> RatingPlan:
-    """The plan of a JSON document, parsed and hash-checked once per process."""
-    return RatingPlan.from_json(text)
 
 
 @dataclass(frozen=True, repr=False)
@@ -111,7 +104,7 @@ class QuoteJob:
     @property
     def plan(self) -> RatingPlan:
         """The rating plan, parsed once per process."""
-        return _plan_of(self.plan_json)
+        return cached_plan(self.plan_json)
 
     @property
     def plan_id(self) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -456,6 +457,12 @@ class RatingPlan:
     def load(cls, path: str | Path) -> RatingPlan:
         """Read a plan saved by :meth:`save` (never executes code: JSON only)."""
         return cls.from_json(Path(path).read_text())
+
+
+@functools.lru_cache(maxsize=8)
+def cached_plan(text: str) -> RatingPlan:
+    """The plan of a JSON document, parsed and hash-checked once per process (batch jobs on workers)."""
+    return RatingPlan.from_json(text)
 
 
 def select_plan(plans: list[RatingPlan] | tuple[RatingPlan, ...], date: Any) -> RatingPlan:

@@ -11,14 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from autorisk.rating.plan import RatingPlan
+from autorisk.rating.plan import RatingPlan, cached_plan
 from autorisk.renewal.ladders import Ladder
 from autorisk.renewal.rescore import RenewalRules, renewal_offers
-
-
-@functools.lru_cache(maxsize=8)
-def _plan_of(text: str) -> RatingPlan:
-    return RatingPlan.from_json(text)
 
 
 @functools.lru_cache(maxsize=8)
@@ -82,7 +77,7 @@ class RenewalJob:
 
     @property
     def plan(self) -> RatingPlan:
-        return _plan_of(self.plan_json)
+        return cached_plan(self.plan_json)
 
     @property
     def plan_id(self) -> str:
