@@ -98,8 +98,7 @@ class QuoteJob:
         errors: Literal["raise", "flag"] = "raise",
     ) -> QuoteJob:
         """The job quoting with ``plan`` (its JSON stored compact)."""
-        document = json.loads(plan.to_json())
-        return cls(json.dumps(document, separators=(",", ":")), tuple(keep), breakdown, errors)
+        return cls(plan.to_json(compact=True), tuple(keep), breakdown, errors)
 
     @property
     def plan(self) -> RatingPlan:

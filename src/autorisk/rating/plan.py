@@ -415,9 +415,10 @@ class RatingPlan:
         return dataclasses.replace(self, coverages=coverages)
 
     # ---------------------------------------------------------- persistence
-    def to_json(self) -> str:
-        """The plan as a JSON document (format, plan id, content)."""
-        return json.dumps({"format": FORMAT, "plan_id": self.plan_id, "content": self.content()}, indent=2)
+    def to_json(self, *, compact: bool = False) -> str:
+        """The plan as a JSON document (format, plan id, content); ``compact`` drops the indentation."""
+        document = {"format": FORMAT, "plan_id": self.plan_id, "content": self.content()}
+        return json.dumps(document, separators=(",", ":")) if compact else json.dumps(document, indent=2)
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)

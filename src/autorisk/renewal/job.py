@@ -70,7 +70,7 @@ class RenewalJob:
         keep: Sequence[str] = ("policy_id",),
     ) -> RenewalJob:
         """The job renewing with ``plan``, ``rules`` (default :class:`RenewalRules()`) and ``ladder``."""
-        compact = json.dumps(json.loads(plan.to_json()), separators=(",", ":"))
+        compact = plan.to_json(compact=True)
         ladder_json = None if ladder is None else json.dumps(ladder.to_dict(), sort_keys=True)
         rules_json = json.dumps((rules or RenewalRules()).to_dict(), sort_keys=True, default=str)
         return cls(compact, rules_json, ladder_json, current_premium, claims, tuple(keep))

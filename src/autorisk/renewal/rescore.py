@@ -258,11 +258,7 @@ def _scored(score: Callable[[pd.DataFrame], Any], policies: pd.DataFrame) -> np.
     values = np.asarray(score(policies), dtype=float).reshape(-1)
     if values.shape != (len(policies),):
         raise DataError(f"score returned {values.size} values for {len(policies)} policies")
-    bad = ~(np.isfinite(values) & (values > 0))
-    if bad.any():
-        raise DataError(DataIssue.from_mask("technical_premium", "not a positive premium", "a finite premium > 0",
-                                            bad, policies.index, values), table="policies")  # fmt: skip
-    return values
+    return _require_positive(values, "technical_premium", policies.index, values)
 
 
 def _require(policies: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -273,8 +269,13 @@ def _require(policies: pd.DataFrame, columns: Sequence[str]) -> None:
 
 def _positive(policies: pd.DataFrame, column: str) -> np.ndarray:
     values = policies[column].to_numpy(dtype=float, na_value=np.nan)
+    return _require_positive(values, column, policies.index, policies[column])
+
+
+def _require_positive(values: np.ndarray, column: str, index: pd.Index, shown: Any) -> np.ndarray:
+    """``values`` if every one is a finite premium > 0, else a DataError naming the column, values and rows."""
     bad = ~(np.isfinite(values) & (values > 0))
     if bad.any():
         raise DataError(DataIssue.from_mask(column, "not a positive premium", "a finite premium > 0", bad,
-                                            policies.index, policies[column]), table="policies")  # fmt: skip
+                                            index, shown), table="policies")  # fmt: skip
     return values
