@@ -52,6 +52,11 @@ def test_demo_prints_real_and_synthetic_summaries(capsys):
                              flags=re.MULTILINE)  # fmt: skip
     assert sum(map(int, band_counts)) == renewed  # every renewed policy is in one change band
     assert re.search(r"tpl\.region\[Beijing\]: [\d.]+ -> [\d.]+ \(\+10\.0%\) overridden", out)
+    # losses are developed to ultimate and feed the indication; both methods agree on the same inputs
+    pure_premium, loss_ratio = re.search(
+        r"pure-premium method on the same inputs: ([-+\d.]+)% \(loss-ratio method ([-+\d.]+)%\)", out).groups()
+    assert pure_premium == loss_ratio
+    assert "Loss development" in html and "Rate indication" in html and "Mack chain ladder" in html
 
 
 def test_demo_refuses_a_claim_level_dataset():

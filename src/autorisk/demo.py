@@ -17,7 +17,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from autorisk.analytics import experience_table
+from autorisk.analytics import (
+    departing_segments,
+    experience_table,
+    monitor,
+    risk_deciles,
+    top_risks,
+)
 from autorisk.data import (
     aggregate_claims,
     large_loss_loading,
@@ -29,11 +35,19 @@ from autorisk.datasets import SyntheticBook, dataset_info, load, synthetic_book
 from autorisk.errors import ParameterError
 from autorisk.evaluate import Comparison, compare
 from autorisk.explain import gbm_to_tariff, interaction_strength
+from autorisk.indication import (
+    Indication,
+    IndicationResult,
+    extension_of_exposures,
+    loss_ratio_indication,
+    pure_premium_indication,
+)
 from autorisk.models import FrequencyGBM, FrequencyGLM, FrequencySeverity, SeverityGLM
 from autorisk.rating import RatingPlan, coverage_from_pair, diff_plans, export_tables
 from autorisk.rating.templates.china import china_motor_plan, ctpl_vehicle_class
 from autorisk.renewal import Dislocation, RenewalRules, dislocation, load_ladder, renewal_offers
 from autorisk.report import pricing_report
+from autorisk.reserving import ReserveResult, bornhuetter_ferguson, build_triangle, mack
 
 #: Rating factors summarised for each bundled policy-level dataset.
 REAL_BOOK_FACTORS = {
@@ -55,6 +69,8 @@ REAL_BOOK_MODELS = {
 
 #: Large-loss threshold (CNY per claim) used on the synthetic book.
 LARGE_LOSS_CAP = 100_000.0
+#: Annual loss trend assumed by the demo's indication (an assumption, not an estimate).
+INDICATION_LOSS_TREND = 0.03
 
 
 def run_demo(
@@ -74,11 +90,15 @@ def run_demo(
         _real_book(dataset)
         book, experience = _synthetic_book(n_policies, n_years, seed)
         comparison, glm = _gbm_challenger(book, experience, seed)
-        current_plan, new_plan, policies = _china_plan(book, experience, seed)
+        segments = _segmentation_and_monitoring(comparison, glm)
+        current_plan, new_plan, rated = _china_plan(book, experience, seed)
+        policies = _latest_year(rated)
         summary = _renewal(current_plan, new_plan, policies)
+        reserves, indication = _reserving_and_indication(book, rated, current_plan)
         path = pricing_report(
             Path(tempfile.gettempdir()) / "autorisk-report.html", portfolio=experience, factors=["region", "use"],
-            comparison=comparison, glm=glm, dislocation=summary, title="autorisk demo: synthetic Chinese book",
+            two_way=[("region", "use")], comparison=comparison, glm=glm, dislocation=summary, reserves=reserves, indication=indication, **segments,
+            title="autorisk demo: synthetic Chinese book",
         )  # fmt: skip
         print(f"\nHTML report of this run (self-contained) written to {path}")
 
@@ -228,6 +248,33 @@ def _gbm_challenger(book: SyntheticBook, experience: pd.DataFrame, seed: int) ->
     return comparison, glm
 
 
+def _segmentation_and_monitoring(comparison: Comparison, glm: FrequencyGLM) -> dict:
+    """Treat the OD GLM as deployed: segment its held-out book by risk and monitor it over time."""
+    _title("3b. Risk segmentation and monitoring of the deployed OD frequency GLM (held-out policy-years)")
+    target = "claim_count_od"
+    data = comparison.data.assign(
+        score=lambda d: d["glm"] / d["exposure"],
+        driver_age_band=lambda d: pd.cut(d["driver_age"], [17, 24, 29, 44, 59, 120]),
+        car_price_band=lambda d: pd.cut(d["new_car_price"], [0, 100_000, 250_000, np.inf], right=False),
+    )
+    deciles = risk_deciles(data, "score", actual=target, expected="glm", factors=["driver_age_band", "region"])
+    _show("risk deciles of the GLM's predicted OD frequency (1 = lowest; A/E of the held-out claims)",
+          deciles.drop(columns=["min_score", "max_score"]))  # fmt: skip
+    top = top_risks(_latest_year(data), glm, n=5, keep=("policy_id",))
+    _show("the five riskiest policies of the latest year and what drives their score (relative to the book)",
+          top[["rank", "policy_id", "score", "relativity", "driver_1", "driver_2", "driver_3"]].set_index("rank"))  # fmt: skip
+    departing = departing_segments(data, ["driver_age_band", "car_price_band", "use", "region"], target, "glm",
+                                   exposure="exposure", adjust="holm")  # fmt: skip
+    _show("segments whose claims depart from the GLM (exact Poisson test, Holm-adjusted across segments)",
+          departing[departing["departs"]].set_index(["factor", "level"])[
+              ["exposure", "actual", "expected", "ae", "ae_lower", "ae_upper", "p_adjusted"]])  # fmt: skip
+    first = data["period_start"].dt.year == data["period_start"].dt.year.min()
+    monitoring = monitor(data, target, "glm", period="period_start", freq="Q", by=["driver_age_band"],
+                         exposure="exposure", reference=data[first], drift_factors=["region", "use", "driver_age_band"])  # fmt: skip
+    print(f"\n-- monitoring by quarter of policy start\n{monitoring}")
+    return {"risk_deciles": deciles, "top_risks": top, "departing_segments": departing, "monitoring": monitoring}
+
+
 #: Band cut points of the benchmark models on the synthetic book (the truth's own edges).
 CHINA_BANDS = {"driver_age": [25, 30, 45, 60], "vehicle_age": [2, 4, 7, 10]}
 #: The industry benchmark rates the vehicle and the region; the insurer's own risk model adds
@@ -237,9 +284,13 @@ OWN_MODEL_FACTORS = [*BENCHMARK_FACTORS, "driver_age", "channel"]
 
 
 def _china_plan(book: SyntheticBook, experience: pd.DataFrame, seed: int) -> tuple[RatingPlan, RatingPlan, pd.DataFrame]:
-    """Build the China motor plan from benchmark GLMs, save, reload, diff, quote and export it."""
+    """Build the China motor plan from benchmark GLMs, save, reload, diff, quote and export it.
+
+    Returns the plan (version 1), its version 2 and every policy period of the
+    book with the attributes the plan reads.
+    """
     _title("4. China motor rating plan from the synthetic book")
-    last_year = experience[experience["period_start"] >= experience["period_start"].max() - pd.Timedelta(days=365)]
+    last_year = _latest_year(experience)
     benchmarks, own = {}, {}
     for coverage in ("tpl", "od"):
         data = experience if coverage == "tpl" else experience[experience["od_cover"]]
@@ -262,7 +313,8 @@ def _china_plan(book: SyntheticBook, experience: pd.DataFrame, seed: int) -> tup
     print(f"plan {reloaded.plan_id[:12]} saved to {path} and reloaded (same id: {reloaded.plan_id == plan.plan_id}); "
           f"bounds: {', '.join(f'{b.target} in {b.interval}' for b in plan.bounds)}")  # fmt: skip
 
-    policies = _rating_attributes(last_year, own, benchmarks, seed)
+    rated = _rating_attributes(experience, own, benchmarks, seed)
+    policies = rated.loc[last_year.index]
     quotes = reloaded.quote(policies)
     clamped = quotes["tpl.autonomous.clamped"].value_counts().reindex([-1, 0, 1], fill_value=0)
     print(f"quoted {len(quotes):,} policies of the latest year; autonomous coefficient clamped to the 2020 range "
@@ -282,7 +334,7 @@ def _china_plan(book: SyntheticBook, experience: pd.DataFrame, seed: int) -> tup
     folder = export_tables(revised, Path(tempfile.gettempdir()) / "autorisk-china-tables")
     workbook = export_tables(revised, Path(tempfile.gettempdir()) / "autorisk-china-tables.xlsx")
     print(f"rating tables for filing written to {folder} (CSV) and {workbook} (Excel)")
-    return reloaded, revised, policies
+    return reloaded, revised, rated
 
 
 def _renewal(current_plan: RatingPlan, new_plan: RatingPlan, policies: pd.DataFrame) -> Dislocation:
@@ -308,6 +360,68 @@ def _renewal(current_plan: RatingPlan, new_plan: RatingPlan, policies: pd.DataFr
     plt.close(axes.figure)
     print(f"dislocation chart saved to {path}")
     return summary
+
+
+def _reserving_and_indication(
+    book: SyntheticBook, rated: pd.DataFrame, plan: RatingPlan
+) -> tuple[list[ReserveResult], IndicationResult]:
+    """Develop losses to ultimate (real BI claims, then the synthetic book) and indicate the TPL rate level."""
+    _title("6. Loss development and the TPL rate-level indication")
+    info = dataset_info("ausautoBI8999")
+    real = mack(build_triangle(load("ausautoBI8999"), origin="accident_date", development="finalisation_date",
+                               value="claim_amount"))  # fmt: skip
+    _show(f"{info.title}: Mack chain ladder on finalised amounts by accident year (AUD)", real.to_frame())
+    last = real.table.iloc[-1]
+    print(f"the latest accident year has {last['latest']:,.0f} AUD finalised: its chain-ladder ultimate rests on "
+          f"almost nothing (CV {last['cv']:.1f}); an actuary would take Bornhuetter-Ferguson for it")  # fmt: skip
+
+    valuation = rated["period_end"].max()
+    claims = book.claims[book.claims["coverage"] == "tpl"]
+    claims = claims.assign(paid=claims["paid"].clip(upper=LARGE_LOSS_CAP))  # as the models were fitted
+    paid = build_triangle(claims, origin="occurrence_date", development="settlement_date", value="paid",
+                          valuation_date=valuation)  # fmt: skip
+    reported = claims[claims["report_date"] <= valuation]
+    print(f"\nsynthetic TPL claims paid by {valuation:%Y-%m-%d} (capped at {LARGE_LOSS_CAP:,.0f} CNY), "
+          f"cumulative by accident year and age in months:\n{paid.to_frame().round(0)}")  # fmt: skip
+    chain_ladder = mack(paid, sigma="log-linear", tail="exponential")
+
+    # On-level premium by extension of exposures: every earned piece of every policy
+    # re-rated with the current plan (version 1) and earned by its exposure.
+    pieces = split_exposure(rated)
+    current = plan.quote(pieces, breakdown=False)["premium_tpl"].to_numpy()
+    on_level = extension_of_exposures(current * pieces["exposure"].to_numpy(), pieces["year"])
+    exposure = pieces.groupby("year")["exposure"].sum()
+    expense = plan.coverage("tpl").loading
+    bf = bornhuetter_ferguson(paid, on_level["on_level_premium"].to_numpy(), apriori_loss_ratio=1 - expense)
+    # The synthetic book knows every claim, including those settled after the valuation date.
+    known = claims.groupby(claims["occurrence_date"].dt.year)["paid"].sum()
+    known = pd.concat([known.set_axis(known.index.astype(str)), pd.Series({"Total": known.sum()})])
+    _show("TPL ultimates: Mack chain ladder and Bornhuetter-Ferguson (a priori: on-level premium x "
+          f"{1 - expense:.0%}, the plan's permissible loss ratio) against the book's known ultimate",
+          pd.concat({"chain ladder": chain_ladder.to_frame()[["latest", "ultimate", "ibnr", "std_err"]],
+                     "BF": bf.to_frame()[["apriori", "ultimate", "ibnr"]],
+                     "known": known.to_frame("ultimate")}, axis=1))  # fmt: skip
+
+    years = exposure.index.to_list()
+    inputs = Indication(
+        years=years, earned_exposure=exposure.to_numpy(), losses=chain_ladder.ultimate.to_numpy(),
+        on_level_premium=on_level["on_level_premium"].to_numpy(), forecast_effective="2027-07-01",
+        loss_trend=INDICATION_LOSS_TREND, variable_expense_ratio=expense, profit_ratio=0.0,
+        claim_counts=reported.groupby(reported["occurrence_date"].dt.year).size().reindex(years, fill_value=0),
+        current_base_rate=plan.coverage("tpl").base_rate,
+    )  # fmt: skip
+    indication = loss_ratio_indication(inputs)
+    print(f"\n{indication}")
+    same = pure_premium_indication(inputs).credibility_weighted_change
+    print(f"pure-premium method on the same inputs: {same:+.4%} (loss-ratio method "
+          f"{indication.credibility_weighted_change:+.4%}); new TPL base rate {indication.new_base_rate:,.2f} CNY "
+          f"against {plan.coverage('tpl').base_rate:,.2f}")  # fmt: skip
+    return [real, chain_ladder, bf], indication
+
+
+def _latest_year(frame: pd.DataFrame) -> pd.DataFrame:
+    """Policy periods starting in the last year of the book."""
+    return frame[frame["period_start"] >= frame["period_start"].max() - pd.Timedelta(days=365)]
 
 
 def _rating_attributes(policies: pd.DataFrame, own: dict, benchmarks: dict, seed: int) -> pd.DataFrame:

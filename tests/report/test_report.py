@@ -10,12 +10,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import chainladder as cl
 import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
+from autorisk.analytics import departing_segments, monitor, risk_deciles, top_risks
 from autorisk.data import aggregate_claims
 from autorisk.datasets import synthetic_book
 from autorisk.evaluate import compare
@@ -23,6 +25,7 @@ from autorisk.indication import Indication, loss_ratio_indication
 from autorisk.models import FrequencyGLM
 from autorisk.renewal import dislocation
 from autorisk.report import Report, pricing_report
+from autorisk.reserving import bornhuetter_ferguson, mack
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 IMAGE = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
@@ -120,13 +123,22 @@ def pricing_page(tmp_path_factory) -> str:
             profit_ratio=0.05,
         )  # fmt: skip
     )
+    scored = data.iloc[1::2].assign(expected=lambda d: glm.predict(d, d["exposure"]))
+    scored = scored.assign(score=scored["expected"] / scored["exposure"])
     path = pricing_report(
         tmp_path_factory.mktemp("pricing") / "pricing.html",
         portfolio=data,
         factors=[*factors, "channel"],
+        two_way=[("region", "use")],
         comparison=comparison,
         glm=glm,
+        risk_deciles=risk_deciles(scored, "score", actual="claim_count", expected="expected"),
+        top_risks=top_risks(scored, glm, n=5, keep=("policy_id",)),
+        departing_segments=departing_segments(scored, factors, "claim_count", "expected"),
+        monitoring=monitor(scored, "claim_count", "expected", period="period_start", by="use",
+                           exposure="exposure", reference=scored, drift_factors=factors),  # fmt: skip
         dislocation=dislocation(offers),
+        reserves=[mack(cl.load_sample("raa")), bornhuetter_ferguson(cl.load_sample("raa"), 40_000)],
         indication=indication,
         title="Synthetic book",
     )
@@ -139,7 +151,10 @@ def test_pricing_report_has_every_section(pricing_page):
         "One-way analysis",
         "Model comparison",
         "Relativities",
+        "Risk segmentation",
+        "Monitoring",
         "Renewal dislocation",
+        "Loss development",
         "Rate indication",
     ]:
         assert f">{section}</h2>" in pricing_page
@@ -154,11 +169,20 @@ def test_pricing_report_has_every_section(pricing_page):
         "Relativities: region",
         "Indication steps",
         "permissible loss ratio",
+        "Risk score deciles",
+        "Highest-risk policies",
+        "Segments departing from expected",
+        "A/E by use and period",
+        "Population drift against the reference",
+        "Mack chain ladder (sigma=&#x27;mack&#x27;, average=&#x27;volume&#x27;)",
+        "Bornhuetter-Ferguson",
+        "with classical credibility (full at 1,082 claims)",
+        "Claim frequency by region and use",
     ]:
         assert caption in pricing_page, caption
-    # 3 one-way + Lorenz + 2 lift + double lift + 2 relativities + dislocation
+    # 3 one-way + Lorenz + 2 lift + double lift + 2 relativities + A/E by period + heat map + dislocation
     images = _images(pricing_page)
-    assert len(images) == 10
+    assert len(images) == 12
     assert all(png.startswith(PNG_SIGNATURE) for png in images)
 
 
@@ -184,8 +208,8 @@ window.addEventListener("load", () => {
 
 
 @pytest.mark.skipif(_chromium() is None, reason="chromium not installed")
-def test_report_renders_in_headless_chromium(tmp_path):
-    page = _small_report().to_html().replace("</body>", _PROBE + "</body>")
+def test_report_renders_in_headless_chromium(tmp_path, pricing_page):
+    page = pricing_page.replace("</body>", _PROBE + "</body>")
     path = tmp_path / "probe.html"
     path.write_text(page, encoding="utf-8")
     command = [
@@ -202,9 +226,9 @@ def test_report_renders_in_headless_chromium(tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     dom = result.stdout
-    assert "<title>Motor &lt;pricing&gt; &amp; co</title>" in dom
+    assert "<title>Synthetic book</title>" in dom
     match = re.search(r"images:([0-9x,]+):end", dom)
     assert match, dom[-2000:]
     sizes = [tuple(map(int, size.split("x"))) for size in match.group(1).split(",")]
-    assert len(sizes) == 2
+    assert len(sizes) == len(_images(pricing_page)) == 12
     assert all(width > 0 and height > 0 for width, height in sizes)

@@ -123,3 +123,29 @@ def test_one_triangle_only():
     clrd = cl.load_sample("clrd")
     with pytest.raises(ParameterError, match="one triangle"):
         mack(clrd)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the exact link ratios give zero sigmas
+def test_exponential_tail_matches_the_closed_form():
+    # Link ratio at step k is exactly 1 + exp(a + b k), so the fitted curve is exact
+    # and the tail factor is the product of the next 100 terms (chainladder's default).
+    a, b, n = np.log(0.8), -0.7, 6
+    rows = []
+    for i in range(n):
+        cumulative = 1000.0 * (1 + i)
+        for j in range(n - i):
+            if j:
+                cumulative *= 1 + np.exp(a + b * j)
+            rows.append({"origin": str(2010 + i), "development": str(2010 + i + j), "paid": cumulative})
+    triangle = cl.Triangle(
+        pd.DataFrame(rows), origin="origin", development="development", columns="paid", cumulative=True
+    )
+    plain, tailed = mack(triangle), mack(triangle, tail="exponential")
+    tail_factor = np.prod(1 + np.exp(a + b * np.arange(n, n + 100)))
+    np.testing.assert_allclose(tailed.ultimate / plain.ultimate, tail_factor, rtol=1e-9)
+    assert tailed.settings["tail"] == "exponential" and "tail" not in plain.settings
+
+
+def test_tail_option_is_checked(raa):
+    with pytest.raises(ParameterError, match="tail='weibull' is not valid"):
+        mack(raa, tail="weibull")

@@ -80,6 +80,9 @@ def shap_effects(
         feature's exposure-weighted mean contribution over all rows, so the
         relativities of a feature average 1 over the portfolio (TreeSHAP
         centres contributions on the training rows, not on ``X``'s exposure).
+        Terms that are not columns of ``X`` (a GLM's interaction terms such
+        as ``"a:b"``) have no one-way curve and are left out; see
+        :func:`interaction_strength`.
 
     Examples
     --------
@@ -102,7 +105,8 @@ def shap_effects(
     if stray:
         raise ParameterError(f"bands names features the model does not use: {sorted(stray)}")
     frames = []
-    for feature in (c for c in table.columns if c != BIAS):
+    # A GLM's interaction terms ("a:b") are not columns of X: they have no one-way curve.
+    for feature in (c for c in table.columns if c != BIAS and c in X.columns):
         contribution = table[feature].to_numpy(dtype=float)
         levels = feature_levels(X[feature], weights, bands.get(feature))
         # Grouping by the Series keeps a categorical's (or band's) own order of levels.

@@ -224,8 +224,12 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         """Log of the fixed relativities of restricted factors, summed per row."""
         if not self.restrict:
             return None
-        total = np.zeros(len(X))
-        for factor, relativities in self.restrict.items():
+        return np.sum(list(self._restricted_logs(X).values()), axis=0)
+
+    def _restricted_logs(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Log of each restricted factor's fixed relativity per row."""
+        logs = {}
+        for factor, relativities in (self.restrict or {}).items():
             if factor not in X.columns:
                 raise DataError(DataIssue(factor, "missing column", "the restricted factor's column"))
             values = X[factor].astype(object)
@@ -238,8 +242,8 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
                         bad, X.index, values,
                     )
                 )
-            total += np.log(mapped)
-        return total
+            logs[factor] = np.log(mapped)
+        return logs
 
     # ----------------------------------------------------------- prediction
     def _linear_predictor(self, X: pd.DataFrame) -> np.ndarray:
@@ -249,6 +253,36 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         eta = self.intercept_ + _tabmat(frame).matvec(self.coef_) if len(self.coef_) else np.full(len(X), self.intercept_)
         offset = self._restricted_offset(X)
         return eta if offset is None else eta + offset
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Each term's additive share of the log prediction (per unit of exposure), row by row.
+
+        The GLM counterpart of ``FrequencyGBM.contributions``: exact, as the
+        linear predictor is a sum of terms.
+
+        Returns
+        -------
+        DataFrame
+            Indexed like ``X``: one column per term (a main effect by its
+            factor name, an interaction as ``"a:b"``, a restricted factor by
+            its name, holding the log of its fixed relativity) plus
+            ``"bias"``, the intercept. A categorical term is its level's
+            coefficient (0 at the base level). Each row sums to
+            ``log(predict(X))`` up to rounding.
+        """
+        check_is_fitted(self, "params_")
+        X = self._grouped(X)
+        frame = self.design_.transform(X)
+        parts: dict[str, np.ndarray] = {}
+        for term in self.design_.terms:
+            coefs = self.params_[list(term.coef_names)].to_numpy(dtype=float)
+            if term.is_categorical:  # one column of base-first codes: the base level's coefficient is 0
+                parts[term.name] = np.r_[0.0, coefs][frame[term.name].cat.codes.to_numpy()]
+            else:  # numeric, spline and interaction terms are float columns named by their coefficients
+                parts[term.name] = frame[list(term.coef_names)].to_numpy(dtype=float) @ coefs
+        parts.update(self._restricted_logs(X))
+        parts["bias"] = np.full(len(X), self.intercept_)
+        return pd.DataFrame(parts, index=X.index)
 
     def predict(self, X: pd.DataFrame, exposure: Any = None) -> np.ndarray:
         """Expected value per row: ``exposure * exp(X beta)`` (exposure defaults to 1)."""

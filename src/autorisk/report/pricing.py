@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from autorisk.analytics import experience_table
+from autorisk.analytics import credibility_table, experience_table
 from autorisk.evaluate import plot_one_way, plot_relativities
 from autorisk.report.builder import Report
 
 if TYPE_CHECKING:
+    from autorisk.analytics import MonitoringResult
     from autorisk.evaluate import Comparison
     from autorisk.indication import IndicationResult
     from autorisk.renewal import Dislocation
+    from autorisk.reserving import ReserveResult
 
 _BOOK_AVERAGE = "(book average)"
 
@@ -24,9 +26,15 @@ def build_pricing_report(
     *,
     portfolio: pd.DataFrame | None = None,
     factors: Sequence[str] = (),
+    two_way: Sequence[tuple[str, str]] = (),
     comparison: Comparison | None = None,
     glm: Any = None,
+    risk_deciles: pd.DataFrame | None = None,
+    top_risks: pd.DataFrame | None = None,
+    departing_segments: pd.DataFrame | None = None,
+    monitoring: MonitoringResult | None = None,
     dislocation: Dislocation | None = None,
+    reserves: ReserveResult | Sequence[ReserveResult] = (),
     indication: IndicationResult | None = None,
     title: str = "Pricing report",
     exposure: str = "exposure",
@@ -42,20 +50,36 @@ def build_pricing_report(
         report.add_table(experience_table(portfolio, **columns), "Whole book")
         for factor in factors:
             report.add_table(
-                experience_table(portfolio, factor, **columns), f"Experience by {factor}"
+                credibility_table(portfolio, factor, **columns),
+                f"Experience by {factor}, with classical credibility (full at 1,082 claims)",
             )
+        for first, second in two_way:
+            table = experience_table(portfolio, [first, second], **columns, total=False)
+            report.add_table(
+                table["frequency"].unstack(second), f"Claim frequency by {first} and {second}"
+            )
+            report.add_table(table["exposure"].unstack(second), f"Exposure by {first} and {second}")
     if factors and (portfolio is not None or comparison is not None):
         _one_way_section(report, factors, portfolio, comparison, exposure, claim_count)
     if comparison is not None:
         _comparison_section(report, comparison)
     if glm is not None:
         _relativity_section(report, glm)
+    if risk_deciles is not None or top_risks is not None or departing_segments is not None:
+        _segmentation_section(report, risk_deciles, top_risks, departing_segments)
+    if monitoring is not None:
+        _monitoring_section(report, monitoring)
     if dislocation is not None:
         report.add_section("Renewal dislocation", "Offered against current premium, per policy.")
         report.add_figure(dislocation.plot(), "Policies and offered premium by change band")
         report.add_table(dislocation.bands, "Change bands (offered / current - 1)")
         report.add_table(dislocation.totals, "Totals")
         report.add_table(dislocation.rules, "Policies whose offer each rule moved")
+    reserves = [reserves] if hasattr(reserves, "table") else list(reserves)
+    if reserves:
+        report.add_section("Loss development", "Ultimates and reserves per origin period, with totals.")
+        for result in reserves:
+            report.add_table(result.to_frame(), result.title)
     if indication is not None:
         report.add_section("Rate indication", f"Method: {indication.method.replace('_', ' ')}.")
         report.add_table(indication.steps.set_index("step"), "Indication steps")
@@ -80,13 +104,23 @@ def pricing_report(path: str | Path, **parts: Any) -> Path:
         factors with many values first). The one-way charts show the
         comparison's models when ``comparison`` has the factor, else the
         portfolio's actual frequency against the book average.
+    two_way : sequence of (str, str)
+        Pairs of factors for two-way tables of frequency and exposure.
     comparison : Comparison, optional
         From :func:`autorisk.evaluate.compare`: metrics, Lorenz curves, lift
         charts and the double lift of the first two models.
     glm : fitted GLM, optional
         Anything with ``relativities()``: a table and chart per factor.
+    risk_deciles, top_risks, departing_segments : DataFrame, optional
+        From the functions of those names in :mod:`autorisk.analytics`.
+    monitoring : MonitoringResult, optional
+        From :func:`autorisk.analytics.monitor`: A/E over time (chart and
+        table), a heat map per segment factor, segments and drift.
     dislocation : Dislocation, optional
         From :func:`autorisk.renewal.dislocation`.
+    reserves : ReserveResult or sequence of them, optional
+        From :func:`autorisk.reserving.mack` or
+        :func:`~autorisk.reserving.bornhuetter_ferguson`: one table each.
     indication : IndicationResult, optional
         From :func:`autorisk.indication.loss_ratio_indication` (or pure premium).
     title : str, default "Pricing report"
@@ -149,3 +183,38 @@ def _relativity_section(report: Report, glm: Any) -> None:
         )
         report.add_figure(plot_relativities(relativities, factor), f"Relativities: {factor}")
         report.add_table(rows, f"Relativities: {factor}")
+
+
+def _segmentation_section(
+    report: Report,
+    deciles: pd.DataFrame | None,
+    top: pd.DataFrame | None,
+    departing: pd.DataFrame | None,
+) -> None:
+    report.add_section("Risk segmentation", "Where the risk sits in the book, and where experience departs from it.")
+    if deciles is not None:
+        report.add_table(deciles, "Risk score deciles (equal exposure; 1 = lowest risk)")
+    if top is not None:
+        shown = [c for c in top.columns if not c.startswith("driver_") or c.count("_") == 1]
+        report.add_table(top[shown].set_index("rank"), "Highest-risk policies and what drives their score")
+    if departing is not None:
+        flagged = departing[departing["departs"]]
+        report.add_table(
+            flagged.set_index(["factor", "level"]) if len(flagged) else departing.head(0),
+            f"Segments departing from expected ({len(flagged)} of {len(departing)})",
+        )
+
+
+def _monitoring_section(report: Report, monitoring: MonitoringResult) -> None:
+    level = monitoring.settings.get("level", 0.95)
+    report.add_section(
+        "Monitoring", f"Actual against expected by period, with {level:.0%} exact Poisson intervals."
+    )
+    report.add_figure(monitoring.plot(), "A/E by period")
+    report.add_table(monitoring.to_frame(), "A/E by period")
+    for factor in monitoring.factors:
+        report.add_figure(monitoring.plot_heatmap(factor), f"A/E by {factor} and period")
+    if len(monitoring.by_segment):
+        report.add_table(monitoring.by_segment.set_index(["factor", "level"]), "A/E by segment over the window")
+    if monitoring.drift is not None:
+        report.add_table(monitoring.drift, "Population drift against the reference (PSI)")

@@ -22,9 +22,14 @@ SIGMA_ESTIMATORS = {
     "log-linear": "log-linear",  # extrapolate log(sigma) linearly in development age
 }
 AVERAGES = ("volume", "simple", "regression")
+#: Tail factors beyond the triangle's last age: chainladder's ``TailCurve`` fits of the
+#: link ratios minus 1 (an exponential decay or an inverse power curve).
+TAILS = ("exponential", "inverse_power")
 
 
-def mack(triangle: cl.Triangle, *, sigma: str = "mack", average: str = "volume") -> ReserveResult:
+def mack(
+    triangle: cl.Triangle, *, sigma: str = "mack", average: str = "volume", tail: str | None = None
+) -> ReserveResult:
     """Mack chain ladder: ultimates, IBNR and Mack (1993) standard errors.
 
     Parameters
@@ -37,6 +42,11 @@ def mack(triangle: cl.Triangle, *, sigma: str = "mack", average: str = "volume")
         estimator, ``"log-linear"`` extrapolates log sigma linearly.
     average : {"volume", "simple", "regression"}, default "volume"
         Link-ratio average; "volume" is the classic chain ladder.
+    tail : {None, "exponential", "inverse_power"}, default None
+        None takes the last age as fully developed. Otherwise a tail factor is
+        extrapolated from the link ratios (chainladder's ``TailCurve``) and the
+        Mack errors include the tail; use it when claims still settle after the
+        triangle's last age.
 
     Returns
     -------
@@ -55,9 +65,15 @@ def mack(triangle: cl.Triangle, *, sigma: str = "mack", average: str = "volume")
     _check_triangle(triangle)
     _check_option("sigma", sigma, SIGMA_ESTIMATORS)
     _check_option("average", average, AVERAGES)
+    if tail is not None:
+        _check_option("tail", tail, TAILS)
+        if triangle.shape[3] < 3:
+            raise ParameterError("a tail curve needs at least three development ages (two link ratios)")
     development = cl.Development(
         average=average, sigma_interpolation=SIGMA_ESTIMATORS[sigma]
     ).fit_transform(triangle)
+    if tail is not None:
+        development = cl.TailCurve(curve=tail).fit_transform(development)
     model = cl.MackChainladder().fit(development)
 
     table = _base_table(triangle, model.ultimate_)
@@ -67,9 +83,8 @@ def mack(triangle: cl.Triangle, *, sigma: str = "mack", average: str = "volume")
     total = table[["latest", "ultimate", "ibnr"]].sum()
     total["std_err"] = float(np.asarray(model.total_mack_std_err_.values).ravel()[0])
     total["cv"] = total["std_err"] / total["ibnr"] if total["ibnr"] else np.nan
-    return ReserveResult(
-        "Mack chain ladder", table, total, model, {"sigma": sigma, "average": average}
-    )
+    settings = {"sigma": sigma, "average": average} | ({"tail": tail} if tail else {})
+    return ReserveResult("Mack chain ladder", table, total, model, settings)
 
 
 def bornhuetter_ferguson(

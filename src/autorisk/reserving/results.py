@@ -55,7 +55,9 @@ class ReserveResult:
         total = self.total.to_frame("Total").T
         return pd.concat([table, total])
 
-    def _title(self) -> str:
+    @property
+    def title(self) -> str:
+        """The method and its options, e.g. ``Mack chain ladder (sigma='mack', average='volume')``."""
         options = ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
         return f"{self.method} ({options})" if options else self.method
 
@@ -64,11 +66,11 @@ class ReserveResult:
             body = self.to_frame().to_string(
                 formatters={"cv": "{:.3f}".format} if "cv" in self.table else None
             )
-        return f"{self._title()}\n{body}"
+        return f"{self.title}\n{body}"
 
     def _repr_html_(self) -> str:
         formats = {c: "{:,.0f}" for c in self.table.columns}
         if "cv" in formats:
             formats["cv"] = "{:.3f}"
         html = self.to_frame().style.format(formats, na_rep="").to_html()
-        return f"<p><b>{self._title()}</b></p>{html}"
+        return f"<p><b>{self.title}</b></p>{html}"
