@@ -57,6 +57,7 @@ def test_demo_prints_real_and_synthetic_summaries(capsys):
         r"pure-premium method on the same inputs: ([-+\d.]+)% \(loss-ratio method ([-+\d.]+)%\)", out).groups()
     assert pure_premium == loss_ratio
     assert "Loss development" in html and "Rate indication" in html and "Mack chain ladder" in html
+    assert ">Rating plan</h2>" in html and ">Risk segmentation</h2>" in html and ">Monitoring</h2>" in html
 
 
 def test_demo_refuses_a_claim_level_dataset():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,13 +32,20 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_report(commands: argparse._SubParsersAction) -> None:
     report = commands.add_parser(
         "report",
-        help="write a self-contained HTML report of a portfolio (and of a renewal run)",
-        description="Experience overall and by factor, one-way charts and, given the offers of a renewal run "
-        "(the output of 'autorisk rerate' with a renewal job, or renewal_offers), its dislocation. "
-        "One HTML file with the charts embedded. Exit code 2 on a bad input or output.",
+        help="write a self-contained HTML report of a portfolio, its plan, models and renewal run",
+        description="Experience overall and by factor (with credibility), one-way charts; given a plan, its "
+        "rating tables and the portfolio's premiums; given saved GBMs and a target, their comparison (deviance, "
+        "Gini, lift, double lift); given the offers of a renewal run (the output of 'autorisk rerate' with a "
+        "renewal job, or renewal_offers), its dislocation. One HTML file with the charts embedded. "
+        "Exit code 2 on a bad input or output.",
     )
     report.add_argument("--portfolio", required=True, help="policies: a parquet file, directory or CSV file")
     report.add_argument("--factors", default="", help="comma-separated rating factors for one-way analysis")
+    report.add_argument("--plan", help="a rating plan (JSON): its rating tables and the portfolio's premiums")
+    report.add_argument("--model", action="append", default=[], metavar="NAME=PATH",
+                        help="a saved GBM (repeatable): compared on the portfolio by deviance, Gini, lift "
+                        "and double lift; needs --target")  # fmt: skip
+    report.add_argument("--target", help="the portfolio's claim-count column the models predict")
     report.add_argument("--offers", help="renewal offers (parquet): adds the dislocation section")
     report.add_argument("--by", help="segment column of the dislocation (in the offers)")
     report.add_argument("--output", required=True, help="the .html file to write")
@@ -82,30 +91,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _existing(path: str, label: str) -> Path:
+    """``path`` as a Path, or a ParameterError naming it when nothing is there."""
+    from autorisk.errors import ParameterError
+
+    source = Path(path)
+    if not source.exists():
+        raise ParameterError(f"{label} {path!r}: no such file or directory")
+    return source
+
+
+def _comparison(models: list[str], target: str | None, portfolio: Any) -> Any:
+    """Compare saved GBMs (``NAME=PATH``) on the portfolio's ``target`` claim counts."""
+    from autorisk.errors import ParameterError
+    from autorisk.evaluate import compare
+    from autorisk.models import load_gbm
+
+    if target is None:
+        raise ParameterError("--model needs --target, the claim-count column the models predict")
+    loaded = {}
+    for spec in models:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            raise ParameterError(f"--model {spec!r}: expected NAME=PATH")
+        loaded[name] = load_gbm(_existing(path, f"model {name}"))
+    return compare(loaded, portfolio, target=target)
+
+
 def _report(args: argparse.Namespace) -> int:
     """Run ``autorisk report``: the report's path on stdout, or one error on stderr and exit code 2."""
-    from pathlib import Path
-
     import pandas as pd
 
     from autorisk.errors import AutoriskError, ParameterError
+    from autorisk.rating import RatingPlan
     from autorisk.renewal import dislocation
     from autorisk.report import pricing_report
 
     def read(path: str, label: str) -> pd.DataFrame:
-        source = Path(path)
-        if not source.exists():
-            raise ParameterError(f"{label} {path!r}: no such file or directory")
+        source = _existing(path, label)
         return pd.read_csv(source) if source.suffix.lower() == ".csv" else pd.read_parquet(source)
 
     try:
         portfolio = read(args.portfolio, "portfolio")
         factors = [f.strip() for f in args.factors.split(",") if f.strip()]
         summary = dislocation(read(args.offers, "offers"), by=args.by) if args.offers else None
+        plan = RatingPlan.load(_existing(args.plan, "plan")) if args.plan else None
+        comparison = _comparison(args.model, args.target, portfolio) if args.model else None
         output = Path(args.output)
         if not output.parent.is_dir():
             raise ParameterError(f"output {args.output!r}: folder {str(output.parent)!r} does not exist")
-        path = pricing_report(output, portfolio=portfolio, factors=factors, dislocation=summary, title=args.title)
+        path = pricing_report(output, portfolio=portfolio, factors=factors, plan=plan, comparison=comparison,
+                              dislocation=summary, title=args.title)  # fmt: skip
     except (AutoriskError, OSError) as error:
         print(f"autorisk report: error: {error}", file=sys.stderr)
         return 2

@@ -97,7 +97,7 @@ def run_demo(
         reserves, indication = _reserving_and_indication(book, rated, current_plan)
         path = pricing_report(
             Path(tempfile.gettempdir()) / "autorisk-report.html", portfolio=experience, factors=["region", "use"],
-            two_way=[("region", "use")], comparison=comparison, glm=glm, dislocation=summary, reserves=reserves, indication=indication, **segments,
+            two_way=[("region", "use")], comparison=comparison, glm=glm, plan=new_plan, dislocation=summary, reserves=reserves, indication=indication, **segments,
             title="autorisk demo: synthetic Chinese book",
         )  # fmt: skip
         print(f"\nHTML report of this run (self-contained) written to {path}")

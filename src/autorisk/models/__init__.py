@@ -17,7 +17,7 @@ splines, interactions, restrictions, ``coef_table()``, ``relativities()``,
   fitted GLM (merge levels, fix or smooth a factor's relativities) and refit.
 """
 
-from autorisk.models.gbm import FrequencyGBM, SeverityGBM, TweedieGBM
+from autorisk.models.gbm import FrequencyGBM, SeverityGBM, TweedieGBM, load_gbm
 from autorisk.models.glm import FrequencyGLM, SeverityGLM, TweedieGLM
 from autorisk.models.inference import likelihood_ratio
 from autorisk.models.pair import FrequencySeverity
@@ -30,7 +30,7 @@ from autorisk.models.refine import (
 )
 
 __all__ = ["FrequencyGLM", "SeverityGLM", "TweedieGLM", "likelihood_ratio"]
-__all__ += ["FrequencyGBM", "SeverityGBM", "TweedieGBM"]
+__all__ += ["FrequencyGBM", "SeverityGBM", "TweedieGBM", "load_gbm"]
 __all__ += [
     "FrequencySeverity",
     "band_factor",

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from autorisk.analytics import MonitoringResult
     from autorisk.evaluate import Comparison
     from autorisk.indication import IndicationResult
+    from autorisk.rating import RatingPlan
     from autorisk.renewal import Dislocation
     from autorisk.reserving import ReserveResult
 
@@ -29,6 +30,7 @@ def build_pricing_report(
     two_way: Sequence[tuple[str, str]] = (),
     comparison: Comparison | None = None,
     glm: Any = None,
+    plan: RatingPlan | None = None,
     risk_deciles: pd.DataFrame | None = None,
     top_risks: pd.DataFrame | None = None,
     departing_segments: pd.DataFrame | None = None,
@@ -65,6 +67,8 @@ def build_pricing_report(
         _comparison_section(report, comparison)
     if glm is not None:
         _relativity_section(report, glm)
+    if plan is not None:
+        _plan_section(report, plan, portfolio, factors, exposure)
     if risk_deciles is not None or top_risks is not None or departing_segments is not None:
         _segmentation_section(report, risk_deciles, top_risks, departing_segments)
     if monitoring is not None:
@@ -111,6 +115,10 @@ def pricing_report(path: str | Path, **parts: Any) -> Path:
         charts and the double lift of the first two models.
     glm : fitted GLM, optional
         Anything with ``relativities()``: a table and chart per factor.
+    plan : RatingPlan, optional
+        Its coverages and every rating table; with ``portfolio`` (holding
+        the columns the plan reads) also the portfolio's premiums at this
+        plan: their distribution and their average by each of ``factors``.
     risk_deciles, top_risks, departing_segments : DataFrame, optional
         From the functions of those names in :mod:`autorisk.analytics`.
     monitoring : MonitoringResult, optional
@@ -218,3 +226,65 @@ def _monitoring_section(report: Report, monitoring: MonitoringResult) -> None:
         report.add_table(monitoring.by_segment.set_index(["factor", "level"]), "A/E by segment over the window")
     if monitoring.drift is not None:
         report.add_table(monitoring.drift, "Population drift against the reference (PSI)")
+
+
+def _plan_section(
+    report: Report,
+    plan: RatingPlan,
+    portfolio: pd.DataFrame | None,
+    factors: Sequence[str],
+    exposure: str,
+) -> None:
+    from autorisk.rating import rating_tables
+
+    effective = f", effective from {plan.effective_from}" if plan.effective_from else ""
+    report.add_section(
+        "Rating plan", f"{plan.name} version {plan.version} (id {plan.plan_id[:12]}){effective}."
+    )
+    report.add_table(
+        pd.DataFrame(
+            [
+                {
+                    "coverage": c.name,
+                    "base_rate": c.base_rate,
+                    "factors": len(c.factors),
+                    "loading": c.loading,
+                    "min_premium": c.min_premium,
+                    "max_premium": c.max_premium,
+                }
+                for c in plan.coverages
+            ]
+        ).set_index("coverage"),
+        "Coverages",
+    )
+    tables = rating_tables(plan)
+    for (coverage, factor), rows in tables.groupby(["coverage", "factor"], sort=False):
+        report.add_table(
+            rows.drop(columns=["coverage", "factor"]).set_index("level"),
+            f"{coverage}: {factor}",
+        )
+    if portfolio is None or not set(plan.columns) <= set(portfolio.columns):
+        return
+    quotes = plan.quote(portfolio, breakdown=False, errors="flag")
+    premium = quotes["premium_total"]
+    failed = int(premium.isna().sum())
+    report.add_section(
+        "Premiums of the portfolio at this plan",
+        f"{len(premium) - failed:,} policies quoted"
+        + (f"; {failed:,} could not be quoted (see quote_error)." if failed else "."),
+    )
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(7, 3.5))
+    ax.hist(premium.dropna(), bins=50, color="#4c72b0")
+    ax.set_xlabel("premium_total")
+    ax.set_ylabel("policies")
+    report.add_figure(figure, "Distribution of the premium at this plan")
+    for factor in factors:
+        if factor in portfolio.columns:
+            frame = pd.DataFrame({factor: portfolio[factor], "premium": premium, "exposure": portfolio[exposure]})
+            frame = frame.dropna(subset=["premium"])
+            table = frame.groupby(factor, observed=True, sort=True).agg(
+                policies=("premium", "size"), average_premium=("premium", "mean")
+            )
+            report.add_table(table, f"Average premium at this plan by {factor}")
