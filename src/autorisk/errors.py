@@ -50,6 +50,16 @@ class DataIssue:
         Up to :data:`MAX_SHOWN` labels of failing rows (the table's index).
     values : tuple
         Up to :data:`MAX_SHOWN` offending values, aligned with ``rows``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> issue = DataIssue.from_mask("exposure", "negative", "values >= 0", [False, True, True],
+    ...                             pd.Index(["a", "b", "c"]), [1.0, -0.5, -2.0])
+    >>> issue.n_rows, issue.rows, issue.values
+    (2, ('b', 'c'), (-0.5, -2.0))
+    >>> print(issue)
+    column 'exposure': negative in 2 rows (expected values >= 0); values: -0.5, -2.0; rows: 'b', 'c'
     """
 
     column: str
@@ -111,7 +121,22 @@ def _plain(value: Any) -> Any:
 
 
 class AutoriskError(Exception):
-    """Base class of every exception autorisk raises on purpose."""
+    """Base class of every exception autorisk raises on purpose.
+
+    Catch it to handle any error autorisk reports about its input, and let
+    bugs (other exceptions) through.
+
+    Examples
+    --------
+    >>> from autorisk.datasets import load
+    >>> try:
+    ...     load("no_such_book")
+    ... except AutoriskError as error:
+    ...     print(type(error).__name__)
+    ParameterError
+    >>> issubclass(SchemaError, (DataError, KeyError)), issubclass(ModelError, ValueError)
+    (True, False)
+    """
 
 
 class DataError(AutoriskError, ValueError):
@@ -123,6 +148,24 @@ class DataError(AutoriskError, ValueError):
         The failed checks; a plain string is allowed for one-off messages.
     table : str, optional
         Name of the table (``"policies"``, ``"claims"``), used in the message.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from autorisk.analytics import experience_table
+    >>> book = pd.DataFrame({"exposure": [1.0, -0.5], "claim_count": [0, 1]})
+    >>> experience_table(book, claim_amount=None)
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.DataError: column 'exposure': missing or negative in 1 row (expected finite values >= 0); values: -0.5; rows: 1
+    >>> error = DataError([DataIssue("exposure", "negative", "values >= 0", 1, (1,), (-0.5,)),
+    ...                    DataIssue("area", "missing column", "a column named area")], table="policies")
+    >>> error.columns
+    ['exposure', 'area']
+    >>> print(error)
+    policies: 2 problems
+      - column 'exposure': negative in 1 row (expected values >= 0); values: -0.5; rows: 1
+      - column 'area': missing column (expected a column named area)
     """
 
     def __init__(self, issues: Sequence[DataIssue] | DataIssue | str, table: str | None = None):
@@ -148,23 +191,72 @@ class DataError(AutoriskError, ValueError):
 
 
 class SchemaError(DataError, KeyError):
-    """A required column is missing or a column has a dtype that cannot be used."""
+    """A required column is missing or a column has a dtype that cannot be used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from autorisk.analytics import experience_table
+    >>> experience_table(pd.DataFrame({"exposure": [1.0]}), claim_amount=None)
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.SchemaError: column 'claim_count': missing column (expected columns among ['exposure'])
+    """
 
 
 class UnknownCategoryError(DataError):
-    """A categorical value is not among the known levels (e.g. unseen in training)."""
+    """A categorical value is not among the known levels (e.g. unseen in training).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from autorisk.models import FrequencyGLM
+    >>> model = FrequencyGLM(["area"]).fit(pd.DataFrame({"area": ["a", "a", "b"]}), [0, 1, 1], exposure=[1, 1, 1])
+    >>> model.predict(pd.DataFrame({"area": ["c"]}))
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.UnknownCategoryError: column 'area': unseen level in 1 row (expected one of the fitted levels ['a', 'b']); values: 'c'; rows: 0
+    """
 
 
 class ParameterError(AutoriskError, ValueError):
-    """An argument is outside its documented options or range; the message lists the valid ones."""
+    """An argument is outside its documented options or range; the message lists the valid ones.
+
+    Examples
+    --------
+    >>> from autorisk.models import FrequencyGLM
+    >>> FrequencyGLM(overdispersion="negative_binomial")._family()
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.ParameterError: overdispersion must be one of ('none', 'quasi'), got 'negative_binomial'
+    """
 
 
 class ModelError(AutoriskError):
-    """A model cannot be fitted or applied as requested."""
+    """A model cannot be fitted or applied as requested.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from autorisk.models import FrequencyGLM
+    >>> FrequencyGLM(["area"]).fit(pd.DataFrame({"area": ["a", "b"]}), [0, 0], exposure=[1.0, 1.0])
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.ModelError: the response has no variation (every value is 0); nothing to estimate
+    """
 
 
 class PlanError(AutoriskError, ValueError):
-    """A rating plan is invalid, breaks its regulatory bounds, or fails its hash check."""
+    """A rating plan is invalid, breaks its regulatory bounds, or fails its hash check.
+
+    Examples
+    --------
+    >>> from autorisk.rating import Coverage
+    >>> Coverage("tpl", base_rate=-1.0)
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.PlanError: coverage 'tpl': base rate must be finite and > 0, got -1.0
+    """
 
 
 class QuoteError(DataError):
@@ -172,6 +264,17 @@ class QuoteError(DataError):
 
     Like :class:`DataError` it lists every problem found (``issues``), each
     naming the field, the offending values and the rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from autorisk.rating import CategoricalFactor, Coverage, RatingPlan
+    >>> region = CategoricalFactor("region", "region", ("north", "south"), (1.0, 1.2))
+    >>> plan = RatingPlan("demo", "1", (Coverage("tpl", 500.0, (region,)),))
+    >>> plan.quote(pd.DataFrame({"region": ["north", "east"]}))
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.QuoteError: column 'region': unknown level in 1 row (expected one of ['north', 'south']); values: 'east'; rows: 1
     """
 
 
