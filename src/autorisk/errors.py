@@ -224,8 +224,9 @@ class ParameterError(AutoriskError, ValueError):
 
     Examples
     --------
+    >>> import pandas as pd
     >>> from autorisk.models import FrequencyGLM
-    >>> FrequencyGLM(overdispersion="negative_binomial")._family()
+    >>> FrequencyGLM(overdispersion="negative_binomial").fit(pd.DataFrame({"area": ["a", "b"]}), [0, 1], exposure=[1, 1])
     Traceback (most recent call last):
     ...
     autorisk.errors.ParameterError: overdispersion must be one of ('none', 'quasi'), got 'negative_binomial'

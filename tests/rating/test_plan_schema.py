@@ -11,10 +11,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 from hypothesis import given, settings
+from test_factor_kinds import random_plans  # tests/rating is on the path (rootdir-relative import)
 
 from autorisk.rating import FORMAT, RatingPlan
 from autorisk.rating.templates.china import china_motor_plan
-from test_factor_kinds import random_plans  # tests/rating is on the path (rootdir-relative import)
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs" / "rating_plan.schema.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
