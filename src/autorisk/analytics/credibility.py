@@ -91,6 +91,24 @@ class BuhlmannStraubResult:
         Per level: ``exposure``, ``claim_count``, ``periods`` (cells with
         exposure), ``frequency``, ``credibility`` (``Z``) and
         ``credibility_frequency``.
+
+    Examples
+    --------
+    Three regions, two years each (see :func:`buhlmann_straub`):
+
+    >>> import pandas as pd
+    >>> book = pd.DataFrame({"region": list("aabbcc"), "year": [1, 2] * 3,
+    ...                      "exposure": [100.0] * 6, "claim_count": [5, 7, 10, 12, 20, 16]})
+    >>> fit = buhlmann_straub(book, "region", within="year")
+    >>> round(fit.collective_mean, 4), round(fit.k, 2), fit.vhm_truncated
+    (0.1167, 11.65, False)
+
+    When the regions differ less than the year-to-year noise, the VHM is
+    truncated at 0 and no region gets credibility:
+
+    >>> flat = buhlmann_straub(book.assign(claim_count=[9, 13, 12, 10, 10, 12]), "region", within="year")
+    >>> round(flat.vhm_raw, 6), flat.vhm_truncated, flat.k, flat.table["credibility"].tolist()
+    (-0.0002, True, inf, [0.0, 0.0, 0.0])
     """
 
     collective_mean: float

@@ -33,7 +33,18 @@ def psi_table(
 ) -> pd.DataFrame:
     """Per-bin shares and PSI contributions of two samples of one variable.
 
-    See :func:`psi` for the parameters and the binning rules.
+    The contributions sum to :func:`psi`.
+
+    Parameters
+    ----------
+    expected, actual : array-like or Series
+        The reference and the current sample of one variable.
+    bins : int, sequence of float or "categorical", default 10
+        How to bin the variable; see :func:`psi` for the rules.
+    expected_weights, actual_weights : array-like, optional
+        Weights of the rows (e.g. exposure), >= 0; default 1 per row.
+    epsilon : float, default 1e-4
+        Floor on a bin's share in the formula (not in the shares shown).
 
     Returns
     -------

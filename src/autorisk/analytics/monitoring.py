@@ -71,6 +71,21 @@ class MonitoringResult:
         ``new_levels`` and ``status``, as :func:`~autorisk.analytics.drift_report`.
     settings : dict
         The options of :func:`monitor`.
+
+    Examples
+    --------
+    >>> book = pd.DataFrame({
+    ...     "start": pd.to_datetime(["2024-01-10", "2024-02-01", "2024-04-05", "2024-05-20"]),
+    ...     "region": ["N", "S", "N", "S"], "claims": [12, 8, 30, 9], "expected": [10.0, 10.0, 15.0, 10.0]})
+    >>> result = monitor(book, "claims", "expected", period="start", by="region")
+    >>> result.overall[["actual", "expected", "ae"]].astype(float).round(4).to_dict()
+    {'actual': 59.0, 'expected': 45.0, 'ae': 1.3111}
+    >>> result.by_segment[["factor", "level", "actual", "expected", "ae", "signal"]]
+       factor level  actual  expected    ae signal
+    0  region     N    42.0      25.0  1.68  above
+    1  region     S    17.0      20.0  0.85
+    >>> result.factors, result.drift is None
+    (['region'], True)
     """
 
     over_time: pd.DataFrame

@@ -23,7 +23,7 @@ from autorisk.batch.parts import process_unit
 from autorisk.batch.sources import Source, Unit
 from autorisk.errors import ParameterError
 
-__all__ = ["ENGINES", "local_cluster", "run_dask", "run_local"]
+__all__ = ["ENGINES", "local_cluster"]
 
 ENGINES = ("local", "dask")
 #: Tasks in flight per worker thread: enough to keep workers busy, few enough to bound memory.
@@ -120,6 +120,25 @@ def local_cluster(n_workers: int) -> Any:
     the system at once; re-rating allocates and frees the same chunk-sized
     arrays over and over, and that setting makes it about 40% slower, so
     these workers do without it (their memory is bounded by the chunk size).
+    Start one yourself to share it between several :func:`~autorisk.batch.rerate`
+    calls (pass a ``distributed.Client`` on it as ``scheduler``).
+
+    Parameters
+    ----------
+    n_workers : int
+        Worker processes, each with one thread.
+
+    Returns
+    -------
+    distributed.LocalCluster
+        Running; close it (or use it as a context manager) when done.
+
+    Examples
+    --------
+    >>> from distributed import Client
+    >>> with local_cluster(1) as cluster, Client(cluster) as client:
+    ...     list(client.nthreads().values())
+    [1]
     """
     import dask
     from distributed import LocalCluster

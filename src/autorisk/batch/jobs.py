@@ -30,6 +30,27 @@ class Job(Protocol):
     so only those are read from disk) and a ``plan_id`` (recorded in the run
     metadata). It must be row-wise: a run may cut the portfolio anywhere, so
     a row's output may depend only on that row.
+
+    Examples
+    --------
+    A job loading every premium by 5%; its fingerprint names the loading, so
+    a run refuses to resume with another one.
+
+    >>> import tempfile
+    >>> from autorisk.batch import rerate
+    >>> class Loading:
+    ...     columns = ("policy_id", "premium")
+    ...     def __call__(self, chunk):
+    ...         return chunk.assign(premium=chunk["premium"] * 1.05)
+    ...     def fingerprint(self):
+    ...         return "loading-1.05"
+    >>> isinstance(Loading(), Job)
+    True
+    >>> book = pd.DataFrame({"policy_id": [1, 2], "premium": [100.0, 200.0], "region": ["N", "S"]})
+    >>> rerate(book, tempfile.mkdtemp(), Loading(), progress=False).read()
+       policy_id  premium
+    0          1    105.0
+    1          2    210.0
     """
 
     def __call__(self, chunk: pd.DataFrame) -> pd.DataFrame: ...

@@ -32,7 +32,7 @@ from autorisk.batch.parts import TEMP_PREFIX, part_origin, part_rows
 from autorisk.batch.sources import Source
 from autorisk.errors import AutoriskError, ParameterError
 
-__all__ = ["FORMAT", "MANIFEST", "SUCCESS", "Manifest", "ResumeError", "clear_output", "now"]
+__all__ = ["FORMAT", "MANIFEST", "SUCCESS", "Manifest", "ResumeError"]
 
 FORMAT = "autorisk.batch_run/1"
 #: Seconds between saves of the manifest while parts are recorded.
@@ -42,7 +42,21 @@ SUCCESS = "_SUCCESS"
 
 
 class ResumeError(AutoriskError, ValueError):
-    """The output directory holds a run that this one cannot continue (another job, input or cut)."""
+    """The output directory holds a run that this one cannot continue (another job, input or cut).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> from autorisk.batch import QuoteJob, rerate
+    >>> from autorisk.rating import Coverage, RatingPlan
+    >>> book, output = pd.DataFrame({"policy_id": [1, 2]}), tempfile.mkdtemp()
+    >>> _ = rerate(book, output, QuoteJob.from_plan(RatingPlan("flat", "1", (Coverage("tpl", 500.0),))), progress=False)
+    >>> rerate(book, output, QuoteJob.from_plan(RatingPlan("flat", "2", (Coverage("tpl", 550.0),))), progress=False)
+    Traceback (most recent call last):
+    ...
+    autorisk.batch.manifest.ResumeError: output ... holds a run of another job (...); pass resume=False (--no-resume) to discard it and start afresh, or choose another output
+    """
 
 
 def now() -> str:

@@ -24,7 +24,7 @@ from autorisk.batch.jobs import Job
 from autorisk.batch.sources import Unit, read_chunks
 from autorisk.errors import AutoriskError, DataError
 
-__all__ = ["ORIGIN_KEY", "JobError", "part_origin", "part_rows", "process_unit"]
+__all__ = ["ORIGIN_KEY", "JobError", "process_unit"]
 
 #: Footer metadata key of a part's origin: the fingerprint of the job that wrote it and its unit.
 ORIGIN_KEY = b"autorisk.batch.origin"
@@ -33,7 +33,24 @@ TEMP_PREFIX = ".tmp-"
 
 
 class JobError(AutoriskError, RuntimeError):
-    """A job failed on a unit with an exception that is not an autorisk error; the message names the unit."""
+    """A job failed on a unit with an exception that is not an autorisk error; the message names the unit.
+
+    The job's own exception is kept as ``__cause__``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from autorisk.batch import rerate
+    >>> class Broken:
+    ...     def __call__(self, chunk):
+    ...         return chunk.assign(rate=chunk["no_such_column"])
+    ...     def fingerprint(self):
+    ...         return "broken-1"
+    >>> rerate(pd.DataFrame({"x": [1, 2, 3]}), tempfile.mkdtemp(), Broken(), chunk_rows=2, progress=False)
+    Traceback (most recent call last):
+    ...
+    autorisk.batch.parts.JobError: unit 0 (DataFrame, rows 0-1): KeyError: 'no_such_column'
+    """
 
 
 def process_unit(
@@ -48,11 +65,45 @@ def process_unit(
 ) -> dict[str, Any]:
     """Rate one unit and write ``output/<unit.part>``; return its name, output rows and bytes.
 
-    The part's footer records which job wrote it and from which rows
-    (:func:`part_origin`), so a restart can recognise a whole part of its
-    own run even if the manifest had not yet listed it. Errors of the job are re-raised naming the unit: an autorisk error keeps
-    its class and its issues (rows are labelled by their row number in the
-    input file), any other becomes a :class:`JobError`.
+    This is the whole work of one unit, as both engines run it; a custom
+    engine can call it on the units of :func:`~autorisk.batch.sources.plan_source`.
+    The part is written under a temporary name and renamed when complete. Its
+    footer records which job wrote it and from which rows, so a restart can
+    recognise a whole part of its own run even if the manifest had not yet
+    listed it. Errors of the job are re-raised naming the unit: an autorisk
+    error keeps its class and its issues (rows are labelled by their row
+    number in the input file), any other becomes a :class:`JobError`.
+
+    Parameters
+    ----------
+    job : Job
+        Applied to each chunk; must return a DataFrame.
+    unit : Unit
+        The rows to rate (a slice of a file or of ``frame``).
+    output : path
+        Existing directory the part is written to.
+    columns : sequence of str or None
+        Input columns read (None: all).
+    chunk_rows : int
+        Most rows passed to ``job`` at once.
+    frame : DataFrame, optional
+        The DataFrame a frame unit (``unit.path is None``) slices, or that slice.
+    use_threads : bool, default True
+        Let pyarrow read and convert with several threads.
+    on_rows : callable, optional
+        Called with the number of input rows after each chunk (progress bars).
+
+    Returns
+    -------
+    dict
+        ``{"part": file name, "rows": output rows, "bytes": file size}``.
+
+    Raises
+    ------
+    DataError, QuoteError, ...
+        An autorisk error of the job, its message prefixed with the unit.
+    JobError
+        Any other error of the job, or output whose schema changes between chunks.
 
     Examples
     --------

@@ -48,6 +48,20 @@ class RunResult:
     plan_id : str or None
         The job's plan id, if it has one.
     job_fingerprint, input_fingerprint : str
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from autorisk.batch import QuoteJob
+    >>> from autorisk.rating import Coverage, RatingPlan
+    >>> job, output = QuoteJob.from_plan(RatingPlan("flat", "1", (Coverage("tpl", 500.0),))), tempfile.mkdtemp()
+    >>> book = pd.DataFrame({"policy_id": range(5)})
+    >>> first = rerate(book, output, job, chunk_rows=2, progress=False)
+    >>> first.written, first.skipped, first.rows, len(first.read())
+    (3, 0, 5, 5)
+    >>> again = rerate(book, output, job, chunk_rows=2, progress=False)  # a finished run is kept, not redone
+    >>> again.written, again.skipped, again.rerated_rows
+    (0, 3, 0)
     """
 
     output: Path

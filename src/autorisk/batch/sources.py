@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from autorisk.errors import DataError, DataIssue, ParameterError, SchemaError
 
-__all__ = ["SourceFile", "Source", "Unit", "plan_source", "read_chunks"]
+__all__ = ["Source", "SourceFile", "Unit", "plan_source"]
 
 PathLike = str | os.PathLike[str]
 
@@ -75,7 +75,21 @@ class Unit:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A parquet input file: absolute path, size, modification time and row-group sizes."""
+    """A parquet input file: absolute path, size, modification time and row-group sizes.
+
+    The path, size and modification time make the input's fingerprint; the
+    row-group sizes decide how the file is cut into units.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "book.parquet"
+    >>> pd.DataFrame({"policy_id": range(5)}).to_parquet(path, row_group_size=2)
+    >>> file = plan_source(path, chunk_rows=4).files[0]
+    >>> file.group_rows, file.rows, file.path == str(path.resolve())
+    ((2, 2, 1), 5, True)
+    """
 
     path: str
     size: int
@@ -89,7 +103,20 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class Source:
-    """A resolved input: its files (or frame), the columns to read, its units and its fingerprint."""
+    """A resolved input: its files (or frame), the columns to read, its units and its fingerprint.
+
+    Made by :func:`plan_source`; :func:`~autorisk.batch.rerate` records its
+    :meth:`describe` in the run manifest.
+
+    Examples
+    --------
+    >>> source = plan_source(pd.DataFrame({"policy_id": range(5), "region": "north"}), chunk_rows=2,
+    ...                      columns=["region"])
+    >>> source.kind, source.rows, len(source.units), source.columns
+    ('dataframe', 5, 3, ('region',))
+    >>> sorted(source.describe())
+    ['columns', 'fingerprint', 'kind', 'rows']
+    """
 
     kind: str
     files: tuple[SourceFile, ...]
@@ -131,6 +158,11 @@ def plan_source(
         Columns read (all when None).
     exclude : Path, optional
         A directory whose files are never input (the run's output).
+
+    Returns
+    -------
+    Source
+        The files (or frame), columns, units in order, and fingerprint.
 
     Raises
     ------

@@ -43,6 +43,25 @@ class ColumnSpec:
         Whether every table must have the column.
     description : str
         One line for documentation and error messages.
+
+    Examples
+    --------
+    >>> from autorisk.data import CLAIM_COLUMNS
+    >>> CLAIM_COLUMNS["occurrence_date"]
+    ColumnSpec(name='occurrence_date', kind='date', required=True, description='Date of the accident.')
+
+    Specs make a schema of your own, which :func:`standardize` enforces:
+
+    >>> import pandas as pd
+    >>> vehicles = TableSchema("vehicles", (ColumnSpec("vin", "id", True, "Vehicle identification number."),
+    ...                                     ColumnSpec("first_registered", "date")))
+    >>> raw = pd.DataFrame({"VIN": ["W0L1"], "Reg": ["2019-03-01"]})
+    >>> str(standardize(raw, vehicles, {"vin": "VIN", "first_registered": "Reg"})["first_registered"].dtype)
+    'datetime64[us]'
+    >>> standardize(raw[["Reg"]], vehicles, {"first_registered": "Reg"})
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.SchemaError: vehicles: column 'vin': missing_column (expected a column 'vin' ...)
     """
 
     name: str

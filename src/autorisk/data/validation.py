@@ -36,6 +36,17 @@ class ValidationResult(NamedTuple):
         plus a ``reason`` column listing every failed rule as
         ``"column: rule"``, joined by ``"; "`` (it replaces any column of
         that name). Empty with ``errors="raise"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> claims = pd.DataFrame({"claim_id": [1, 2], "policy_id": [7, 7],
+    ...                        "occurrence_date": ["2023-05-01", "2023-06-01"], "incurred": [1200.0, -50.0]})
+    >>> valid, rejected = validate_claims(claims, errors="reject")
+    >>> valid["claim_id"].tolist(), str(valid["occurrence_date"].dtype)
+    ([1], 'datetime64[us]')
+    >>> rejected["reason"].tolist()
+    ['incurred: negative']
     """
 
     valid: pd.DataFrame

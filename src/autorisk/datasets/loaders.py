@@ -19,6 +19,19 @@ def data_dir() -> Path:
 
     ``$AUTORISK_DATA_DIR`` if set, else the repository's ``data/`` folder
     (the package is installed from the repository, editable, by ``make``).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"AUTORISK_DATA_DIR": "/srv/motor"}):
+    ...     data_dir().as_posix()
+    '/srv/motor'
+    >>> (data_dir() / dataset_info("norauto").filename).is_file()
+    True
     """
     if env := os.environ.get(DATA_DIR_ENV):
         return Path(env)
@@ -26,7 +39,33 @@ def data_dir() -> Path:
 
 
 def dataset_info(name: str) -> DatasetInfo:
-    """Catalogue entry of a bundled dataset, or a ParameterError listing the valid names."""
+    """Catalogue entry of a bundled dataset, or a ParameterError listing the valid names.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_datasets`' names.
+
+    Returns
+    -------
+    DatasetInfo
+        File name, title, source, unit of observation and column declarations.
+
+    Raises
+    ------
+    ParameterError
+        If ``name`` is not a bundled dataset.
+
+    Examples
+    --------
+    >>> info = dataset_info("norauto")
+    >>> info.filename, info.unit, len(info.columns)
+    ('norauto.parquet', 'policy', 7)
+    >>> dataset_info("nor_auto")
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.ParameterError: unknown dataset 'nor_auto'; valid names: ..., norauto, ...
+    """
     try:
         return CATALOGUE[name]
     except KeyError:
@@ -37,6 +76,11 @@ def dataset_info(name: str) -> DatasetInfo:
 
 def list_datasets() -> pd.DataFrame:
     """One row per bundled dataset: name, title, unit of observation and source.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``name``, ``title``, ``unit``, ``columns`` (how many) and ``source``.
 
     Examples
     --------
@@ -54,6 +98,22 @@ def list_datasets() -> pd.DataFrame:
 
 def describe(name: str) -> pd.DataFrame:
     """Column dictionary of a dataset: tidy name, original name and meaning.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_datasets`' names.
+
+    Returns
+    -------
+    DataFrame
+        One row per column: ``name`` (as :func:`load` returns it),
+        ``original`` (CASdatasets name) and ``description``.
+
+    Raises
+    ------
+    ParameterError
+        If ``name`` is not a bundled dataset.
 
     Examples
     --------

@@ -62,6 +62,14 @@ class NcdState(NamedTuple):
         Commercial claims in the previous period.
     claims_2 : ndarray of int8
         Commercial claims in the period before the previous one.
+
+    Examples
+    --------
+    >>> state = ncd_state_for_level(np.array([-2, 1]))
+    >>> state.claim_free_years.tolist(), state.claims_1.tolist()
+    ([2, 0], [0, 2])
+    >>> state._fields
+    ('level', 'claim_free_years', 'claims_1', 'claims_2')
     """
 
     level: np.ndarray
@@ -145,6 +153,22 @@ def ncd_state_for_level(level: np.ndarray) -> NcdState:
     Returns
     -------
     NcdState
+
+    Raises
+    ------
+    DataError
+        If a level is outside ``[-4, 5]``.
+
+    Examples
+    --------
+    Level -3 is three claim-free years; level +2 is three claims last period,
+    and one more claim-free year moves it to -1:
+
+    >>> state = ncd_state_for_level(np.array([-3, 2]))
+    >>> state.claim_free_years.tolist(), state.claims_1.tolist()
+    ([3, 0], [0, 3])
+    >>> ncd_transition(state, np.array([0, 0])).level.tolist()
+    [-4, -1]
     """
     level = np.asarray(level, dtype=np.int64)
     bad = (level < NCD_MIN) | (level > NCD_MAX)

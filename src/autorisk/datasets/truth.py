@@ -211,7 +211,23 @@ BANDED: dict[str, str] = {"vehicle_age_band": "vehicle_age", "driver_age_band": 
 
 
 def band_labels(edges: tuple[int, ...]) -> tuple[str, ...]:
-    """Labels ``"lo-hi"`` (inclusive, integer ages) and ``"lo+"`` for the last band."""
+    """Labels ``"lo-hi"`` (inclusive, integer ages) and ``"lo+"`` for the last band.
+
+    Parameters
+    ----------
+    edges : tuple of int
+        Lower bounds of the bands, increasing; the last band is open.
+
+    Returns
+    -------
+    tuple of str
+        One label per edge.
+
+    Examples
+    --------
+    >>> band_labels((18, 25, 30))
+    ('18-24', '25-29', '30+')
+    """
     labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
     return (*labels, f"{edges[-1]}+")
 
@@ -388,6 +404,15 @@ class Interaction:
         Exponential decay of the effect with driver age (years).
     price_midpoint, price_scale : float
         Logistic switch-on of the effect in log price (CNY).
+
+    Examples
+    --------
+    An 18-year-old in a very expensive car gets about ``1 + a``; a 60-year-old
+    in the same car, or anyone in a cheap car, about 1.
+
+    >>> interaction = Interaction(amplitude={"od": 1.5})
+    >>> interaction.multiplier([18, 60, 18], [10_000_000, 10_000_000, 20_000], "od").round(3).tolist()
+    [2.5, 1.0, 1.0]
     """
 
     amplitude: dict[str, float]
@@ -458,6 +483,19 @@ class SyntheticTruth:
     unoccurred_count, unoccurred_ultimate : dict
         Per coverage, claims of the policy periods that occur after the
         valuation date (also not in the claims table).
+
+    Examples
+    --------
+    >>> truth = SyntheticTruth.default()
+    >>> truth.base_frequency["od"], truth.unused_factors
+    (0.15, ('gender',))
+    >>> truth.relativity_table("od").query("factor == 'use'")
+      factor     level  relativity
+    4    use   private         1.0
+    5    use  business         1.3
+    >>> from autorisk.datasets import synthetic_book
+    >>> synthetic_book(100, n_years=1, seed=0).truth.generation
+    {'n_policies': 100, 'n_years': 1, 'seed': 0, 'start_year': 2021}
     """
 
     base_frequency: dict[str, float]

@@ -39,6 +39,20 @@ class BootstrapResult:
         Confidence level.
     samples : ndarray
         The ``n_boot`` resampled differences.
+
+    Examples
+    --------
+    Mean absolute error of two constant predictions of ``[1, 2, 3, 4]``: 4
+    misses by 1.5 on average and 2 by 1, so A - B is 0.5 on the full set.
+
+    >>> import numpy as np
+    >>> def mae(actual, predicted):
+    ...     return float(np.mean(np.abs(np.asarray(actual) - predicted)))
+    >>> result = bootstrap_difference(mae, [1, 2, 3, 4], np.full(4, 4.0), np.full(4, 2.0), n_boot=100, seed=1)
+    >>> result.metric, result.estimate, result.level, len(result.samples)
+    ('mae', 0.5, 0.95, 100)
+    >>> bool(result.lower <= result.estimate <= result.upper)
+    True
     """
 
     metric: str

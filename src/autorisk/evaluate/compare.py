@@ -168,6 +168,19 @@ class Comparison:
         Each model's predictions (columns) on the rows of the data.
     power : float
         Tweedie power of the deviance used.
+
+    Examples
+    --------
+    >>> book = pd.DataFrame({"region": ["N", "N", "S", "S"], "claims": [0, 1, 1, 2],
+    ...                      "exposure": [1.0, 1.0, 0.5, 1.0]})
+    >>> result = compare({"flat": [0.8, 0.8, 0.4, 0.8], "by_region": [0.5, 0.5, 1.0, 2.0]},
+    ...                  book, target="claims", family="poisson")
+    >>> result.models, result.family, result.power
+    (['flat', 'by_region'], 'poisson', 1.0)
+    >>> result.table.query("metric == 'ae'").round(3)
+           model metric  value
+    4       flat     ae  1.429
+    9  by_region     ae  1.000
     """
 
     def __init__(

@@ -155,7 +155,20 @@ def poisson_deviance(
     of the frequencies weighted by exposure (scikit-learn's
     ``mean_poisson_deviance(y / e, mu / e, sample_weight=e)``). Per policy:
     the plain mean of the count deviances (``mean_poisson_deviance(y, mu)``).
-    Parameters as :func:`mean_deviance` with ``power=1``.
+
+    Parameters
+    ----------
+    actual : array-like
+        Claim count per row, ``>= 0``.
+    predicted : array-like
+        Expected claim count per row (frequency times exposure), ``> 0``.
+    exposure, weights, per_policy
+        As :func:`mean_deviance`.
+
+    Returns
+    -------
+    float
+        :func:`mean_deviance` with ``power=1``.
 
     Examples
     --------
@@ -181,8 +194,25 @@ def gamma_deviance(
     For a severity model ``actual`` is the average claim per row and
     ``weights`` the claim count: the result is scikit-learn's
     ``mean_gamma_deviance(y, mu, sample_weight=claim_count)``; rows without
-    claims (weight 0) are ignored. Parameters as :func:`mean_deviance` with
-    ``power=2``.
+    claims (weight 0) are ignored.
+
+    Parameters
+    ----------
+    actual : array-like
+        Average claim per row, ``> 0`` where the weight is positive.
+    predicted : array-like
+        Predicted average claim per row, ``> 0``.
+    exposure : array-like, optional
+        Usually omitted for severity (default 1).
+    weights : array-like, optional
+        Claim count per row; rows without claims are ignored.
+    per_policy : bool, default False
+        As :func:`mean_deviance`.
+
+    Returns
+    -------
+    float
+        :func:`mean_deviance` with ``power=2``.
 
     Examples
     --------
@@ -206,7 +236,22 @@ def tweedie_deviance(
     Exposure-weighted (default): the deviance of the amounts per unit of
     exposure weighted by exposure, as a Tweedie GLM of the pure premium is
     fitted; scikit-learn's ``mean_tweedie_deviance(y / e, mu / e,
-    sample_weight=e, power=power)``. Parameters as :func:`mean_deviance`.
+    sample_weight=e, power=power)``.
+
+    Parameters
+    ----------
+    actual : array-like
+        Claim amount per row, ``>= 0``.
+    predicted : array-like
+        Predicted claim amount per row (pure premium times exposure), ``> 0``.
+    exposure, weights, per_policy
+        As :func:`mean_deviance`.
+    power : float
+        Tweedie power, usually in (1, 2) for pure premium.
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -235,6 +280,20 @@ def d2_score(
     ``d2_tweedie_score(y / e, mu / e, sample_weight=w * e, power=power)``.
     1 is a perfect fit, 0 no better than the null model; it can be negative
     on a test set. NaN when there are no claims or the null deviance is 0.
+
+    Parameters
+    ----------
+    actual, predicted, exposure, weights : array-like
+        As :func:`mean_deviance`.
+    power : float
+        Tweedie power of the deviance: 1 Poisson, (1, 2) Tweedie, 2 Gamma.
+    per_policy : bool, default False
+        Exposure-weighted (False) or per-policy (True) deviances.
+
+    Returns
+    -------
+    float
+        At most 1; NaN as above.
 
     Examples
     --------

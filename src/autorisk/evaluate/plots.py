@@ -105,6 +105,21 @@ def plot_one_way(
 def plot_lift(table: pd.DataFrame, *, title: str | None = None, ax: Axes | None = None) -> Axes:
     """Lift chart: actual and predicted rate by bin of prediction, from :func:`~autorisk.evaluate.lift_table`.
 
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`~autorisk.evaluate.lift_table` (``actual_rate``
+        and ``predicted_rate`` by bin).
+    title : str, optional
+        Default ``"Lift chart"``.
+    ax : Axes, optional
+        Axes to draw on; default a new figure.
+
+    Returns
+    -------
+    Axes
+        Two lines: ``actual`` then ``predicted``.
+
     Examples
     --------
     >>> from autorisk.evaluate import lift_table
@@ -131,6 +146,23 @@ def plot_double_lift(
     ax: Axes | None = None,
 ) -> Axes:
     """Double lift chart from :func:`~autorisk.evaluate.double_lift`: actual and both models by bin of A / B.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`~autorisk.evaluate.double_lift` (``actual_rate``,
+        ``rate_a`` and ``rate_b`` by bin).
+    names : (str, str), default ("model A", "model B")
+        Labels of the two models, in the order of ``double_lift``'s predictions.
+    title : str, optional
+        Default ``"Double lift: A vs B"`` with the names.
+    ax : Axes, optional
+        Axes to draw on; default a new figure.
+
+    Returns
+    -------
+    Axes
+        Three lines: ``actual``, model A, model B.
 
     Examples
     --------

@@ -17,6 +17,24 @@ def nice_number(low: float, high: float, target: float) -> float:
     Steps are tried from coarse to fine: 10^k, 5 x 10^(k-1), 10^(k-1), ...;
     the first step with a multiple in the interval wins.
 
+    Parameters
+    ----------
+    low, high : float
+        The interval ``(low, high]``, ``low < high``.
+    target : float
+        Preferred value: among multiples of the winning step, the nearest wins.
+
+    Returns
+    -------
+    float
+        A multiple of the roundest step in the interval (``high`` if none
+        of 16 magnitudes fits).
+
+    Raises
+    ------
+    ParameterError
+        If ``low >= high``.
+
     Examples
     --------
     >>> nice_number(23.0, 26.0, 24.5), nice_number(236_400.0, 262_100.0, 249_000.0)
@@ -57,6 +75,35 @@ def effect_cut_points(
     ``tolerance`` of the exposure (default ``min_exposure_share / 4``).
     Bands read ``< c1``, ``[c1, c2)``, ..., ``>= ck``, as in
     :mod:`autorisk.models.banding`.
+
+    Parameters
+    ----------
+    values : array-like
+        The numeric feature, one value per row.
+    effect : array-like
+        Each row's effect of the feature, on the log scale.
+    exposure : array-like
+        Row weights, ``>= 0``.
+    max_bands : int, default 6
+        Most bands (cut points + 1).
+    min_exposure_share : float, default 0.02
+        Least share of the exposure in a band, in ``[0, 0.5)``.
+    tolerance : float, optional
+        Largest share of the exposure a cut may move across when rounded;
+        default ``min_exposure_share / 4``.
+    min_decrease : float, default 1e-5
+        Least decrease of the weighted mean squared effect for a split.
+
+    Returns
+    -------
+    ndarray
+        Increasing inner cut points; empty when one band fits.
+
+    Raises
+    ------
+    ParameterError
+        If ``max_bands`` is not a positive integer or ``min_exposure_share``
+        is outside ``[0, 0.5)``.
 
     Examples
     --------

@@ -47,6 +47,25 @@ class TariffFromGBM:
         Exposure-weighted Gini of each model's ranking on the ``gini_data``.
     gini_data : {"test", "training"}
         Where the Ginis were measured.
+
+    Examples
+    --------
+    A "GBM" whose frequency doubles below age 25 (see :func:`gbm_to_tariff`):
+
+    >>> class Steps:
+    ...     features_ = ["age"]
+    ...     def predict(self, X, exposure=None):
+    ...         return np.where(X["age"].to_numpy() < 25, 0.2, 0.1)
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"age": rng.integers(18, 70, 5_000)})
+    >>> tariff = gbm_to_tariff(Steps(), X, rng.poisson(Steps().predict(X)), np.ones(len(X)))
+    >>> tariff.summary_table()
+      factor    kind     levels
+    0    age  banded  <25, >=25
+    >>> tariff.glm.relativities().set_index("level")["relativity"].round(2).to_dict()  # true: 2
+    {'>=25': 1.0, '<25': 2.27}
+    >>> tariff.gini_data, tariff.interaction_table is None
+    ('training', True)
     """
 
     glm: FrequencyGLM

@@ -21,6 +21,20 @@ def trended_present_rates_change(
     present rates, corrected for the part of the last indication not taken, and
     trended from the last review's forecast period to this one's (``years`` apart).
 
+    Parameters
+    ----------
+    annual_trend : float
+        Annual loss trend, > -1.
+    years : float
+        Time between the last review's forecast period and this one's.
+    prior_indicated, prior_implemented : float, default 0
+        Overall change the last review indicated and the change taken, > -1.
+
+    Returns
+    -------
+    float
+        The complement's rate change, for :class:`Indication`'s ``complement_change``.
+
     Examples
     --------
     Last review indicated +6% but took +4%; loss trend 3% a year over 2 years:

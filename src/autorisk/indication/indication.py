@@ -89,6 +89,21 @@ class Indication:
         relativities in the same review (new average / current average - 1).
         The base rate is divided by ``1 + off_balance`` so that base rate and
         relativities together move the average rate by the selected change.
+
+    Examples
+    --------
+    Two years trended at 5% a year to the forecast period's average accident
+    date, 1 Jan 2026 (rates effective 1 Jan 2025, annual policies): 2022 is
+    trended 3.5 years and 2023 2.5.
+
+    >>> inputs = Indication(years=[2022, 2023], earned_exposure=[10.0, 10.0], losses=[500.0, 600.0],
+    ...                     on_level_premium=[1000.0, 1000.0], forecast_effective="2025-01-01",
+    ...                     loss_trend=0.05, variable_expense_ratio=0.2, profit_ratio=0.05)
+    >>> result = loss_ratio_indication(inputs)
+    >>> result.by_year["trend_factor"].round(5).tolist()  # 1.05 ** 3.5, 1.05 ** 2.5
+    [1.18621, 1.12973]
+    >>> round(result.value("loss & LAE ratio"), 6), round(result.indicated_change, 6)  # 0.635471 / 0.75 - 1
+    (0.635471, -0.152705)
     """
 
     years: Any
@@ -137,6 +152,24 @@ class IndicationResult:
         ``Z x indicated + (1 - Z) x complement``.
     new_base_rate : float or None
         ``current_base_rate x (1 + weighted change) / (1 + off_balance)``.
+
+    Examples
+    --------
+    Loss ratio 0.6, ``F + V + Q = 30%``: indicated ``(0.6 + 0.1) / 0.8 - 1 = -12.5%``.
+    300 claims against 1,200 for full credibility give ``Z = sqrt(0.25) = 0.5``,
+    so the weighted change is -6.25% and the base rate of 400 becomes 375.
+
+    >>> inputs = Indication(years=[2023], earned_exposure=[10.0], losses=[600.0],
+    ...                     on_level_premium=[1000.0], forecast_effective="2025-01-01",
+    ...                     fixed_expense_ratio=0.10, variable_expense_ratio=0.15, profit_ratio=0.05,
+    ...                     claim_counts=[300], full_credibility_claims=1200, current_base_rate=400.0)
+    >>> result = loss_ratio_indication(inputs)
+    >>> result.indicated_change, result.credibility, result.credibility_weighted_change, result.new_base_rate
+    (-0.125, 0.5, -0.0625, 375.0)
+    >>> result.value("permissible loss ratio")
+    0.8
+    >>> result.steps.columns.tolist()
+    ['step', 'value', 'formula']
     """
 
     method: str
@@ -173,6 +206,21 @@ def loss_ratio_indication(inputs: Indication) -> IndicationResult:
 
     ``(LR + F) / (1 - V - Q) - 1``; see :class:`Indication` for the inputs.
 
+    Parameters
+    ----------
+    inputs : Indication
+        Experience, expenses, trend and credibility; validated here.
+
+    Returns
+    -------
+    IndicationResult
+        The change, credibility-weighted change and every step.
+
+    Raises
+    ------
+    ParameterError, DataError
+        On inconsistent or invalid inputs (e.g. ``V + Q >= 1``, a missing premium).
+
     Examples
     --------
     One year, premium 1,000 already on-level, ultimate loss & LAE 600, no trend,
@@ -193,6 +241,21 @@ def pure_premium_indication(inputs: Indication) -> IndicationResult:
 
     ``(PP + F_e) / (1 - V - Q)`` over the current average rate, minus 1; equal to
     the loss-ratio method when on-level premium = exposure x current average rate.
+
+    Parameters
+    ----------
+    inputs : Indication
+        As :func:`loss_ratio_indication`; a premium or ``current_average_rate``
+        gives the current average rate.
+
+    Returns
+    -------
+    IndicationResult
+
+    Raises
+    ------
+    ParameterError, DataError
+        On inconsistent or invalid inputs.
 
     Examples
     --------

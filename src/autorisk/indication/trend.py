@@ -19,6 +19,20 @@ def decimal_year(when: DateLike) -> float:
     ``year + (month - 1) / 12 + (day - 1) / (12 * days_in_month)``, so the first
     of July is exactly ``.5`` and the first of April ``.25``. Numbers pass through.
 
+    Parameters
+    ----------
+    when : date, str, Timestamp or float
+        A date (anything :class:`pandas.Timestamp` reads), or a decimal year.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParameterError
+        If ``when`` is neither a date nor a number.
+
     Examples
     --------
     >>> decimal_year("2021-07-01"), decimal_year("2022-04-01"), decimal_year(2020.5)
@@ -43,6 +57,20 @@ def average_accident_date(
     Policies are written uniformly from ``effective`` for ``rates_in_effect_months``
     (average written date: half-way) and each earns uniformly over its term
     (average accident: half a term after writing).
+
+    Parameters
+    ----------
+    effective : date, str or float
+        Date the new rates take effect.
+    rates_in_effect_months : float, default 12
+        How long the new rates will be written, > 0.
+    term_months : float, default 12
+        Policy term, > 0.
+
+    Returns
+    -------
+    float
+        ``decimal_year(effective) + rates_in_effect_months / 24 + term_months / 24``.
 
     Examples
     --------
@@ -71,6 +99,11 @@ def trend_factor(annual_trend: float, from_date: DateLike, to_date: DateLike) ->
     from_date, to_date : date, str or float
         Average accident dates of the experience and forecast periods (dates, or
         decimal years as from :func:`decimal_year`).
+
+    Returns
+    -------
+    float
+        Below 1 when the trend is negative or ``to_date`` precedes ``from_date``.
 
     Examples
     --------

@@ -896,6 +896,21 @@ __all__ = ["FrequencyGBM", "SeverityGBM", "TweedieGBM", "load_gbm"]
 def load_gbm(path: str | Path) -> _PricingGBM:
     """Read a GBM of any family saved with ``save``; its predictions are bit-identical.
 
+    Parameters
+    ----------
+    path : str or Path
+        The folder ``save`` wrote.
+
+    Returns
+    -------
+    FrequencyGBM, SeverityGBM or TweedieGBM
+        The class that was saved.
+
+    Raises
+    ------
+    ModelError
+        If the folder is not a saved GBM (a file missing, another format version).
+
     Examples
     --------
     >>> import tempfile

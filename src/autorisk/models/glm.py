@@ -444,6 +444,23 @@ class SeverityGLM(_PricingGLM):
     ----------
     As :class:`FrequencyGLM`; the ``exposure`` of a level in
     ``relativities()`` is its claim count.
+
+    Examples
+    --------
+    With one factor the fitted severities are the average claims of its
+    levels: ``a`` 4,000 / 2 = 2,000 and ``b`` 8,000 / 3 = 2,666.67 (the base
+    level, having more claims), a relativity of 0.75 for ``a``. The row
+    without claims is ignored in fitting and predicted like the others.
+
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"area": ["a", "a", "b", "b", "b"]})
+    >>> model = SeverityGLM(["area"]).fit(X, [1000.0, 3000.0, 2000.0, 6000.0, 0.0], claim_count=[1, 1, 1, 2, 0])
+    >>> model.relativities()[["level", "relativity", "exposure", "status"]]
+      level  relativity  exposure     status
+    0     b        1.00       3.0       base
+    1     a        0.75       2.0  estimated
+    >>> model.predict(X).round(2)
+    array([2000.  , 2000.  , 2666.67, 2666.67, 2666.67])
     """
 
     def __init__(
@@ -513,6 +530,31 @@ class TweedieGLM(_PricingGLM):
         over ``power_grid``.
     power_grid : sequence of float
         Powers tried by ``power="profile"``.
+
+    Attributes
+    ----------
+    As :class:`FrequencyGLM`, plus ``power_`` (the power used) and, with
+    ``power="profile"``, ``power_profile_`` (see
+    :func:`~autorisk.models.tweedie_profile.profile_power`).
+
+    Examples
+    --------
+    With one factor the fitted pure premiums are the levels' claim amounts
+    per unit of exposure, whatever the power: ``a`` 500 / 2 = 250 and ``b``
+    1,200 / 3 = 400 (the base level, having more exposure).
+
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"area": ["a", "a", "b", "b", "b"]})
+    >>> model = TweedieGLM(["area"], power=1.6).fit(X, [0.0, 500.0, 300.0, 0.0, 900.0],
+    ...                                             exposure=[1.0, 1.0, 0.5, 1.0, 1.5])
+    >>> model.relativities()[["level", "relativity", "exposure"]]
+      level  relativity  exposure
+    0     b       1.000       3.0
+    1     a       0.625       2.0
+    >>> model.predict(X, exposure=[1.0, 1.0, 0.5, 1.0, 1.5])  # expected amounts
+    array([250., 250., 200., 400., 600.])
+    >>> model.power_
+    1.6
     """
 
     _exposure_as_offset = False

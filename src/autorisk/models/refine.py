@@ -347,6 +347,30 @@ def band_factor(model: _PricingGLM, factor: str, X: pd.DataFrame) -> pd.Series:
     Restrictions and smoothing need a categorical factor: replace the column
     by its bands, fit the factor as a categorical, and refine that model.
 
+    Parameters
+    ----------
+    model : fitted pricing GLM
+        A model in which ``factor`` is banded (``bands=`` or ``n_bands``).
+    factor : str
+        The banded numeric factor.
+    X : DataFrame
+        Rows whose ``factor`` column is banded with the model's cut points.
+
+    Returns
+    -------
+    Series
+        Ordered categorical of band labels (``"<25"``, ``"[25, 40)"``, ...),
+        indexed like ``X`` and named ``factor``.
+
+    Raises
+    ------
+    ModelError
+        If ``model`` is not fitted.
+    ParameterError
+        If ``factor`` is not a banded factor of the model.
+    SchemaError
+        If ``X`` has no column ``factor``.
+
     Examples
     --------
     >>> from autorisk.datasets import load

@@ -21,6 +21,41 @@ def coverage_from_glm(model: Any, name: str) -> Coverage:
     categorical interaction a two-way table, and each restricted factor a
     table of its fixed relativities. Raw numeric and spline terms have no
     table form and are refused with a PlanError (band them first).
+
+    Parameters
+    ----------
+    model : fitted FrequencyGLM, SeverityGLM or TweedieGLM
+        Any fitted pricing GLM (log link); its exposure offset is what the
+        premium is per unit of.
+    name : str
+        Name of the coverage, e.g. ``"tpl"``.
+
+    Returns
+    -------
+    Coverage
+        Base rate and factor tables, no loadings, fees or taxes (add them
+        with :func:`dataclasses.replace`).
+
+    Raises
+    ------
+    PlanError
+        If the model has a raw numeric or spline term.
+
+    Examples
+    --------
+    Area ``a`` has 1 claim in 5 years (0.2) and ``b`` 8 in 15 (0.5333, the
+    base level): the plan's premium is the model's frequency.
+
+    >>> import pandas as pd
+    >>> from autorisk.models import FrequencyGLM
+    >>> from autorisk.rating import RatingPlan
+    >>> X = pd.DataFrame({"area": ["a", "a", "b", "b", "b"]})
+    >>> model = FrequencyGLM(["area"]).fit(X, [1, 0, 2, 3, 3], exposure=[2.0, 3.0, 5.0, 5.0, 5.0])
+    >>> tpl = coverage_from_glm(model, "tpl")
+    >>> round(tpl.base_rate, 4), tpl.factors[0].levels, tpl.factors[0].values
+    (0.5333, ('a', 'b'), (0.375, 1.0))
+    >>> RatingPlan("frequency", "1", (tpl,)).quote(X)["premium_total"].round(4).tolist()
+    [0.2, 0.2, 0.5333, 0.5333, 0.5333]
     """
     factors: list[Factor] = []
     params = model.params_
@@ -61,6 +96,42 @@ def coverage_from_pair(pair: Any, name: str) -> Coverage:
     Tables of the same factor in both models are multiplied level by level
     when they have the same levels (or cut points); otherwise both are kept,
     the severity one named ``"<factor> (severity)"``.
+
+    Parameters
+    ----------
+    pair : fitted FrequencySeverity
+        Its ``frequency_`` and ``severity_`` GLMs are turned into tables by
+        :func:`coverage_from_glm`.
+    name : str
+        Name of the coverage.
+
+    Returns
+    -------
+    Coverage
+        Base rate ``frequency base x severity base`` and the merged tables.
+
+    Raises
+    ------
+    PlanError
+        If either model has a raw numeric or spline term.
+
+    Examples
+    --------
+    Area ``a``: frequency 1 / 5 = 0.2, severity 800, cost 160; area ``b``:
+    frequency 8 / 15, severity 5,500 / 8 = 687.5, cost 366.67. One ``area``
+    table holds the product of the two models' relativities.
+
+    >>> import pandas as pd
+    >>> from autorisk.models import FrequencyGLM, FrequencySeverity, SeverityGLM
+    >>> from autorisk.rating import RatingPlan
+    >>> X = pd.DataFrame({"area": ["a", "a", "b", "b", "b"]})
+    >>> pair = FrequencySeverity(FrequencyGLM(["area"]), SeverityGLM(["area"])).fit(
+    ...     X, [1, 0, 2, 3, 3], [800.0, 0.0, 1000.0, 3000.0, 1500.0], exposure=[2.0, 3.0, 5.0, 5.0, 5.0])
+    >>> od = coverage_from_pair(pair, "od")
+    >>> [f.name for f in od.factors], round(od.base_rate, 2)
+    (['area'], 366.67)
+    >>> RatingPlan("cost", "1", (od,)).quote(X)["premium_total"].round(2).tolist()
+    [160.0, 160.0, 366.67, 366.67, 366.67]
     """
     frequency = coverage_from_glm(pair.frequency_, name)
     severity = coverage_from_glm(pair.severity_, name)

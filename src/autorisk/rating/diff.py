@@ -78,6 +78,19 @@ class PlanDiff:
     plans have the same tables and settings; ``len(diff)`` is the number of
     rows. ``str(diff)`` shows numbers to 15 significant digits and cuts text
     longer than 60 characters; the table keeps every value exact and whole.
+
+    Examples
+    --------
+    >>> from autorisk.rating import CategoricalFactor, Coverage, RatingPlan
+    >>> region = CategoricalFactor("region", "region", ("north", "south"), (1.0, 1.2))
+    >>> plan = RatingPlan("demo", "1", (Coverage("tpl", 500.0, (region,)),))
+    >>> diff = diff_plans(plan, plan.override("tpl", "region", {"south": 1.32}))
+    >>> len(diff), diff.table.loc[0, ["item", "level", "old", "new", "what"]].tolist()
+    (1, ['region', 'south', 1.2, 1.32, 'overridden'])
+    >>> round(float(diff.table.loc[0, "change"]), 6)
+    0.1
+    >>> bool(diff_plans(plan, plan)), str(diff_plans(plan, plan)).endswith("no differences")
+    (False, True)
     """
 
     def __init__(self, old: RatingPlan, new: RatingPlan, table: pd.DataFrame):

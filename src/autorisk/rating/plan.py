@@ -469,6 +469,22 @@ def cached_plan(text: str) -> RatingPlan:
 def select_plan(plans: list[RatingPlan] | tuple[RatingPlan, ...], date: Any) -> RatingPlan:
     """The one plan in force on ``date`` among versions of a tariff; PlanError if none or several.
 
+    Parameters
+    ----------
+    plans : sequence of RatingPlan
+        Versions of one tariff with their ``effective_from`` / ``effective_to``.
+    date : date-like
+        The date a policy is rated at (e.g. its period start).
+
+    Returns
+    -------
+    RatingPlan
+
+    Raises
+    ------
+    PlanError
+        If no plan, or more than one, is in force on ``date``.
+
     Examples
     --------
     >>> from autorisk.rating import CategoricalFactor, Coverage
@@ -477,6 +493,10 @@ def select_plan(plans: list[RatingPlan] | tuple[RatingPlan, ...], date: Any) -> 
     >>> new = RatingPlan("t", "2", (tpl,), effective_from="2027-01-01")
     >>> select_plan([old, new], "2027-03-01").version
     '2'
+    >>> select_plan([old, new], "2025-06-01")
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.PlanError: 0 plans in force on 2025-06-01 (expected exactly one): []
     """
     in_force = [p for p in plans if p.is_effective(date)]
     if len(in_force) != 1:

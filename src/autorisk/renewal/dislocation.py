@@ -30,6 +30,19 @@ class Dislocation:
         policies at each rule.
     rules : DataFrame
         Policies whose offer each rule moved, overall.
+
+    Examples
+    --------
+    >>> offers = pd.DataFrame({"current_premium": [100.0, 200.0, 300.0, 400.0],
+    ...                        "offered_premium": [125.0, 190.0, 300.0, 440.0], "region": ["N", "N", "S", "S"],
+    ...                        "rule_flags": np.array([1, 0, 0, 0], dtype=np.uint8)})  # the first hit the cap
+    >>> summary = dislocation(offers, by="region")
+    >>> summary.bands.query("policies > 0")["policies"].to_dict()
+    {'[-10%, -5%)': 1, '[-0.5%, +0.5%)': 1, '[+10%, +20%)': 1, '>= +20%': 1}
+    >>> summary.totals["premium_change"].round(4).to_dict()  # 1055 / 1000, 315 / 300, 740 / 700
+    {'(all)': 0.055, 'N': 0.05, 'S': 0.0571}
+    >>> summary.rules["policies"].to_dict()
+    {'cap_increase': 1, 'cap_decrease': 0, 'new_business_price': 0, 'min_premium': 0}
     """
 
     bands: pd.DataFrame
@@ -75,6 +88,16 @@ def dislocation(offers: pd.DataFrame, by: str | Sequence[str] | None = None) -> 
         (plus the ``by`` columns).
     by : str or list of str, optional
         Segments for :attr:`Dislocation.totals` (the overall row comes first).
+
+    Returns
+    -------
+    Dislocation
+        ``bands``, ``totals`` and ``rules``.
+
+    Raises
+    ------
+    DataError
+        If a needed column is missing.
 
     Examples
     --------

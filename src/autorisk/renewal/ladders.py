@@ -971,6 +971,11 @@ _KINDS: dict[str, type[Ladder]] = {k.kind: k for k in (LevelTableLadder, Coeffic
 def available_ladders() -> tuple[str, ...]:
     """Names of the ladders shipped with autorisk.
 
+    Returns
+    -------
+    tuple of str
+        Sorted names, each accepted by :func:`load_ladder`.
+
     Examples
     --------
     >>> available_ladders()

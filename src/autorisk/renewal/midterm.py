@@ -222,6 +222,21 @@ class Refund:
         Days of ``[start, cancelled)`` and of ``[start, end)``.
     months_in_force, months_in_term : int or None
         Started months (short-period method only).
+
+    Examples
+    --------
+    Cancelled after 90 of 365 days, pro rata: 1,000 x 90 / 365 = 246.58 earned.
+
+    >>> refund = cancellation_refund(1000.0, start="2025-01-01", end="2026-01-01", cancelled="2025-04-01")
+    >>> refund.earned, refund.refund, refund.cents, refund.days_in_force
+    (246.58, 753.42, (100000, 24658, 75342), 90)
+
+    Short period: 4 months started, 40% earned by the Chinese table.
+
+    >>> short = cancellation_refund(1000.0, start="2025-01-01", end="2026-01-01", cancelled="2025-04-02",
+    ...                             method="short_period")
+    >>> short.earned, short.months_in_force, short.months_in_term
+    (400.0, 4, 12)
     """
 
     premium_paid: float
@@ -281,6 +296,23 @@ class Adjustment:
     charge : float
         ``(premium_after - premium_before) x remaining_share``, rounded half up
         (away from zero) to the cent; negative: a return premium.
+
+    Examples
+    --------
+    A move from north (500) to south (600) for the last 92 days of the year:
+    ``100 x 92 / 365 = 25.21``.
+
+    >>> from autorisk.rating import CategoricalFactor, Coverage, RatingPlan
+    >>> region = CategoricalFactor("region", "region", ("north", "south"), (1.0, 1.2))
+    >>> plan = RatingPlan("demo", "1", (Coverage("tpl", 500.0, (region,)),))
+    >>> moved = adjust(plan, {"region": "north"}, {"region": "south"},
+    ...                start="2025-01-01", end="2026-01-01", effective="2025-10-01")
+    >>> moved.changes, moved.policy_after
+    ({'region': ('north', 'south')}, {'region': 'south'})
+    >>> round(moved.remaining_share, 6), moved.charge
+    (0.252055, 25.21)
+    >>> moved.after["premium_total"]
+    600.0
     """
 
     before: dict[str, Any]

@@ -244,6 +244,17 @@ def renewal_offers(
 def reasons(flags: np.ndarray) -> pd.Categorical:
     """The rules behind each offer as text (``"cap_increase+new_business_price"``, ``"none"``), from ``rule_flags``.
 
+    Parameters
+    ----------
+    flags : array of int
+        The ``rule_flags`` column of :func:`~autorisk.renewal.renewal_offers`:
+        a bit per rule of :data:`RULES`.
+
+    Returns
+    -------
+    Categorical
+        One label per offer; the categories are every combination of rules.
+
     Examples
     --------
     >>> reasons(np.array([0, 1, 5], dtype=np.uint8)).tolist()

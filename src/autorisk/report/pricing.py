@@ -43,7 +43,70 @@ def build_pricing_report(
     claim_count: str = "claim_count",
     claim_amount: str | None = "claim_amount",
 ) -> Report:
-    """The pricing report as a :class:`Report`, not yet written; see :func:`pricing_report`."""
+    """The pricing report as a :class:`Report`, not yet written; :func:`pricing_report` writes it.
+
+    Every part is optional; sections appear for the parts given, in a fixed
+    order: portfolio, one-way analysis, model comparison, relativities,
+    rating plan, segmentation, monitoring, dislocation, loss development,
+    rate indication.
+
+    Parameters
+    ----------
+    portfolio : DataFrame, optional
+        One row per policy (period) with exposure, claim count and (optionally)
+        claim amount: the experience overall and by each of ``factors``.
+    factors : sequence of str
+        Rating factors for experience tables and one-way charts (band numeric
+        factors with many values first). The one-way charts show the
+        comparison's models when ``comparison`` has the factor, else the
+        portfolio's actual frequency against the book average.
+    two_way : sequence of (str, str)
+        Pairs of factors for two-way tables of frequency and exposure.
+    comparison : Comparison, optional
+        From :func:`autorisk.evaluate.compare`: metrics, Lorenz curves, lift
+        charts and the double lift of the first two models.
+    glm : fitted GLM, optional
+        Anything with ``relativities()``: a table and chart per factor.
+    plan : RatingPlan, optional
+        Its coverages and every rating table; with ``portfolio`` (holding
+        the columns the plan reads) also the portfolio's premiums at this
+        plan: their distribution and their average by each of ``factors``.
+    risk_deciles, top_risks, departing_segments : DataFrame, optional
+        From the functions of those names in :mod:`autorisk.analytics`.
+    monitoring : MonitoringResult, optional
+        From :func:`autorisk.analytics.monitor`: A/E over time (chart and
+        table), a heat map per segment factor, segments and drift.
+    dislocation : Dislocation, optional
+        From :func:`autorisk.renewal.dislocation`.
+    reserves : ReserveResult or sequence of them, optional
+        From :func:`autorisk.reserving.mack` or
+        :func:`~autorisk.reserving.bornhuetter_ferguson`: one table each.
+    indication : IndicationResult, optional
+        From :func:`autorisk.indication.loss_ratio_indication` (or pure premium).
+    title : str, default "Pricing report"
+    exposure, claim_count, claim_amount : str
+        Column names in ``portfolio``.
+
+    Returns
+    -------
+    Report
+        Add sections of your own before writing it.
+
+    Examples
+    --------
+    >>> from autorisk.indication import Indication, loss_ratio_indication
+    >>> book = pd.DataFrame({"region": ["N", "S"], "exposure": [1.0, 2.0], "claim_count": [1, 0],
+    ...                      "claim_amount": [800.0, 0.0]})
+    >>> indication = loss_ratio_indication(Indication(
+    ...     years=[2023], earned_exposure=[3.0], losses=[800.0], on_level_premium=[1200.0],
+    ...     forecast_effective="2025-01-01", variable_expense_ratio=0.2, profit_ratio=0.05))
+    >>> report = build_pricing_report(portfolio=book, indication=indication)
+    >>> report  # whole-book table; indication steps and years
+    Report('Pricing report', 2 sections, 3 items)
+    >>> report.add_section("Notes", "Reviewed by the pricing committee.")
+    >>> "Rate indication" in report.to_html()
+    True
+    """
     report = Report(title)
     if portfolio is not None:
         amount = claim_amount if claim_amount in portfolio.columns else None
@@ -100,45 +163,26 @@ def pricing_report(path: str | Path, **parts: Any) -> Path:
     ----------
     path : str or Path
         Output ``.html`` file.
-    portfolio : DataFrame, optional
-        One row per policy (period) with exposure, claim count and (optionally)
-        claim amount: the experience overall and by each of ``factors``.
-    factors : sequence of str
-        Rating factors for experience tables and one-way charts (band numeric
-        factors with many values first). The one-way charts show the
-        comparison's models when ``comparison`` has the factor, else the
-        portfolio's actual frequency against the book average.
-    two_way : sequence of (str, str)
-        Pairs of factors for two-way tables of frequency and exposure.
-    comparison : Comparison, optional
-        From :func:`autorisk.evaluate.compare`: metrics, Lorenz curves, lift
-        charts and the double lift of the first two models.
-    glm : fitted GLM, optional
-        Anything with ``relativities()``: a table and chart per factor.
-    plan : RatingPlan, optional
-        Its coverages and every rating table; with ``portfolio`` (holding
-        the columns the plan reads) also the portfolio's premiums at this
-        plan: their distribution and their average by each of ``factors``.
-    risk_deciles, top_risks, departing_segments : DataFrame, optional
-        From the functions of those names in :mod:`autorisk.analytics`.
-    monitoring : MonitoringResult, optional
-        From :func:`autorisk.analytics.monitor`: A/E over time (chart and
-        table), a heat map per segment factor, segments and drift.
-    dislocation : Dislocation, optional
-        From :func:`autorisk.renewal.dislocation`.
-    reserves : ReserveResult or sequence of them, optional
-        From :func:`autorisk.reserving.mack` or
-        :func:`~autorisk.reserving.bornhuetter_ferguson`: one table each.
-    indication : IndicationResult, optional
-        From :func:`autorisk.indication.loss_ratio_indication` (or pure premium).
-    title : str, default "Pricing report"
-    exposure, claim_count, claim_amount : str
-        Column names in ``portfolio``.
+    **parts
+        The parts of the report, by keyword: ``portfolio``, ``factors``,
+        ``comparison``, ``glm``, ``plan``, ``monitoring``, ``reserves``,
+        ``indication`` and the others of :func:`build_pricing_report`,
+        which documents each.
 
     Returns
     -------
     Path
         ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> book = pd.DataFrame({"region": ["N", "S"], "exposure": [1.0, 2.0], "claim_count": [1, 0],
+    ...                      "claim_amount": [800.0, 0.0]})
+    >>> path = pricing_report(Path(tempfile.mkdtemp()) / "report.html", portfolio=book, title="Motor Q3")
+    >>> page = path.read_text(encoding="utf-8")
+    >>> path.name, "<title>Motor Q3</title>" in page, '<h2 id="section-1">Portfolio summary</h2>' in page
+    ('report.html', True, True)
     """
     return build_pricing_report(**parts).write(path)
 

@@ -30,6 +30,30 @@ class ReserveResult:
         factors, full triangles).
     settings : dict
         The options the method was run with.
+
+    Examples
+    --------
+    Three accident years of payments. The volume-weighted link ratios are
+    450 / 300 = 1.5 and 160 / 150, so the development factors to ultimate are
+    1.6 and 1.0667, and Bornhuetter-Ferguson with an a priori ultimate of 500
+    reserves ``500 x (1 - 1 / CDF)``: 187.5 and 31.25.
+
+    >>> from autorisk.reserving import bornhuetter_ferguson, build_triangle
+    >>> payments = pd.DataFrame({
+    ...     "accident_date": pd.to_datetime(["2021-03-01"] * 3 + ["2022-05-01"] * 2 + ["2023-02-01"]),
+    ...     "paid_date": pd.to_datetime(["2021-06-01", "2022-06-01", "2023-06-01",
+    ...                                  "2022-06-01", "2023-06-01", "2023-06-01"]),
+    ...     "paid": [100.0, 50.0, 10.0, 200.0, 100.0, 300.0]})
+    >>> triangle = build_triangle(payments, development="paid_date", value="paid", valuation_date="2023-12-31")
+    >>> result = bornhuetter_ferguson(triangle, 500.0)
+    >>> result.table
+            latest  apriori  ultimate    ibnr
+    origin
+    2021     160.0    500.0    160.00    0.00
+    2022     300.0    500.0    331.25   31.25
+    2023     300.0    500.0    487.50  187.50
+    >>> float(result.total["ibnr"]), result.title
+    (218.75, "Bornhuetter-Ferguson (apriori_loss_ratio=1.0, average='volume')")
     """
 
     method: str
