@@ -4,9 +4,11 @@
 2. :func:`validate_policies` / :func:`validate_claims` return canonical ``valid`` rows and ``rejected`` rows with reasons.
 3. :func:`merge_periods` joins contiguous renewals; :func:`split_exposure` cuts periods by calendar year or cut-off dates.
 4. :func:`link_claims` and :func:`aggregate_claims` attach claims to the period containing their occurrence date.
-5. Every bad input raises :class:`~autorisk.errors.DataError` naming the column, values, rows and expectation.
+5. :func:`exposure_column` / :func:`numeric_column` check per-row arrays given beside a table (models, explanations).
+6. Every bad input raises :class:`~autorisk.errors.DataError` naming the column, values, rows and expectation.
 """
 
+from autorisk.data.arrays import exposure_column, numeric_column
 from autorisk.data.claims import aggregate_claims, large_loss_loading, link_claims
 from autorisk.data.exposure import earned_exposure, split_exposure
 from autorisk.data.periods import merge_periods
@@ -21,9 +23,11 @@ __all__ = [
     "ValidationResult",
     "aggregate_claims",
     "earned_exposure",
+    "exposure_column",
     "large_loss_loading",
     "link_claims",
     "merge_periods",
+    "numeric_column",
     "split_exposure",
     "standardize",
     "validate_claims",

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from autorisk.data.arrays import exposure_column
 from autorisk.errors import DataError, DataIssue, ParameterError, SchemaError
 
 #: Rows predicted per call when a frame of grid copies gets large (bounds memory).
@@ -32,16 +33,8 @@ def check_frame(X: Any, features: list[str] | None = None) -> pd.DataFrame:
 
 def exposure_weights(exposure: Any, X: pd.DataFrame) -> np.ndarray:
     """Exposure per row as floats (ones when ``exposure`` is None); must be finite and >= 0, not all 0."""
-    n = len(X)
-    if exposure is None:
-        return np.ones(n)
-    w = np.full(n, float(exposure)) if np.isscalar(exposure) else np.asarray(exposure, dtype=float).reshape(-1)
-    if len(w) != n:
-        raise DataError(DataIssue("exposure", "wrong length", f"{n} values (one per row of X)", len(w)))
-    bad = ~np.isfinite(w) | (w < 0)
-    if bad.any():
-        raise DataError(DataIssue.from_mask("exposure", "invalid", "finite values >= 0", bad, X.index, w))
-    if w.sum() <= 0:
+    w = exposure_column(exposure, X.index)
+    if len(w) and w.sum() <= 0:
         raise DataError(DataIssue("exposure", "all zero", "some positive exposure"))
     return w
 

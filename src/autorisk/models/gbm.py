@@ -30,6 +30,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
+from autorisk.data.arrays import exposure_column
 from autorisk.errors import (
     DataError,
     DataIssue,
@@ -40,7 +41,7 @@ from autorisk.errors import (
 )
 from autorisk.models.design import _numeric_values, _ordered_levels, _require_columns
 from autorisk.models.families import GAMMA, POISSON, Family, tweedie
-from autorisk.models.glm import _exposure, _inputs
+from autorisk.models.glm import _inputs
 
 MODEL_FILE = "model.txt"
 METADATA_FILE = "metadata.json"
@@ -359,7 +360,7 @@ class _PricingGBM(RegressorMixin, BaseEstimator):
     def predict(self, X: pd.DataFrame, exposure: Any = None) -> np.ndarray:
         """Expected value per row: ``exposure * exp(predict_log(X))`` (exposure defaults to 1)."""
         mu = np.exp(self.predict_log(X))
-        return mu if exposure is None else mu * _exposure(exposure, len(mu), X.index)
+        return mu if exposure is None else mu * exposure_column(exposure, X.index)
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per-feature contributions to ``predict_log`` (TreeSHAP, LightGBM's ``pred_contrib``).

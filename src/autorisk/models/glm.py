@@ -21,6 +21,7 @@ from scipy import linalg, optimize
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
+from autorisk.data.arrays import exposure_column, numeric_column
 from autorisk.errors import DataError, DataIssue, ModelError, ParameterError
 from autorisk.models import inference
 from autorisk.models.design import Design
@@ -287,7 +288,7 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
     def predict(self, X: pd.DataFrame, exposure: Any = None) -> np.ndarray:
         """Expected value per row: ``exposure * exp(X beta)`` (exposure defaults to 1)."""
         mu = np.exp(self._linear_predictor(X))
-        return mu if exposure is None else mu * _exposure(exposure, len(mu), X.index)
+        return mu if exposure is None else mu * exposure_column(exposure, X.index)
 
     # ------------------------------------------------------------- results
     def coef_table(self, level: float = 0.95) -> pd.DataFrame:
@@ -314,9 +315,9 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         """D^2: the fraction of the null deviance explained on (X, y)."""
         mu = self.predict(X, exposure)
         n = len(mu)
-        weights = np.ones(n) if sample_weight is None else _column(sample_weight, n, X.index, "sample_weight")
-        y = _column(y, n, X.index, "y")
-        e = np.ones(n) if exposure is None else _exposure(exposure, n, X.index)
+        weights = np.ones(n) if sample_weight is None else numeric_column(sample_weight, X.index, "sample_weight")
+        y = numeric_column(y, X.index, "y")
+        e = exposure_column(exposure, X.index)
         if not self._exposure_as_offset:
             y, mu, weights, e = y / e, mu / e, weights * e, np.ones(n)
         family = self._family()
@@ -611,39 +612,22 @@ def _inputs(X, y, sample_weight, exposure, response_name, *, integer=False, posi
     if not isinstance(X, pd.DataFrame):
         raise ParameterError(f"X must be a pandas DataFrame of rating factors, got {type(X).__name__}")
     n = len(X)
-    y = _column(y, n, X.index, response_name)
+    y = numeric_column(y, X.index, response_name)
     issues = []
     if integer and np.any(y != np.round(y)):
         issues.append(DataIssue.from_mask(response_name, "not a whole number", "claim counts", y != np.round(y), X.index, y))
     if np.any(y < 0):
         issues.append(DataIssue.from_mask(response_name, "negative", "values >= 0", y < 0, X.index, y))
-    weights = np.ones(n) if sample_weight is None else _column(sample_weight, n, X.index, "sample_weight")
+    weights = np.ones(n) if sample_weight is None else numeric_column(sample_weight, X.index, "sample_weight")
     if np.any(weights < 0):
         issues.append(DataIssue.from_mask("sample_weight", "negative", "weights >= 0", weights < 0, X.index, weights))
     name = "exposure" if positive_exposure else "claim_count"
-    exposure = np.ones(n) if exposure is None else _column(exposure, n, X.index, name)
+    exposure = np.ones(n) if exposure is None else numeric_column(exposure, X.index, name)
     if np.any(exposure < 0):
         issues.append(DataIssue.from_mask(name, "negative", "values >= 0", exposure < 0, X.index, exposure))
     if issues:
         raise DataError(issues)
     return y, weights, exposure
-
-
-def _column(values: Any, n: int, index: pd.Index, name: str) -> np.ndarray:
-    array = np.asarray(values, dtype=float).reshape(-1) if not np.isscalar(values) else np.full(n, float(values))
-    if len(array) != n:
-        raise DataError(DataIssue(name, "wrong length", f"{n} values (one per row of X)", len(array)))
-    bad = ~np.isfinite(array)
-    if bad.any():
-        raise DataError(DataIssue.from_mask(name, "missing or infinite", "finite numbers", bad, index, array))
-    return array
-
-
-def _exposure(exposure: Any, n: int, index: pd.Index) -> np.ndarray:
-    e = _column(exposure, n, index, "exposure")
-    if np.any(e < 0):
-        raise DataError(DataIssue.from_mask("exposure", "negative", "exposure >= 0", e < 0, index, e))
-    return e
 
 
 def _tabmat(frame: pd.DataFrame) -> tabmat.MatrixBase:
