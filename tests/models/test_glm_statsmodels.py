@@ -230,3 +230,24 @@ def test_ohlsson_johansson_pure_premium_is_product(ohlsson):
     ) * sev_ref.predict(X_rows.reindex(columns=sev_ref.params.index, fill_value=0.0))
     got = frequency.predict(rows, rows["exposure"]) * severity.predict(rows)
     np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_a_model_without_factors_is_the_intercept_only_glm():
+    import statsmodels.api as sm
+
+    from autorisk.datasets import load
+    from autorisk.models import FrequencyGLM, SeverityGLM, TweedieGLM
+
+    data = load("swmotorcycle").query("exposure > 0")
+    model = FrequencyGLM([]).fit(data, data["claim_count"], exposure=data["exposure"])
+    reference = sm.GLM(data["claim_count"], np.ones((len(data), 1)), family=sm.families.Poisson(),
+                       offset=np.log(data["exposure"])).fit()  # fmt: skip
+    assert model.intercept_ == pytest.approx(reference.params.iloc[0], rel=1e-12)
+    assert model.cov_params_.iloc[0, 0] ** 0.5 == pytest.approx(reference.bse.iloc[0], rel=1e-9)
+    assert model.deviance_ == pytest.approx(reference.deviance, rel=1e-12)
+    # Gamma and Tweedie: the fitted mean is the book's average claim and pure premium.
+    claims = data[data["claim_count"] > 0]
+    severity = SeverityGLM([]).fit(claims, claims["claim_amount"], claim_count=claims["claim_count"])
+    assert np.exp(severity.intercept_) == pytest.approx(claims["claim_amount"].sum() / claims["claim_count"].sum())
+    tweedie = TweedieGLM([], power=1.5).fit(data, data["claim_amount"], exposure=data["exposure"])
+    assert np.exp(tweedie.intercept_) == pytest.approx(data["claim_amount"].sum() / data["exposure"].sum())

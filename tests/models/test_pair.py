@@ -133,6 +133,23 @@ def test_restricted_factors_are_combined(data):
     assert rows.loc["Male", "relativity"] == pytest.approx(sev["Male"])
 
 
+def test_a_restricted_severity_factor_is_rebased_to_the_frequency_base(data):
+    # The frequency base of gender is Male (largest exposure); the severity table is given with Female = 1.
+    severity = SeverityGLM(["bonus_class"], restrict={"gender": {"Female": 1.0, "Male": 1.25}})
+    model = fit_pair(data, FrequencyGLM(["gender", "bonus_class"]), severity)
+    rows = model.relativities().query("factor == 'gender'").set_index("level")
+    assert model.frequency_.design_.terms[0].base_level == "Male"
+    assert rows.loc["Male", "relativity"] == pytest.approx(1.0)
+    assert rows.loc["Female", "severity_relativity"] == pytest.approx(1.0 / 1.25)
+    # Independent check: the combined relativity is the ratio of expected costs, other factors equal.
+    probe = pd.DataFrame({
+        "gender": pd.Categorical(["Female", "Male"], categories=data["gender"].cat.categories),
+        "bonus_class": pd.Categorical(["BM7", "BM7"], categories=data["bonus_class"].cat.categories, ordered=True),
+    })
+    cost = model.predict(probe)
+    assert rows.loc["Female", "relativity"] == pytest.approx(cost[0] / cost[1], rel=1e-10)
+
+
 def test_interactions_need_matching_base_levels(data):
     frequency = FrequencyGLM(["gender", "bonus_class"], interactions=[("gender", "bonus_class")],
                              base_levels={"bonus_class": "BM7"})

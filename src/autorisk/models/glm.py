@@ -114,6 +114,11 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
             for factor in restricted
         }
         frame = self.design_.transform(X)
+        if np.all(response == response[0]):
+            # glum refuses such data with a bare ValueError ("No variation in `y`")
+            raise ModelError(f"the response has no variation (every value is {response[0]:g}); nothing to estimate")
+        if frame.shape[1] == 0:
+            return self._fit_intercept_only(X, family, response, weights, offset)
         matrix = _tabmat(frame)
         engine = glum.GeneralizedLinearRegressor(
             family=family.glum_family,
@@ -124,9 +129,6 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
             step_size_tol=_STEP_SIZE_TOL,
             max_iter=self.max_iter,
         )
-        if np.all(response == response[0]):
-            # glum refuses such data with a bare ValueError ("No variation in `y`")
-            raise ModelError(f"the response has no variation (every value is {response[0]:g}); nothing to estimate")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=RuntimeWarning)
             try:
@@ -148,6 +150,19 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         eta = self.intercept_ + matrix.matvec(self.coef_) + (0.0 if offset is None else offset)
         mu = np.exp(eta)
         self._fit_statistics(response, mu, weights, offset, matrix)
+        return self
+
+    def _fit_intercept_only(self, X, family, response, weights, offset) -> _PricingGLM:
+        """No factor to fit (none given, or all restricted): the intercept has a closed form."""
+        mu = _null_mean(family, response, weights, offset)
+        self.intercept_ = float(np.log(mu[0]) - (0.0 if offset is None else offset[0]))
+        self.coef_ = np.zeros(0)
+        self.params_ = pd.Series([self.intercept_], index=[INTERCEPT], name="coef")
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.family_ = family
+        self.n_iter_ = 0
+        self._fit_statistics(response, mu, weights, offset, tabmat.DenseMatrix(np.zeros((len(response), 0))))
         return self
 
     def _response(self, y, weights, exposure, X):

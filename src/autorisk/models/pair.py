@@ -142,9 +142,14 @@ class FrequencySeverity(BaseEstimator):
         """Severity relativities of ``factor`` rebased to the frequency model's base level."""
         freq_terms = {t.name: t for t in self.frequency_.design_.terms}
         sev_terms = {t.name: t for t in self.severity_.design_.terms}
-        if factor not in freq_terms or factor not in sev_terms:
-            return sev  # restricted in one of the models: no fitted base to align
-        freq_term, sev_term = freq_terms[factor], sev_terms[factor]
+        if factor not in freq_terms:
+            return sev  # restricted in the frequency model: its table sets the scale
+        freq_term = freq_terms[factor]
+        if factor not in sev_terms:
+            # Restricted in the severity model: its given table need not be 1 at the
+            # frequency base, so rebase it there like any other severity table.
+            return self._rescaled(factor, sev, freq_term.base_level, "its restricted table")
+        sev_term = sev_terms[factor]
         if freq_term.kind == "interaction":
             for a, b in zip(freq_term.parents, sev_term.parents, strict=True):
                 if a.is_categorical and b.is_categorical and a.base_level != b.base_level:
@@ -153,15 +158,19 @@ class FrequencySeverity(BaseEstimator):
                         f"({a.base_level!r}) and severity ({b.base_level!r}); set the same base_levels"
                     )
             return sev
-        base = freq_term.base_level
-        if base == sev_term.base_level:
+        if freq_term.base_level == sev_term.base_level:
             return sev
+        return self._rescaled(factor, sev, freq_term.base_level, f"their own base {sev_term.base_level!r}")
+
+    @staticmethod
+    def _rescaled(factor: str, sev: dict[Any, float], base: Any, kept: str) -> dict[Any, float]:
+        """``sev`` divided by its value at ``base`` (warning and unchanged when it has no such level)."""
         if base not in sev:
             warnings.warn(
                 f"{factor}: the frequency base level {base!r} is not a level of the severity model; "
-                f"severity relativities keep their own base {sev_term.base_level!r}",
+                f"severity relativities keep {kept}",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             return sev
         scale = sev[base]
