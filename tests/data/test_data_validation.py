@@ -182,6 +182,18 @@ def test_missing_factor_value():
     check_policies_fail(raw, "Area", "missing", "values: nan", "r2", factors=["Area"])
 
 
+def test_unknown_level_is_named_with_its_value_and_row():
+    raw = raw_policies().assign(Area=["A", "Z9", "C"])
+    check_policies_fail(raw, "Area", "unknown level", "'Z9'", "r2", levels={"Area": ["A", "B", "C"]})
+
+
+def test_unknown_levels_are_rejected_rows_and_missing_ones_are_missing():
+    raw = raw_policies().assign(Area=["A", "Z9", np.nan])
+    result = validate_policies(raw, MAPPING, levels={"Area": ["A", "B", "C"]}, errors="reject")
+    assert list(result.valid["Area"]) == ["A"]
+    assert list(result.rejected["reason"]) == ["Area: unknown level", "Area: missing"]
+
+
 def test_missing_value_outside_factors_passes_through():
     raw = raw_policies().assign(Area=["A", np.nan, "C"])
     assert len(validate_policies(raw, MAPPING).valid) == 3

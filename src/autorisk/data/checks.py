@@ -7,7 +7,7 @@ failing rows, so a caller can either raise or set the failing rows aside.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -62,6 +62,16 @@ def policy_checks(
         checks += not_before(policies, "period_end", "period_start", "end_before_start")
     if unique_periods:
         checks += duplicated(policies, ["policy_id", "period_start"] if dated else ["policy_id"])
+    return checks
+
+
+def unknown_levels(frame: pd.DataFrame, levels: Mapping[str, Sequence[object]]) -> list[Check]:
+    """Present values of each ``levels`` column that are not among its known levels."""
+    checks = []
+    for column, known in levels.items():
+        values = frame[column]
+        mask = values.notna().to_numpy() & ~values.isin(list(known)).to_numpy()
+        checks += failed(column, "unknown level", f"one of {list(known)}", mask, frame, values)
     return checks
 
 

@@ -14,7 +14,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from autorisk.data.checks import Check, claim_checks, link_checks, policy_checks, raise_if_failed
+from autorisk.data.checks import Check, claim_checks, link_checks, policy_checks, raise_if_failed, unknown_levels
 from autorisk.data.exposure import check_days_per_year, days_between
 from autorisk.data.matching import has_dates
 from autorisk.data.schema import CLAIM_COLUMNS, POLICY_COLUMNS, require_columns, standardize
@@ -58,6 +58,7 @@ def validate_policies(
     columns: Mapping[str, str] | None = None,
     *,
     factors: Sequence[str] | None = None,
+    levels: Mapping[str, Sequence[object]] | None = None,
     errors: Errors = "raise",
     days_per_year: float = 365.25,
     end_inclusive: bool = False,
@@ -75,6 +76,10 @@ def validate_policies(
     factors : sequence of str, optional
         Rating-factor columns (user names); they must exist and have no
         missing values.
+    levels : mapping of str to sequence, optional
+        ``{factor column: known levels}``: a value outside them (a category the
+        rating plan or model has never seen, such as a mistyped area code) is
+        an error, or a rejected row. These columns are factors too.
     errors : {"raise", "reject"}, default "raise"
         ``"raise"``: raise one :class:`~autorisk.errors.DataError` listing all
         row-level problems. ``"reject"``: return failing rows in ``rejected``.
@@ -96,7 +101,7 @@ def validate_policies(
         Missing columns or values of the wrong type (whatever ``errors``).
     DataError
         With ``errors="raise"``: missing ids, dates, exposures or factor
-        values; negative or infinite exposure; ``period_end`` before
+        values; a value outside ``levels``; negative or infinite exposure; ``period_end`` before
         ``period_start`` (equal is allowed: a zero-length period); duplicate
         ``(policy_id, period_start)``, or duplicate ``policy_id`` without dates.
     ParameterError
@@ -122,10 +127,18 @@ def validate_policies(
     >>> result.rejected
        IDpol       Start         End                          reason
     1      2  2023-03-01  2023-01-01  period_end: end_before_start
+
+    A category outside the known levels is refused, with its value and row:
+
+    >>> book = pd.DataFrame({"policy_id": [1, 2], "exposure": [1.0, 0.5], "area": ["A1", "A99"]})
+    >>> validate_policies(book, levels={"area": ["A1", "A2"]})
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.DataError: policies: column 'area': unknown level in 1 row (expected one of ['A1', 'A2']); values: 'A99'; rows: 1
     """
     _check_errors(errors)
     frame, checks = checked_policies(
-        data, columns, factors, days_per_year=days_per_year, end_inclusive=end_inclusive
+        data, columns, factors, levels, days_per_year=days_per_year, end_inclusive=end_inclusive
     )
     return _result(data, frame, checks, errors, table="policies")
 
@@ -194,6 +207,7 @@ def checked_policies(
     data: pd.DataFrame,
     columns: Mapping[str, str] | None = None,
     factors: Sequence[str] | None = None,
+    levels: Mapping[str, Sequence[object]] | None = None,
     *,
     days_per_year: float = 365.25,
     end_inclusive: bool = False,
@@ -201,11 +215,13 @@ def checked_policies(
     """Canonical policy table and its failed checks, without raising for row-level problems."""
     check_days_per_year(days_per_year)
     factors = [factors] if isinstance(factors, str) else list(factors or [])
+    levels = dict(levels or {})
+    factors += [column for column in levels if column not in factors]
     frame = standardize(data, POLICY_COLUMNS, columns, factors=factors)
     if end_inclusive:
         require_columns(frame, ["period_end"], "policies", "for end_inclusive=True")
         frame["period_end"] = frame["period_end"] + pd.Timedelta(days=1)
-    checks = policy_checks(frame, factors)
+    checks = policy_checks(frame, factors) + unknown_levels(frame, levels)
     if has_dates(frame) and "exposure" not in frame.columns:
         days = days_between(frame["period_start"].to_numpy(), frame["period_end"].to_numpy())
         frame["exposure"] = days / days_per_year
