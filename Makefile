@@ -20,7 +20,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks notebooks
 
 # Re-run every notebook and save its outputs in place (they are committed with outputs).
 notebooks: $(STAMP)

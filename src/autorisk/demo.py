@@ -198,7 +198,10 @@ def _synthetic_book(n_policies: int, n_years: int, seed: int) -> tuple[Synthetic
 
 
 #: The main-effects GLM of the challenger step: the truth's factors, without its interaction.
-GLM_FACTORS = ["vehicle_type", "use", "vehicle_age", "driver_age", "region", "ncd_level", "channel"]
+GLM_FACTORS = ["vehicle_type", "use", "vehicle_age", "new_car_price", "driver_age", "region", "ncd_level", "channel"]
+#: Bands of the challenger step's GLM: the truth's age bands, and car price (a smooth power in the truth).
+GLM_BANDS = {"driver_age": [25, 30, 45, 60], "vehicle_age": [2, 4, 7, 10],
+             "new_car_price": [100_000, 150_000, 250_000, 400_000]}  # fmt: skip
 #: Raw attributes the GBM challenger sees (no bands: it finds its own splits).
 GBM_FEATURES = ["vehicle_type", "use", "vehicle_age", "new_car_price", "region", "driver_age", "ncd_level", "channel"]
 
@@ -214,8 +217,8 @@ def _gbm_challenger(book: SyntheticBook, experience: pd.DataFrame, seed: int) ->
     test = np.random.default_rng(seed).random(len(data)) < 0.3
     train, held_out = data[~test], data[test]
     target = "claim_count_od"
-    glm = FrequencyGLM(GLM_FACTORS, bands=CHINA_BANDS).fit(train, train[target], exposure=train["exposure"])
-    print(f"GLM: {', '.join(GLM_FACTORS)} (driver and vehicle age in the truth's bands), main effects only, "
+    glm = FrequencyGLM(GLM_FACTORS, bands=GLM_BANDS).fit(train, train[target], exposure=train["exposure"])
+    print(f"GLM: {', '.join(GLM_FACTORS)} (driver and vehicle age in the truth's bands, car price in five), main effects only, "
           f"fitted on {len(train):,} policy-years with OD cover")  # fmt: skip
     gbm_data = lambda d: d.assign(ncd_level=d["ncd_level"].astype("int64"))  # noqa: E731 - NCD as a number
     gbm = FrequencyGBM(GBM_FEATURES, monotone={"ncd_level": 1}, learning_rate=0.1, random_state=seed)
@@ -368,12 +371,17 @@ def _reserving_and_indication(
     """Develop losses to ultimate (real BI claims, then the synthetic book) and indicate the TPL rate level."""
     _title("6. Loss development and the TPL rate-level indication")
     info = dataset_info("ausautoBI8999")
-    real = mack(build_triangle(load("ausautoBI8999"), origin="accident_date", development="finalisation_date",
-                               value="claim_amount"))  # fmt: skip
-    _show(f"{info.title}: Mack chain ladder on finalised amounts by accident year (AUD)", real.to_frame())
+    # The data hold claims finalised from July 1993 on: earlier accident years lack their
+    # early development, so the triangle starts with accident year 1994, valued at end-1998.
+    claims_bi = load("ausautoBI8999")
+    claims_bi = claims_bi[claims_bi["accident_date"] >= "1994-01-01"]
+    real = mack(build_triangle(claims_bi, origin="accident_date", development="finalisation_date",
+                               value="claim_amount", valuation_date="1998-12-31"))  # fmt: skip
+    _show(f"{info.title}: Mack chain ladder on finalised amounts, accident years 1994-1998 valued at "
+          "1998-12-31 (AUD; the data hold no finalisation before July 1993)", real.to_frame())  # fmt: skip
     last = real.table.iloc[-1]
-    print(f"the latest accident year has {last['latest']:,.0f} AUD finalised: its chain-ladder ultimate rests on "
-          f"almost nothing (CV {last['cv']:.1f}); an actuary would take Bornhuetter-Ferguson for it")  # fmt: skip
+    print(f"accident year {real.table.index[-1]} has {last['latest']:,.0f} AUD finalised after 12 months: its "
+          f"chain-ladder ultimate has a CV of {last['cv']:.2f}; an actuary would weigh Bornhuetter-Ferguson for it")  # fmt: skip
 
     valuation = rated["period_end"].max()
     claims = book.claims[book.claims["coverage"] == "tpl"]

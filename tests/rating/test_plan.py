@@ -235,3 +235,20 @@ def test_interaction_of_banded_numeric_terms_is_looked_up_by_band(fitted):
         assert plan.quote_one(record)["premium_all"] == quoted["premium_all"].iloc[i]
     with pytest.raises(QuoteError, match="new_car_price"):
         plan.quote(rows.assign(new_car_price=np.nan))
+
+
+def test_plan_and_coverage_read_well_in_a_notebook():
+    from autorisk.rating import Bound
+
+    use = CategoricalFactor("use", "use", ("private", "business"), (1.0, 1.3))
+    tpl = Coverage("tpl", 500.0, (use,), loadings={"expenses": 0.2}, fees={"policy": 10.0}, rounding=1.0)
+    plan = RatingPlan("motor", "3", (tpl,), "2027-01-01", ("gender",), (Bound("use", 0.5, 2.0),))
+    text = repr(plan)
+    assert text.splitlines()[0] == f"rating plan 'motor' version 3 (id {plan.plan_id[:12]}), effective 2027-01-01 to ..."
+    assert "tpl: base rate 500.00 x 1 factor(s) (use), loading 20.0%" in text
+    assert "use in [0.5, 2.0]" in text and "prohibited: gender" in text
+    assert repr(tpl) == "Coverage('tpl', base_rate=500.0, factors=[use], loadings={'expenses': 0.2}, fees={'policy': 10.0}, rounding=1.0)"
+    summary = plan.coverage_summary()
+    assert summary.loc["tpl", ["base_rate", "loading", "fee", "rounding"]].tolist() == [500.0, 0.2, 10.0, 1.0]
+    page = plan._repr_html_()
+    assert "<table" in page and "regulatory bounds" in page and plan.plan_id[:12] in page

@@ -149,3 +149,14 @@ def test_exponential_tail_matches_the_closed_form():
 def test_tail_option_is_checked(raa):
     with pytest.raises(ParameterError, match="tail='weibull' is not valid"):
         mack(raa, tail="weibull")
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_bf_with_a_tail_develops_the_oldest_origin_by_its_share_to_come(raa):
+    # BF IBNR = a priori x (1 - 1/CDF); with a tail the oldest origin's CDF is the tail factor itself.
+    plain = bornhuetter_ferguson(raa, 40_000, apriori_loss_ratio=0.7)
+    tailed = bornhuetter_ferguson(raa, 40_000, apriori_loss_ratio=0.7, tail="exponential")
+    tail_factor = mack(raa, tail="exponential").ultimate.iloc[0] / mack(raa).ultimate.iloc[0]
+    assert plain.table["ibnr"].iloc[0] == 0
+    assert tailed.table["ibnr"].iloc[0] == pytest.approx(28_000 * (1 - 1 / tail_factor), rel=1e-9)
+    assert (tailed.table["ibnr"] >= plain.table["ibnr"] - 1e-6).all()

@@ -14,7 +14,14 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from autorisk.data.checks import Check, claim_checks, link_checks, policy_checks, raise_if_failed, unknown_levels
+from autorisk.data.checks import (
+    Check,
+    claim_checks,
+    link_checks,
+    policy_checks,
+    raise_if_failed,
+    unknown_levels,
+)
 from autorisk.data.exposure import check_days_per_year, days_between
 from autorisk.data.matching import has_dates
 from autorisk.data.schema import CLAIM_COLUMNS, POLICY_COLUMNS, require_columns, standardize

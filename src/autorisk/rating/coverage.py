@@ -138,6 +138,16 @@ class Coverage:
         """Tax on the premium charged, rounded half up to the cent."""
         return np.floor(premium * self.tax_rate / TAX_ROUNDING + 0.5) * TAX_ROUNDING
 
+    def __repr__(self) -> str:
+        parts = [repr(self.name), f"base_rate={self.base_rate!r}", f"factors=[{', '.join(f.name for f in self.factors)}]"]
+        for label in ("loadings", "fees", "taxes"):
+            if getattr(self, label):
+                parts.append(f"{label}={dict(getattr(self, label))}")
+        for label in ("min_premium", "max_premium", "rounding"):
+            if getattr(self, label) is not None:
+                parts.append(f"{label}={getattr(self, label)!r}")
+        return f"Coverage({', '.join(parts)})"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name, "base_rate": self.base_rate, "factors": [f.to_dict() for f in self.factors],

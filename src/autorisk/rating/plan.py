@@ -144,6 +144,66 @@ class RatingPlan:
         """Policy attributes the plan reads."""
         return list(dict.fromkeys(col for c in self.coverages for f in c.factors for col in f.columns))
 
+    def coverage_summary(self) -> pd.DataFrame:
+        """One row per coverage: base rate, its factors, loading, fee, tax rate and premium limits.
+
+        Examples
+        --------
+        >>> from autorisk.rating import CategoricalFactor, Coverage
+        >>> use = CategoricalFactor("use", "use", ("private", "business"), (1.0, 1.3))
+        >>> plan = RatingPlan("demo", "2", (Coverage("tpl", 500.0, (use,), loadings={"expenses": 0.2}),))
+        >>> plan.coverage_summary()[["base_rate", "factors", "loading"]]
+                  base_rate factors  loading
+        coverage
+        tpl           500.0     use      0.2
+        """
+        rows = [
+            {
+                "coverage": c.name,
+                "base_rate": c.base_rate,
+                "factors": ", ".join(f.name for f in c.factors),
+                "loading": c.loading,
+                "fee": c.fee,
+                "tax_rate": c.tax_rate,
+                "min_premium": c.min_premium,
+                "max_premium": c.max_premium,
+                "rounding": c.rounding,
+            }
+            for c in self.coverages
+        ]
+        return pd.DataFrame(rows).set_index("coverage")
+
+    def _heading(self) -> str:
+        dates = ""
+        if self.effective_from or self.effective_to:
+            dates = f", effective {self.effective_from or '...'} to {self.effective_to or '...'}"
+        return f"rating plan {self.name!r} version {self.version} (id {self.plan_id[:12]}){dates}"
+
+    def __repr__(self) -> str:
+        lines = [self._heading()]
+        lines += [
+            f"  {c.name}: base rate {c.base_rate:,.2f} x {len(c.factors)} factor(s)"
+            + (f" ({', '.join(f.name for f in c.factors)})" if c.factors else "")
+            + (f", loading {c.loading:.1%}" if c.loading else "")
+            for c in self.coverages
+        ]
+        if self.bounds:
+            lines.append("  bounds: " + "; ".join(f"{b.target} in {b.interval}" for b in self.bounds))
+        if self.prohibited_columns:
+            lines.append("  prohibited: " + ", ".join(self.prohibited_columns))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        parts = [f"<p><b>{html.escape(self._heading())}</b></p>", self.coverage_summary().to_html(na_rep="")]
+        if self.bounds:
+            bounds = pd.DataFrame([b.to_dict() for b in self.bounds]).drop(columns="source", errors="ignore")
+            parts.append("<p>regulatory bounds</p>" + bounds.to_html(index=False, na_rep=""))
+        if self.prohibited_columns:
+            parts.append(f"<p>prohibited columns: {html.escape(', '.join(self.prohibited_columns))}</p>")
+        return "".join(parts)
+
     @property
     def has_taxes(self) -> bool:
         return any(c.taxes for c in self.coverages)

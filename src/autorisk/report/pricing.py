@@ -285,22 +285,7 @@ def _plan_section(
     report.add_section(
         "Rating plan", f"{plan.name} version {plan.version} (id {plan.plan_id[:12]}){effective}."
     )
-    report.add_table(
-        pd.DataFrame(
-            [
-                {
-                    "coverage": c.name,
-                    "base_rate": c.base_rate,
-                    "factors": len(c.factors),
-                    "loading": c.loading,
-                    "min_premium": c.min_premium,
-                    "max_premium": c.max_premium,
-                }
-                for c in plan.coverages
-            ]
-        ).set_index("coverage"),
-        "Coverages",
-    )
+    report.add_table(plan.coverage_summary(), "Coverages")
     tables = rating_tables(plan)
     for (coverage, factor), rows in tables.groupby(["coverage", "factor"], sort=False):
         report.add_table(

@@ -7,13 +7,18 @@ autorisk builds the triangles from its claim-level data
 
 Examples
 --------
+``ausautoBI8999`` holds the claims finalised from July 1993 on, so its
+triangle starts with accident year 1994 (earlier years lack their early
+development):
+
 >>> from autorisk.datasets import load
 >>> from autorisk.reserving import build_triangle, mack
->>> paid = build_triangle(load("ausautoBI8999"), origin="accident_date",
-...                       development="finalisation_date", value="claim_amount")
+>>> claims = load("ausautoBI8999").query("accident_date >= '1994-01-01'")
+>>> paid = build_triangle(claims, origin="accident_date", development="finalisation_date",
+...                       value="claim_amount", valuation_date="1998-12-31")
 >>> result = mack(paid)
->>> list(result.table.columns)
-['latest', 'ultimate', 'ibnr', 'std_err', 'cv']
+>>> list(result.table.columns), len(result.table)
+(['latest', 'ultimate', 'ibnr', 'std_err', 'cv'], 5)
 """
 
 from autorisk.reserving.methods import SIGMA_ESTIMATORS, bornhuetter_ferguson, mack

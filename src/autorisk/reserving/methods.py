@@ -65,10 +65,7 @@ def mack(
     _check_triangle(triangle)
     _check_option("sigma", sigma, SIGMA_ESTIMATORS)
     _check_option("average", average, AVERAGES)
-    if tail is not None:
-        _check_option("tail", tail, TAILS)
-        if triangle.shape[3] < 3:
-            raise ParameterError("a tail curve needs at least three development ages (two link ratios)")
+    _check_tail(tail, triangle)
     development = cl.Development(
         average=average, sigma_interpolation=SIGMA_ESTIMATORS[sigma]
     ).fit_transform(triangle)
@@ -93,6 +90,7 @@ def bornhuetter_ferguson(
     *,
     apriori_loss_ratio: float = 1.0,
     average: str = "volume",
+    tail: str | None = None,
 ) -> ReserveResult:
     """Bornhuetter-Ferguson: IBNR = a priori ultimate x share still to develop.
 
@@ -114,6 +112,9 @@ def bornhuetter_ferguson(
         already an expected ultimate.
     average : {"volume", "simple", "regression"}, default "volume"
         Link-ratio average for the development pattern.
+    tail : {None, "exponential", "inverse_power"}, default None
+        As :func:`mack`: extend the development pattern beyond the last age
+        with a fitted tail factor, so even the oldest origin keeps a share to develop.
 
     Returns
     -------
@@ -129,6 +130,7 @@ def bornhuetter_ferguson(
     """
     _check_triangle(triangle)
     _check_option("average", average, AVERAGES)
+    _check_tail(tail, triangle)
     if not np.isfinite(apriori_loss_ratio) or apriori_loss_ratio <= 0:
         raise ParameterError(f"apriori_loss_ratio={apriori_loss_ratio!r} must be a number > 0")
     origins = triangle.origin
@@ -137,6 +139,8 @@ def bornhuetter_ferguson(
     weight = triangle.latest_diagonal.copy()
     weight.values = base.to_numpy(dtype=float).reshape(weight.values.shape)
     development = cl.Development(average=average).fit_transform(triangle)
+    if tail is not None:
+        development = cl.TailCurve(curve=tail).fit_transform(development)
     model = cl.BornhuetterFerguson(apriori=apriori_loss_ratio).fit(
         development, sample_weight=weight
     )
@@ -144,13 +148,8 @@ def bornhuetter_ferguson(
     table = _base_table(triangle, model.ultimate_)
     table.insert(1, "apriori", base.to_numpy(dtype=float) * apriori_loss_ratio)
     total = table.sum()
-    return ReserveResult(
-        "Bornhuetter-Ferguson",
-        table,
-        total,
-        model,
-        {"apriori_loss_ratio": apriori_loss_ratio, "average": average},
-    )
+    settings = {"apriori_loss_ratio": apriori_loss_ratio, "average": average} | ({"tail": tail} if tail else {})
+    return ReserveResult("Bornhuetter-Ferguson", table, total, model, settings)
 
 
 def _check_triangle(triangle: object) -> None:
@@ -167,6 +166,14 @@ def _check_triangle(triangle: object) -> None:
         raise ParameterError("triangle must be cumulative; use triangle.incr_to_cum()")
     if triangle.shape[3] < 2:
         raise ParameterError("triangle needs at least two development ages")
+
+
+def _check_tail(tail: str | None, triangle: cl.Triangle) -> None:
+    if tail is None:
+        return
+    _check_option("tail", tail, TAILS)
+    if triangle.shape[3] < 3:
+        raise ParameterError("a tail curve needs at least three development ages (two link ratios)")
 
 
 def _check_option(name: str, value: object, valid: Sequence[str] | Mapping) -> None:
