@@ -180,3 +180,18 @@ def test_summary_text_and_html(frequency):
     assert statistics["deviance"] == frequency.deviance_ and statistics["AIC"] == frequency.aic_
     assert statistics["observations"] == frequency.n_obs_ and statistics["parameters"] == len(frequency.params_)
     np.testing.assert_allclose(statistics["D^2"], 1 - frequency.deviance_ / frequency.null_deviance_)
+
+
+def test_interaction_cells_carry_their_training_exposure():
+    from autorisk.datasets import synthetic_book
+    from autorisk.models import FrequencyGLM
+
+    book = synthetic_book(5_000, 1, seed=3).policies
+    claims = (book.index % 7 == 0).astype(int)
+    model = FrequencyGLM(["use", "region"], interactions=[("use", "region")]).fit(book, claims, exposure=book["exposure"])
+    cells = model.relativities().query("factor == 'use:region'").set_index("level")["exposure"]
+    expected = book.groupby(["use", "region"], observed=True)["exposure"].sum()
+    assert len(cells) > 0 and cells.notna().all()
+    for label, value in cells.items():
+        use, region = label.split(":")
+        assert value == pytest.approx(expected[(use, region)], rel=1e-12)

@@ -164,19 +164,24 @@ class Design:
             if term.kind == "spline":
                 raise ParameterError(f"interaction {name}: spline terms cannot be interacted")
         pairs: tuple = ()
+        pair_exposure: dict[Any, float] = {}
         if a.is_categorical and b.is_categorical:
             codes_a, codes_b = self._codes(a, data), self._codes(b, data)
-            seen = pd.DataFrame({"a": codes_a, "b": codes_b})
-            seen = seen[(seen["a"] > 0) & (seen["b"] > 0)].drop_duplicates().sort_values(["a", "b"])
+            seen = pd.DataFrame({"a": codes_a, "b": codes_b, "exposure": exposure})
+            seen = seen[(seen["a"] > 0) & (seen["b"] > 0)]
+            cells = seen.groupby(["a", "b"], sort=True)["exposure"].sum()
             order_a, order_b = _design_order(a), _design_order(b)
-            pairs = tuple((order_a[i], order_b[j]) for i, j in seen.itertuples(index=False))
+            pairs = tuple((order_a[i], order_b[j]) for i, j in cells.index)
+            # keyed like the level labels of the coefficient table, "level_a:level_b"
+            pair_exposure = {f"{la}:{lb}": float(e) for (la, lb), e in zip(pairs, cells, strict=True)}
             coefs = tuple(f"{a.name}[{la}]:{b.name}[{lb}]" for la, lb in pairs)
         elif a.is_categorical or b.is_categorical:
             cat, num = (a, b) if a.is_categorical else (b, a)
             coefs = tuple(f"{cat.name}[{level}]:{num.name}" for level in _design_order(cat)[1:])
         else:
             coefs = (name,)
-        return Term(name, "interaction", (a.name, b.name), coef_names=coefs, parents=(a, b), pairs=pairs)
+        return Term(name, "interaction", (a.name, b.name), coef_names=coefs, parents=(a, b), pairs=pairs,
+                    exposure=pair_exposure)  # fmt: skip
 
     # ------------------------------------------------------------ transform
     @property

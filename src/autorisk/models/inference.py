@@ -79,9 +79,7 @@ def relativities(model: _PricingGLM, level: float = 0.95) -> pd.DataFrame:
     model), status. Ready to become rating-plan factor tables.
     """
     table = coef_table(model, level).reset_index().rename(columns={"term": "factor"})
-    exposures: dict[str, dict[Any, float]] = {
-        term.name: term.exposure for term in model.design_.terms if term.is_categorical
-    }
+    exposures: dict[str, dict[Any, float]] = {term.name: term.exposure for term in model.design_.terms}
     exposures.update(getattr(model, "restricted_exposure_", {}))
     levelled = {t.name for t in model.design_.terms if t.is_categorical or (t.kind == "interaction" and t.pairs)}
     levelled |= set(model.restrict or {})
