@@ -19,6 +19,7 @@ from autorisk.rating import (
     InteractionFactor,
     RatingPlan,
     coverage_from_glm,
+    coverage_from_pair,
 )
 
 
@@ -252,3 +253,18 @@ def test_plan_and_coverage_read_well_in_a_notebook():
     assert summary.loc["tpl", ["base_rate", "loading", "fee", "rounding"]].tolist() == [500.0, 0.2, 10.0, 1.0]
     page = plan._repr_html_()
     assert "<table" in page and "regulatory bounds" in page and plan.plan_id[:12] in page
+
+
+def test_a_plan_from_a_glm_refuses_ages_outside_the_given_range():
+    from autorisk.models import FrequencySeverity, SeverityGLM
+
+    ages = pd.DataFrame({"age": [19.0, 30.0, 50.0, 70.0] * 5})
+    claims, amounts = [1, 1, 0, 1] * 5, [900.0, 400.0, 0.0, 700.0] * 5
+    spec = {"factors": ["age"], "bands": {"age": [25, 60]}}
+    pair = FrequencySeverity(FrequencyGLM(**spec), SeverityGLM(**spec)).fit(ages, claims, amounts, exposure=[1.0] * 20)
+    plan = RatingPlan("p", "1", (coverage_from_pair(pair, "tpl", ranges={"age": (18, 99)}),))
+    np.testing.assert_allclose(plan.quote(ages)["premium_total"], pair.predict(ages), rtol=1e-12)
+    with pytest.raises(QuoteError, match=r"age.*8\.0"):
+        plan.quote(pd.DataFrame({"age": [30.0, 8.0]}))
+    with pytest.raises(PlanError, match=r"ranges name \['region'\]"):
+        coverage_from_glm(pair.frequency_, "tpl", ranges={"region": (0, 1)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -12,8 +13,10 @@ from autorisk.models.banding import band_labels
 from autorisk.rating.coverage import Coverage
 from autorisk.rating.factors import BandFactor, CategoricalFactor, Factor, InteractionFactor
 
+Ranges = Mapping[str, tuple[float | None, float | None]]
 
-def coverage_from_glm(model: Any, name: str) -> Coverage:
+
+def coverage_from_glm(model: Any, name: str, *, ranges: Ranges | None = None) -> Coverage:
     """A coverage whose premium reproduces a fitted log-link GLM's prediction per unit exposure.
 
     The base rate is ``exp(intercept)``; each categorical or banded term
@@ -29,6 +32,10 @@ def coverage_from_glm(model: Any, name: str) -> Coverage:
         premium is per unit of.
     name : str
         Name of the coverage, e.g. ``"tpl"``.
+    ranges : mapping of str to (lower, upper), optional
+        Accepted values of banded factors, e.g. ``{"driver_age": (18, 99)}``:
+        the plan then refuses a driver aged 8 instead of rating them in the
+        youngest band. Either end may be None.
 
     Returns
     -------
@@ -39,7 +46,8 @@ def coverage_from_glm(model: Any, name: str) -> Coverage:
     Raises
     ------
     PlanError
-        If the model has a raw numeric or spline term.
+        If the model has a raw numeric or spline term, or ``ranges`` names a
+        factor that is not banded.
 
     Examples
     --------
@@ -56,6 +64,14 @@ def coverage_from_glm(model: Any, name: str) -> Coverage:
     (0.5333, ('a', 'b'), (0.375, 1.0))
     >>> RatingPlan("frequency", "1", (tpl,)).quote(X)["premium_total"].round(4).tolist()
     [0.2, 0.2, 0.5333, 0.5333, 0.5333]
+
+    A banded factor with an accepted range:
+
+    >>> ages = pd.DataFrame({"age": [19.0, 30.0, 50.0, 70.0]})
+    >>> model = FrequencyGLM(["age"], bands={"age": [25, 60]}).fit(ages, [1, 1, 0, 1], exposure=[1.0] * 4)
+    >>> banded = coverage_from_glm(model, "tpl", ranges={"age": (18, 99)}).factors[0]
+    >>> banded.lower, banded.upper
+    (18.0, 99.0)
     """
     factors: list[Factor] = []
     params = model.params_
@@ -87,10 +103,10 @@ def coverage_from_glm(model: Any, name: str) -> Coverage:
     for factor, relativities in (model.restrict or {}).items():
         levels = tuple(relativities)
         factors.append(CategoricalFactor(factor, factor, levels, tuple(float(relativities[v]) for v in levels)))
-    return Coverage(name, float(np.exp(model.intercept_)), tuple(factors))
+    return Coverage(name, float(np.exp(model.intercept_)), _with_ranges(factors, ranges))
 
 
-def coverage_from_pair(pair: Any, name: str) -> Coverage:
+def coverage_from_pair(pair: Any, name: str, *, ranges: Ranges | None = None) -> Coverage:
     """A coverage whose premium reproduces a fitted frequency-severity pair's expected cost per unit exposure.
 
     Tables of the same factor in both models are multiplied level by level
@@ -104,6 +120,8 @@ def coverage_from_pair(pair: Any, name: str) -> Coverage:
         :func:`coverage_from_glm`.
     name : str
         Name of the coverage.
+    ranges : mapping of str to (lower, upper), optional
+        As :func:`coverage_from_glm`, on the merged tables.
 
     Returns
     -------
@@ -143,7 +161,24 @@ def coverage_from_pair(pair: Any, name: str) -> Coverage:
         if combined is None:
             combined = dataclasses.replace(factor, name=f"{factor.name} (severity)")
         merged[combined.name] = combined
-    return Coverage(name, frequency.base_rate * severity.base_rate, tuple(merged.values()))
+    return Coverage(name, frequency.base_rate * severity.base_rate, _with_ranges(list(merged.values()), ranges))
+
+
+def _with_ranges(factors: list[Factor], ranges: Ranges | None) -> tuple[Factor, ...]:
+    """``factors`` with the accepted ``(lower, upper)`` of the banded ones named in ``ranges``."""
+    ranges = dict(ranges or {})
+    banded = {f.name for f in factors if isinstance(f, BandFactor)}
+    stray = sorted(set(ranges) - banded)
+    if stray:
+        raise PlanError(f"ranges name {stray}, which are not banded factors of the model (banded: {sorted(banded)})")
+    return tuple(
+        dataclasses.replace(f, lower=_end(ranges[f.name][0]), upper=_end(ranges[f.name][1])) if f.name in ranges else f
+        for f in factors
+    )
+
+
+def _end(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _multiply(a: Factor, b: Factor) -> Factor | None:
