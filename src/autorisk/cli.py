@@ -56,7 +56,8 @@ def _add_rerate(commands: argparse._SubParsersAction) -> None:
     rerate = commands.add_parser(
         "rerate",
         help="re-rate a portfolio of parquet files with a rating plan",
-        description="Quote every policy of a portfolio with a rating plan, in chunks of bounded memory, writing "
+        description="Quote (or, with --renew, renew) every policy of a portfolio with a rating plan, in chunks of "
+        "bounded memory, writing "
         "parquet parts and a run manifest to the output directory. Run the same command again to resume "
         "an interrupted run. Exit code 2 on a bad plan, input, output or policy.",
     )
@@ -74,8 +75,34 @@ def _add_rerate(commands: argparse._SubParsersAction) -> None:
     rerate.add_argument("--errors", choices=["raise", "flag"], default="raise",
                         help="on a policy the plan cannot rate: stop (raise), or write NaN premiums and the "
                         "reason in quote_error (flag); default: %(default)s")  # fmt: skip
+    renewal = rerate.add_argument_group(
+        "renewal", "with --renew, write renewal offers instead of quotes: each policy's NCD level moves on by the "
+        "ladder, its new premium is capped against current_premium and held at most at the new-business price")
+    renewal.add_argument("--renew", action="store_true", help="renew the portfolio instead of quoting it")
+    renewal.add_argument("--ladder", help="NCD / bonus-malus ladder: a shipped name (china_national, france_crm, "
+                         "...) or a JSON file; default: no ladder (NCD levels stay)")  # fmt: skip
+    renewal.add_argument("--max-increase", type=_share, default=0.2, metavar="SHARE",
+                         help="cap on the rise, e.g. 0.25, or 'none' (default: %(default)s)")  # fmt: skip
+    renewal.add_argument("--max-decrease", type=_share, default=0.2, metavar="SHARE",
+                         help="cap on the fall, e.g. 0.15, or 'none' (default: %(default)s)")  # fmt: skip
+    renewal.add_argument("--no-new-business-rule", action="store_true",
+                         help="allow a renewal price above the new-business price")  # fmt: skip
+    renewal.add_argument("--current-premium", default="current_premium",
+                         help="column of the premium paid now (default: %(default)s)")  # fmt: skip
+    renewal.add_argument("--claims", default="claims_since_renewal",
+                         help="column of claims since the last renewal, for the ladder (default: %(default)s)")  # fmt: skip
     rerate.add_argument("--no-resume", action="store_true", help="discard an earlier run in the output and start afresh")
     rerate.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _share(text: str) -> float | None:
+    """A cap given on the command line: a share such as 0.25, or 'none' for no cap."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share (e.g. 0.25) or 'none'") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -156,6 +183,7 @@ def _rerate(args: argparse.Namespace) -> int:
     from autorisk.batch import QuoteJob, rerate
     from autorisk.errors import AutoriskError, ParameterError, PlanError
     from autorisk.rating import RatingPlan
+    from autorisk.renewal import RenewalJob, RenewalRules, load_ladder
 
     try:
         try:
@@ -165,7 +193,16 @@ def _rerate(args: argparse.Namespace) -> int:
         except PlanError as error:
             raise PlanError(f"plan {args.plan!r}: {error}") from None
         keep = tuple(c.strip() for c in args.keep.split(",") if c.strip())
-        job = QuoteJob.from_plan(plan, keep=keep, breakdown=args.breakdown, errors=args.errors)
+        if args.renew:
+            if args.breakdown or args.errors != "raise":
+                raise ParameterError("--breakdown and --errors apply to quotes, not to --renew")
+            rules = RenewalRules(max_increase=args.max_increase, max_decrease=args.max_decrease,
+                                 new_business_rule=not args.no_new_business_rule)  # fmt: skip
+            ladder = load_ladder(args.ladder) if args.ladder else None
+            job = RenewalJob.from_plan(plan, rules, ladder, current_premium=args.current_premium,
+                                       claims=args.claims, keep=keep)  # fmt: skip
+        else:
+            job = QuoteJob.from_plan(plan, keep=keep, breakdown=args.breakdown, errors=args.errors)
         result = rerate(args.input, Path(args.output), job, engine=args.engine, scheduler=args.scheduler,
                         n_workers=args.workers, chunk_rows=args.chunk_rows, resume=not args.no_resume,
                         progress=not args.no_progress)  # fmt: skip

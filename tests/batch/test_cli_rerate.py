@@ -119,3 +119,37 @@ def test_python_dash_m_entry_point(plan_file, inforce, tmp_path):
                            str(inforce / "nothing-*.parquet"), "--output", str(tmp_path / "o")],
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 2 and "no file matches" in done.stderr and done.stdout == ""
+
+
+def test_renew_writes_the_offers_renewal_offers_gives_in_memory(capsys, plan_file, plan, book, tmp_path):
+    import numpy as np
+
+    from autorisk.renewal import RenewalRules, load_ladder, renewal_offers
+
+    ladder = load_ladder("china_national")
+    rng = np.random.default_rng(3)
+    inforce = ladder.init_state(book).assign(
+        current_premium=plan.quote(book, breakdown=False)["premium_total"].to_numpy() * rng.uniform(0.7, 1.4, len(book)),
+        claims_since_renewal=rng.poisson(0.3, len(book)),
+    )  # fmt: skip
+    write_files(inforce, tmp_path / "inforce", [1_000, 2_000], row_group_size=500)
+    out = tmp_path / "offers"
+    code, stdout, stderr = run(capsys, "--plan", plan_file, "--input", tmp_path / "inforce", "--output", out,
+                               "--renew", "--ladder", "china_national", "--max-increase", "0.25",
+                               "--max-decrease", "none", "--keep", "policy_id,region", "--no-progress")  # fmt: skip
+    assert code == 0, stderr
+    rules = RenewalRules(max_increase=0.25, max_decrease=None, new_business_rule=True)
+    expected = renewal_offers(inforce, plan, rules=rules, ladder=ladder, keep=("policy_id", "region"))
+    assert_same_output(pd.read_parquet(out), expected.reset_index(drop=True))
+    job = json.loads((out / MANIFEST).read_text())["job"]
+    assert (job["type"], job["ladder"], job["rules"]["max_increase"], job["rules"]["max_decrease"]) == (
+        "RenewalJob", "china_national", 0.25, None)
+
+
+def test_renew_options_are_checked(capsys, plan_file, tmp_path):
+    code, stdout, stderr = run(capsys, "--plan", plan_file, "--input", tmp_path, "--output", tmp_path / "o",
+                               "--renew", "--breakdown")  # fmt: skip
+    assert_one_line_error(code, stdout, stderr, "--breakdown and --errors apply to quotes")
+    with pytest.raises(SystemExit):
+        main(["rerate", "--plan", str(plan_file), "--input", "x", "--output", "y", "--renew", "--max-increase", "lots"])
+    assert "'lots' is not a share" in capsys.readouterr().err
