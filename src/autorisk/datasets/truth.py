@@ -491,8 +491,8 @@ class SyntheticTruth:
     (0.15, ('gender',))
     >>> truth.relativity_table("od").query("factor == 'use'")
       factor     level  relativity
-    4    use   private         1.0
-    5    use  business         1.3
+    4    use   private        1.00
+    5    use  business        1.25
     >>> from autorisk.datasets import synthetic_book
     >>> synthetic_book(100, n_years=1, seed=0).truth.generation
     {'n_policies': 100, 'n_years': 1, 'seed': 0, 'start_year': 2021}
