@@ -211,8 +211,14 @@ class MonitoringResult:
         if values.size <= 200:
             for i, j in zip(*np.nonzero(np.isfinite(values)), strict=True):
                 mark = "*" if flags.iat[i, j] else ""
-                ax.text(j, i, f"{values[i, j]:.2f}{mark}", ha="center", va="center", fontsize=8)
-        ax.figure.colorbar(image, ax=ax, label="actual / expected")
+                dark = abs(np.log(shown[i, j])) > 0.6 * np.log(spread)  # white text on the deep colours
+                ax.text(j, i, f"{values[i, j]:.2f}{mark}", ha="center", va="center", fontsize=8,
+                        color="white" if dark else "black")  # fmt: skip
+        bar = ax.figure.colorbar(image, ax=ax, label="actual / expected")
+        # plain ticks (0.8, 1, 1.25, ...) rather than powers of ten on the log scale
+        ticks = [t for t in (0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0) if 1 / spread <= t <= spread]
+        bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
+        bar.minorticks_off()
         _level_ticks(ax, np.arange(len(periods)), [str(p) for p in periods])
         ax.set_yticks(np.arange(len(levels)), ["(missing)" if _is_missing(v) else str(v) for v in levels])
         ax.set_xlabel("period")
