@@ -273,3 +273,39 @@ def test_result_object_tables_and_html():
     assert set(result.over_time["signal"]) <= {"", "above", "below"}
     with pytest.raises(AttributeError):
         result.settings = {}  # frozen
+
+
+def _compound_poisson_book(seed: int, n_periods: int = 300, per_period: int = 400):
+    """Claim amounts: Poisson counts (rate 0.1) times gamma claims (mean 5,000, shape 2); expected known exactly."""
+    rng = np.random.default_rng(seed)
+    n = n_periods * per_period
+    counts = rng.poisson(0.1, n)
+    amounts = np.array([rng.gamma(2.0, 2_500.0, k).sum() for k in counts])
+    return pd.DataFrame({"period": np.repeat(np.arange(2000, 2000 + n_periods), per_period),
+                         "amount": amounts, "expected": np.full(n, 0.1 * 5_000.0)})  # fmt: skip
+
+
+def test_quasi_poisson_intervals_hold_their_level_on_claim_amounts():
+    book = _compound_poisson_book(seed=11)
+    exact = monitor(book, "amount", "expected", period="period", level=0.9)
+    quasi = monitor(book, "amount", "expected", period="period", level=0.9, test="quasi_poisson")
+    # The exact Poisson interval treats each yuan as a claim: almost every period is flagged.
+    assert (exact.over_time["signal"] != "").mean() > 0.8
+    # Compound Poisson: variance = rate x E[X^2] = expected x E[X^2] / E[X] = expected x 7,500.
+    assert quasi.settings["dispersion"] == pytest.approx(7_500.0, rel=0.05)
+    assert 0.05 < (quasi.over_time["signal"] != "").mean() < 0.16
+    assert "quasi-Poisson (dispersion" in repr(quasi)
+
+
+def test_quasi_poisson_interval_by_hand():
+    book = pd.DataFrame({"period": [1, 1, 2, 2], "actual": [0.0, 300.0, 100.0, 100.0],
+                         "expected": [100.0, 100.0, 100.0, 100.0]})  # fmt: skip
+    result = monitor(book, "actual", "expected", period="period", min_expected=0, test="quasi_poisson")
+    phi = (100**2 + 200**2 + 0 + 0) / 400  # Pearson dispersion: 125
+    first = result.over_time.iloc[0]  # A/E 300 / 200 = 1.5, standard error sqrt(125 / 200)
+    half = stats.norm.ppf(0.975) * np.sqrt(phi / 200)
+    assert first["ae_lower"] == 0.0 and 1.5 - half < 0  # an A/E below 0 is impossible: the bound stops at 0
+    assert first["ae_upper"] == pytest.approx(1.5 + half, rel=1e-12)
+    assert first["p_value"] == pytest.approx(2 * stats.norm.sf(0.5 / np.sqrt(phi / 200)), rel=1e-12)
+    with pytest.raises(ParameterError, match="test must be one of"):
+        monitor(book, "actual", "expected", period="period", test="gamma")

@@ -8,9 +8,10 @@ against it with :func:`~autorisk.analytics.drift_report`.
 
 ``expected`` must be on the scale of ``actual``: a frequency model's
 prediction times exposure against claim counts, or a plan's pure premium
-against claim amounts. The interval treats ``actual`` as a Poisson count,
-so it is exact for claim counts; for amounts it is far too narrow (a claim
-is not worth 1) and the signals should be read as indicative only.
+against claim amounts. The default interval treats ``actual`` as a Poisson
+count, exact for claim counts; for amounts (a claim is not worth 1) use
+``test="quasi_poisson"``, whose variance is proportional to the expected
+cost with a dispersion estimated from the data.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from autorisk.analytics._poisson import poisson_ae_interval, poisson_ae_test
 from autorisk.analytics.drift import drift_report
@@ -39,6 +41,9 @@ __all__ = ["MONITOR_COLUMNS", "SIGNALS", "MonitoringResult", "monitor"]
 #: add ``cumulative_ae`` after ``ae_upper``).
 MONITOR_COLUMNS = ["exposure", "actual", "expected", "ae", "ae_lower", "ae_upper", "p_value", "signal"]
 
+#: Tests of :func:`monitor`: exact Poisson (claim counts) or quasi-Poisson (claim amounts).
+TESTS = ("poisson", "quasi_poisson")
+
 #: Values of the ``signal`` column: none, A/E significantly above 1, below 1.
 SIGNALS = ("", "above", "below")
 
@@ -54,8 +59,8 @@ class MonitoringResult:
     over_time : DataFrame
         Indexed by ``period``: ``exposure``, ``actual``, ``expected``, ``ae``
         (actual / expected), ``ae_lower`` and ``ae_upper`` (exact Poisson
-        interval of A/E), ``cumulative_ae`` (A/E from the first period to
-        this one), ``p_value`` (two-sided exact Poisson test of A/E = 1) and
+        interval of A/E, or quasi-Poisson: see :func:`monitor`'s ``test``), ``cumulative_ae`` (A/E from the first period to
+        this one), ``p_value`` (two-sided test of A/E = 1, as the interval) and
         ``signal`` (``"above"``, ``"below"`` or ``""``).
     by_segment : DataFrame
         One row per ``factor`` and ``level`` over the whole window, columns
@@ -235,8 +240,14 @@ class MonitoringResult:
         s = self.settings
         return (
             f"A/E monitoring of '{s.get('actual')}' against '{s.get('expected')}': "
-            f"{len(self.over_time)} periods, {s.get('level', 0.95):.0%} exact Poisson intervals"
+            f"{len(self.over_time)} periods, {s.get('level', 0.95):.0%} {self.interval_kind} intervals"
         )
+
+    @property
+    def interval_kind(self) -> str:
+        """How the intervals were made: ``"exact Poisson"`` or ``"quasi-Poisson (dispersion ...)"``."""
+        dispersion = self.settings.get("dispersion")
+        return "exact Poisson" if dispersion is None else f"quasi-Poisson (dispersion {dispersion:,.4g})"
 
     def __repr__(self) -> str:
         flagged = self.signals()
@@ -279,6 +290,7 @@ def monitor(
     min_expected: float = 5.0,
     reference: pd.DataFrame | None = None,
     drift_factors: str | Sequence[str] | None = None,
+    test: Literal["poisson", "quasi_poisson"] = "poisson",
 ) -> MonitoringResult:
     """Actual against expected claims of a deployed plan or model, by period and segment.
 
@@ -318,6 +330,15 @@ def monitor(
     drift_factors : str or list of str, optional
         Columns compared with ``reference``; default ``by``. Weighted by
         ``exposure`` when given (the reference must then have that column).
+    test : {"poisson", "quasi_poisson"}, default "poisson"
+        ``"poisson"``: exact (Garwood) interval and test, right for claim
+        counts. ``"quasi_poisson"``: normal interval with variance
+        ``phi x expected``, ``phi`` the Pearson dispersion
+        ``sum((actual - expected)^2) / sum(expected)`` over all rows: right
+        for claim amounts against a plan's pure premium (a compound Poisson
+        total has variance proportional to its mean), where the exact
+        Poisson interval would be far too narrow. ``min_expected`` is then
+        on the scale of ``expected`` (money), e.g. five average claims.
 
     Returns
     -------
@@ -332,7 +353,8 @@ def monitor(
         ``exposure`` not positive; or a period that is missing or cannot be
         read; each naming the column, values and rows.
     ParameterError
-        ``level`` or ``min_expected`` out of range, ``period`` among ``by``.
+        ``level`` or ``min_expected`` out of range, ``period`` among ``by``,
+        an unknown ``test``.
 
     Examples
     --------
@@ -358,6 +380,8 @@ def monitor(
         raise ParameterError(f"level must be in (0, 1), got {level!r}")
     if not (isinstance(min_expected, (int, float, np.floating)) and min_expected >= 0):
         raise ParameterError(f"min_expected must be a number >= 0, got {min_expected!r}")
+    if test not in TESTS:
+        raise ParameterError(f"test must be one of {list(TESTS)}, got {test!r}")
     factors = [by] if isinstance(by, str) else list(by)
     if period in factors:
         raise ParameterError(f"period column {period!r} cannot also be a factor in by={factors}")
@@ -369,7 +393,12 @@ def monitor(
     def totals(keys: list[str]) -> pd.DataFrame:
         return actual_vs_expected(work, keys, actual, expected, exposure)
 
-    over_time = _with_stats(totals([period]), level, min_expected)
+    over_time = totals([period])  # validates actual, expected and exposure
+    dispersion = None
+    if test == "quasi_poisson":
+        a, e = work[actual].to_numpy(dtype=float), work[expected].to_numpy(dtype=float)
+        dispersion = float(np.sum((a - e) ** 2) / np.sum(e))
+    over_time = _with_stats(over_time, level, min_expected, dispersion)
     over_time.index.name = "period"
     over_time = _with_cumulative(over_time, None)
 
@@ -381,13 +410,13 @@ def monitor(
         cells = totals([factor, period]).rename_axis(["level", "period"]).reset_index()
         cells.insert(0, "factor", factor)
         cell_parts.append(cells)
-    by_segment = _tidy(segment_parts, level, min_expected, ["factor", "level"])
-    by_period_segment = _tidy(cell_parts, level, min_expected, ["factor", "level", "period"])
+    by_segment = _tidy(segment_parts, level, min_expected, ["factor", "level"], dispersion)
+    by_period_segment = _tidy(cell_parts, level, min_expected, ["factor", "level", "period"], dispersion)
     by_period_segment = _with_cumulative(by_period_segment, ["factor", "level"])
 
     whole = over_time[["exposure", "actual", "expected"]].sum()
     whole_table = _with_stats(whole.to_frame().T.assign(ae=whole["actual"] / whole["expected"]),
-                              level, min_expected)  # fmt: skip
+                              level, min_expected, dispersion)  # fmt: skip
     overall = whole_table.iloc[0][MONITOR_COLUMNS].copy()
     overall["periods"] = len(over_time)
     overall.name = "overall"
@@ -399,6 +428,7 @@ def monitor(
     settings = {
         "actual": actual, "expected": expected, "period": period, "by": factors,
         "exposure": exposure, "freq": freq, "level": level, "min_expected": min_expected,
+        "test": test, "dispersion": dispersion,
     }  # fmt: skip
     return MonitoringResult(over_time, by_segment, by_period_segment, overall, drift, settings)
 
@@ -406,14 +436,25 @@ def monitor(
 # ---------------------------------------------------------------- helpers
 
 
-def _with_stats(table: pd.DataFrame, level: float, min_expected: float) -> pd.DataFrame:
-    """Interval, p-value and signal of an A/E table (columns exposure, actual, expected, ae)."""
+def _with_stats(table: pd.DataFrame, level: float, min_expected: float, dispersion: float | None) -> pd.DataFrame:
+    """Interval, p-value and signal of an A/E table (columns exposure, actual, expected, ae).
+
+    ``dispersion`` None: exact Poisson; else a normal interval with variance ``dispersion x expected``.
+    """
     table = table.copy()
     a = table["actual"].to_numpy(dtype=float)
     e = table["expected"].to_numpy(dtype=float)
-    lower, upper = poisson_ae_interval(a, e, level)
+    if dispersion is None:
+        lower, upper = poisson_ae_interval(a, e, level)
+        table["p_value"] = poisson_ae_test(a, e)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se = np.sqrt(dispersion / e)  # of A/E
+            z = (a / e - 1.0) / se
+        half = stats.norm.ppf(0.5 + level / 2) * se
+        lower, upper = np.maximum(a / e - half, 0.0), a / e + half
+        table["p_value"] = np.where(se > 0, 2 * stats.norm.sf(np.abs(z)), np.where(a == e, 1.0, 0.0))
     table["ae_lower"], table["ae_upper"] = lower, upper
-    table["p_value"] = poisson_ae_test(a, e)
     judged = e >= min_expected
     table["signal"] = np.select([judged & (lower > 1), judged & (upper < 1)], ["above", "below"], "")
     return table[MONITOR_COLUMNS]
@@ -430,7 +471,9 @@ def _with_cumulative(table: pd.DataFrame, keys: list[str] | None) -> pd.DataFram
     return table[[*ids, *_TIME_COLUMNS]]
 
 
-def _tidy(parts: list[pd.DataFrame], level: float, min_expected: float, keys: list[str]) -> pd.DataFrame:
+def _tidy(
+    parts: list[pd.DataFrame], level: float, min_expected: float, keys: list[str], dispersion: float | None
+) -> pd.DataFrame:
     if not parts:
         empty = {key: pd.Series(dtype=object) for key in keys}
         empty |= {c: pd.Series(dtype=float) for c in MONITOR_COLUMNS}
@@ -438,7 +481,7 @@ def _tidy(parts: list[pd.DataFrame], level: float, min_expected: float, keys: li
     for part in parts:  # one object column of levels across factors of different dtypes
         part["level"] = part["level"].astype(object)
     table = pd.concat(parts, ignore_index=True)
-    return pd.concat([table[keys], _with_stats(table, level, min_expected)], axis=1)
+    return pd.concat([table[keys], _with_stats(table, level, min_expected, dispersion)], axis=1)
 
 
 def _drift(

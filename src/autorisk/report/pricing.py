@@ -260,7 +260,7 @@ def _segmentation_section(
 def _monitoring_section(report: Report, monitoring: MonitoringResult) -> None:
     level = monitoring.settings.get("level", 0.95)
     report.add_section(
-        "Monitoring", f"Actual against expected by period, with {level:.0%} exact Poisson intervals."
+        "Monitoring", f"Actual against expected by period, with {level:.0%} {monitoring.interval_kind} intervals."
     )
     report.add_figure(monitoring.plot(), "A/E by period")
     report.add_table(monitoring.to_frame(), "A/E by period")
