@@ -92,7 +92,9 @@ def feature_grid(values: pd.Series, weights: np.ndarray, n_points: int, grid: An
     if is_numeric(values):
         if n_points < 2:
             raise ParameterError(f"n_points must be >= 2, got {n_points}")
-        return weighted_quantile_grid(values.to_numpy(dtype=float), weights, n_points)
+        points = weighted_quantile_grid(values.to_numpy(dtype=float), weights, n_points)
+        # grid points are observed values: an integer feature (NCD level, seats) keeps integer points
+        return points.astype(np.int64) if pd.api.types.is_integer_dtype(values.dtype) else points
     return np.asarray(levels_of(values), dtype=object)
 
 
