@@ -108,6 +108,6 @@ def exposure_column(
     array = numeric_column(exposure, index, name)
     bad = array <= 0 if positive else array < 0
     if bad.any():
-        rule, expected = ("not positive", f"{name} > 0") if positive else ("negative", f"{name} >= 0")
+        rule, expected = ("not positive", f"{name} > 0 (drop zero-exposure rows)") if positive else ("negative", f"{name} >= 0")
         raise DataError(DataIssue.from_mask(name, rule, expected, bad, index, array))
     return array

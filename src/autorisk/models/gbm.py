@@ -597,7 +597,7 @@ class FrequencyGBM(_PricingGBM):
 
     def _prepared(self, X, y, exposure, sample_weight):
         counts, weight, exposure = _inputs(X, y, sample_weight, exposure, "claim_count", integer=True)
-        _require_positive_exposure(exposure, X.index)
+        exposure_column(exposure, X.index, positive=True)
         return X, counts, weight, np.log(exposure)
 
 
@@ -787,7 +787,7 @@ class TweedieGBM(_PricingGBM):
 
     def _prepared(self, X, y, exposure, sample_weight):
         amount, weight, exposure = _inputs(X, y, sample_weight, exposure, "claim_amount")
-        _require_positive_exposure(exposure, X.index)
+        exposure_column(exposure, X.index, positive=True)
         return X, amount / exposure, weight * exposure, np.zeros(len(X))
 
 
@@ -844,14 +844,6 @@ def _refuse_missing(name: str, values: pd.Series) -> None:
     absent = values.isna().to_numpy()
     if absent.any():
         raise DataError(DataIssue.from_mask(name, "missing value", "a level", absent, values.index))
-
-
-def _require_positive_exposure(exposure: np.ndarray, index: pd.Index) -> None:
-    bad = exposure <= 0
-    if bad.any():
-        raise DataError(
-            DataIssue.from_mask("exposure", "not positive", "exposure > 0 (drop zero-exposure rows)", bad, index, exposure)
-        )
 
 
 def _constant_mean(label: np.ndarray, weight: np.ndarray, offset: np.ndarray, power: float) -> float:

@@ -168,21 +168,9 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
     def _response(self, y, weights, exposure, X):
         """Response, prior weights and offset the engine fits."""
         offset = self._restricted_offset(X)
+        exposure = exposure_column(exposure, X.index, positive=True)
         if self._exposure_as_offset:
-            log_exposure = np.log(exposure, out=np.full_like(exposure, -np.inf), where=exposure > 0)
-            if np.any(exposure <= 0):
-                raise DataError(
-                    DataIssue.from_mask(
-                        "exposure", "not positive", "exposure > 0 (drop zero-exposure rows before fitting)",
-                        exposure <= 0, X.index, exposure,
-                    )
-                )
-            offset = log_exposure + (0.0 if offset is None else offset)
-            return y, weights, offset
-        if np.any(exposure <= 0):
-            raise DataError(
-                DataIssue.from_mask("exposure", "not positive", "exposure > 0", exposure <= 0, X.index, exposure)
-            )
+            return y, weights, np.log(exposure) + (0.0 if offset is None else offset)
         return y / exposure, weights * exposure, offset
 
     def _fit_statistics(self, response, mu, weights, offset, matrix) -> None:

@@ -131,7 +131,7 @@ def build_pricing_report(
     if glm is not None:
         _relativity_section(report, glm)
     if plan is not None:
-        _plan_section(report, plan, portfolio, factors, exposure)
+        _plan_section(report, plan, portfolio, factors)
     if risk_deciles is not None or top_risks is not None or departing_segments is not None:
         _segmentation_section(report, risk_deciles, top_risks, departing_segments)
     if monitoring is not None:
@@ -277,7 +277,6 @@ def _plan_section(
     plan: RatingPlan,
     portfolio: pd.DataFrame | None,
     factors: Sequence[str],
-    exposure: str,
 ) -> None:
     from autorisk.rating import rating_tables
 
@@ -311,8 +310,7 @@ def _plan_section(
     report.add_figure(figure, "Distribution of the premium at this plan")
     for factor in factors:
         if factor in portfolio.columns:
-            frame = pd.DataFrame({factor: portfolio[factor], "premium": premium, "exposure": portfolio[exposure]})
-            frame = frame.dropna(subset=["premium"])
+            frame = pd.DataFrame({factor: portfolio[factor], "premium": premium}).dropna(subset=["premium"])
             table = frame.groupby(factor, observed=True, sort=True).agg(
                 policies=("premium", "size"), average_premium=("premium", "mean")
             )
