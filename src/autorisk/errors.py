@@ -109,6 +109,26 @@ class DataIssue:
         return text
 
 
+#: How many levels a message lists before it gives the count of the rest.
+MAX_LEVELS_SHOWN = 10
+
+
+def levels_text(levels: Sequence[Any], shown: int = MAX_LEVELS_SHOWN) -> str:
+    """A list of levels for a message: all of them when few, else the first ``shown`` and the count.
+
+    Examples
+    --------
+    >>> levels_text(["a", "b"])
+    "['a', 'b']"
+    >>> levels_text(list(range(100)), shown=3)
+    '[0, 1, 2, ... (100 levels)]'
+    """
+    levels = [_plain(v) for v in levels]
+    if len(levels) <= shown:
+        return repr(levels)
+    return "[" + ", ".join(map(repr, levels[:shown])) + f", ... ({len(levels)} levels)]"
+
+
 def _plain(value: Any) -> Any:
     """Turn numpy/pandas scalars into plain Python objects for readable messages."""
     if isinstance(value, np.generic):
@@ -280,6 +300,7 @@ class QuoteError(DataError):
 
 
 __all__ = [
+    "MAX_LEVELS_SHOWN",
     "MAX_SHOWN",
     "AutoriskError",
     "DataError",
@@ -290,4 +311,5 @@ __all__ = [
     "QuoteError",
     "SchemaError",
     "UnknownCategoryError",
+    "levels_text",
 ]
