@@ -219,8 +219,9 @@ def test_premium_impact_totals_both_quotes():
 
 @st.composite
 def categorical_changes(draw):
-    levels = draw(st.lists(st.text(string.ascii_letters + string.digits + " ,[]", min_size=1, max_size=6),
-                           min_size=1, max_size=8, unique=True))  # fmt: skip
+    # A blank level counts as missing (autorisk.rating.values), so a plan cannot hold one.
+    levels = draw(st.lists(st.text(string.ascii_letters + string.digits + " ,[]", min_size=1, max_size=6)
+                           .filter(str.strip), min_size=1, max_size=8, unique=True))  # fmt: skip
     relativity = st.floats(0.05, 20.0, allow_nan=False)
     values = draw(st.lists(relativity, min_size=len(levels), max_size=len(levels)))
     changed = draw(st.lists(st.sampled_from(levels), unique=True))

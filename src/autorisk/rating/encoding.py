@@ -17,6 +17,17 @@ import numpy as np
 import pandas as pd
 
 from autorisk.errors import DataIssue
+from autorisk.rating.values import (
+    MISSING,
+    NOT_FINITE,
+    NUMBER,
+    TEXT_NUMBER,
+    as_number,
+    is_missing,
+    ladder_position,
+    level_key,
+    text_hint,
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +76,12 @@ class ColumnCodes:
     # into a preallocated row is the fastest gather numpy has: no bounds-check buffer, no temporary.)
 
     def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
-        """Code of each row's value among the distinct values returned (missing: ``len(values)``)."""
+        """Code of each row's value among the distinct values returned (missing: ``len(values)``).
+
+        Distinct means distinct under the type rules of :mod:`autorisk.rating.values`: in a column
+        of mixed Python objects, ``True`` and ``1`` (which pandas' hashing merges) stay apart, and
+        unhashable values (lists, dicts) share one code whose value is never a level or a number.
+        """
         key = ("codes", column)
         if key not in self._cache:
             values = self.table[column]
@@ -74,6 +90,8 @@ class ColumnCodes:
             elif (small := _small_integer_range(values)) is not None:
                 # Integers on a short range: the value minus the minimum is already a code.
                 codes, uniques = values.to_numpy().astype(np.intp) - small[0], pd.Index(range(small[0], small[1] + 1))
+            elif values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in _HOMOGENEOUS:
+                codes, uniques = _typed_factorize(values.to_numpy())
             else:
                 codes, uniques = pd.factorize(values, use_na_sentinel=True)
                 uniques = pd.Index(uniques)
@@ -83,19 +101,46 @@ class ColumnCodes:
             self._cache[key] = (codes, uniques)
         return self._cache[key]
 
+    def level_positions(self, column: str, positions_by_key: dict[Any, int]) -> np.ndarray:
+        """Position of each distinct value of ``column`` (in :meth:`codes` order) among a factor's levels.
+
+        ``positions_by_key`` maps :func:`~autorisk.rating.values.level_key` of each level to its
+        position; a value that is not a level (or missing, or not a value of a level's kind) gets -1.
+        """
+        _, uniques = self.codes(column)
+        if _plain_numeric(self.table[column]) and len(uniques) > _PER_VALUE_LIMIT:
+            # Many distinct numbers (a long integer range): match the numeric levels vectorised.
+            numeric = {k[1]: p for k, p in positions_by_key.items() if k[0] == NUMBER}
+            found = pd.Index(list(numeric), dtype=float).get_indexer(np.asarray(uniques, dtype=float))
+            return np.where(found >= 0, np.asarray(list(numeric.values()), dtype=np.intp)[found], -1)
+        return np.fromiter((positions_by_key.get(level_key(u), -1) for u in uniques), dtype=np.intp,
+                           count=len(uniques))  # fmt: skip
+
     def numbers(self, column: str) -> np.ndarray:
-        """The column as float64; missing, infinite or non-numeric values are reported and read NaN."""
+        """The column as float64; values that are not finite numbers are reported (by reason) and read NaN.
+
+        The rules are :func:`autorisk.rating.values.as_number`'s: booleans and text are refused.
+        """
         key = ("numbers", column)
         if key not in self._cache:
             values = self.table[column]
-            try:
-                x = values.to_numpy(dtype=float, na_value=np.nan)
-            except (TypeError, ValueError):
-                x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            bad = ~np.isfinite(x)
-            if bad.any():
-                self.report(column, "missing, infinite or not a number", "finite numbers", bad)
-                x = np.where(bad, np.nan, x)
+            x = _as_floats(values)
+            if x is not None:
+                reasons = np.where(np.isnan(x), 0, np.where(np.isinf(x), 1, -1))
+                x = np.where(np.isfinite(x), x, np.nan) if reasons.max(initial=-1) >= 0 else x
+                by_reason = (MISSING, NOT_FINITE)
+            else:
+                codes, uniques = self.codes(column)
+                read = [as_number(u) for u in uniques] + [MISSING]
+                by_reason = tuple(dict.fromkeys(r for r in read if isinstance(r, str)))
+                per_value = np.array([np.nan if isinstance(r, str) else r for r in read])
+                per_reason = np.array([by_reason.index(r) if isinstance(r, str) else -1 for r in read])
+                x, reasons = per_value[codes], per_reason[codes]
+            for i, reason in enumerate(by_reason):
+                mask = reasons == i
+                if mask.any():
+                    hint = text_hint(values[mask].head(50)) if reason == TEXT_NUMBER else ""
+                    self.report(column, reason, "a finite number" + hint, mask)
             self._cache[key] = x
         return self._cache[key]
 
@@ -125,9 +170,16 @@ class ColumnCodes:
         """Position of each row's integer level on ``lowest .. lowest + n_levels - 1``; ``n_levels`` if off it."""
         key = ("ladder", column, lowest, n_levels)
         if key not in self._cache:
-            codes, uniques = self.codes(column)
-            per_value = _ladder_positions(pd.Series(uniques), lowest, n_levels)
-            position = np.append(per_value, n_levels)[codes]
+            x = _as_floats(self.table[column])
+            if x is not None:
+                with np.errstate(invalid="ignore"):
+                    whole = np.isfinite(x) & (x == np.floor(x))
+                    offset = np.where(whole, x - lowest, -1.0)
+                position = np.where((offset >= 0) & (offset < n_levels), offset, n_levels).astype(np.intp)
+            else:
+                codes, uniques = self.codes(column)
+                per_value = np.array([ladder_position(u, lowest, n_levels) for u in uniques] + [-1], dtype=np.intp)
+                position = np.where(per_value >= 0, per_value, n_levels)[codes]
             bad = position == n_levels
             if bad.any():
                 expected = f"an integer level from {lowest} to {lowest + n_levels - 1}"
@@ -149,6 +201,72 @@ class _Rows:
         out = np.empty(len(positions), dtype=object)
         out[:] = list(zip(*(self.table[c].take(positions) for c in self.columns), strict=True))
         return out
+
+
+#: Kinds of object column (``pd.api.types.infer_dtype``) whose values pandas may hash as they are:
+#: one Python type (or ints with floats), so ``True`` never meets ``1`` and nothing is unhashable.
+_HOMOGENEOUS = frozenset({"string", "integer", "floating", "mixed-integer-float", "boolean", "empty", "bytes",
+                          "decimal", "datetime", "datetime64", "date", "timedelta", "timedelta64", "period"})  # fmt: skip
+#: Up to this many distinct values, a factor decides each one in Python (the exact type rules).
+_PER_VALUE_LIMIT = 10_000
+
+
+def _plain_numeric(values: pd.Series) -> bool:
+    """An int, unsigned or float column (numpy or nullable): every value a number or missing, none a boolean."""
+    dtype = values.dtype
+    return (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+            and not pd.api.types.is_complex_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype))  # fmt: skip
+
+
+def _as_floats(values: pd.Series) -> np.ndarray | None:
+    """The column as float64 when every value is a real number or missing (None otherwise: decide per value).
+
+    A numeric column converts as it is; an object column converts when it holds only Python or
+    numpy numbers (no boolean, no text) and none overflows a double.
+    """
+    if _plain_numeric(values):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("integer", "floating",
+                                                                                   "mixed-integer-float"):
+        try:
+            return values.to_numpy(dtype=float, na_value=np.nan)
+        except (OverflowError, TypeError, ValueError):
+            return None
+    return None
+
+
+class _Unhashable:
+    """Stands for every unhashable value of a column (a list, a dict): never a level, never a number."""
+
+    def __repr__(self) -> str:
+        return "<unhashable>"
+
+
+def _typed_factorize(array: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize`` of a column of mixed Python objects, keyed by :func:`level_key` (kind and value).
+
+    Missing values get -1. Each distinct key keeps its first value as its representative (numbers
+    equal across types share a key: 3 and 3.0).
+    """
+    index: dict[Any, int] = {}
+    uniques: list[Any] = []
+    codes = np.empty(len(array), dtype=np.intp)
+    unhashable = _Unhashable()
+    for row, value in enumerate(array):
+        key = level_key(value)
+        if key is None:
+            if is_missing(value):
+                codes[row] = -1
+                continue
+            key, value = ("unhashable",), unhashable
+        code = index.get(key)
+        if code is None:
+            code = index[key] = len(uniques)
+            uniques.append(value)
+        codes[row] = code
+    out = np.empty(len(uniques), dtype=object)
+    out[:] = uniques
+    return codes, pd.Index(out, dtype=object)
 
 
 def _small_integer_range(values: pd.Series, limit: int = 1_000_000) -> tuple[int, int] | None:
@@ -175,14 +293,6 @@ def _count_cuts_below(x: np.ndarray, cuts: np.ndarray, closed: str) -> np.ndarra
         compare(x, cut, out=passed)
         count += passed.view(np.uint8)
     return count.astype(np.intp)
-
-
-def _ladder_positions(values: pd.Series, lowest: int, n_levels: int) -> np.ndarray:
-    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    whole = np.isfinite(x) & (x == np.floor(x))
-    position = np.where(whole, x - lowest, -1.0)
-    position[(position < 0) | (position >= n_levels)] = n_levels
-    return position.astype(np.intp)
 
 
 def gather(table: np.ndarray | tuple[float, ...], codes: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

@@ -16,27 +16,35 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from autorisk.errors import PlanError, QuoteError
+from autorisk.errors import PlanError, QuoteError, levels_text
 from autorisk.models.banding import band_labels
 from autorisk.rating.encoding import ColumnCodes, gather
+from autorisk.rating.values import as_number, ladder_position, level_key
 
 
 def _scalar_error(column: str, value: Any, expected: str) -> QuoteError:
     return QuoteError(f"column '{column}': cannot rate value {value!r} (expected {expected})")
 
 
-def _is_missing(value: Any) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
-
-
 def _finite_number(column: str, value: Any) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise _scalar_error(column, value, "a number") from None
-    if not math.isfinite(x):
-        raise _scalar_error(column, value, "a finite number")
+    """The value as a float under :func:`~autorisk.rating.values.as_number`'s rules, or a QuoteError."""
+    x = as_number(value)
+    if isinstance(x, str):
+        raise _scalar_error(column, value, f"a finite number; got {x}")
     return x
+
+
+def _keyed(name: str, levels: Any) -> dict[Any, int]:
+    """Position of each level by its :func:`level_key`; a level that is missing, unhashable or repeated is refused."""
+    out: dict[Any, int] = {}
+    for position, level in enumerate(levels):
+        key = level_key(level)
+        if key is None:
+            raise PlanError(f"factor {name!r}: level {level!r} cannot be matched (missing or unhashable)")
+        if key in out:
+            raise PlanError(f"factor {name!r}: levels repeat: {level!r} (levels {levels_text(list(levels))})")
+        out[key] = position
+    return out
 
 
 def _as_codes(data: pd.DataFrame | ColumnCodes) -> ColumnCodes:
@@ -82,10 +90,10 @@ class CategoricalFactor(_Vectorised):
 
     def __post_init__(self) -> None:
         _check_relativities(self.name, self.values, len(self.levels))
-        if len(set(self.levels)) != len(self.levels):
-            raise PlanError(f"factor {self.name!r}: levels repeat: {list(self.levels)}")
+        positions = _keyed(self.name, self.levels)
         _check_overridden(self.name, self.overridden, self.levels)
-        object.__setattr__(self, "_by_level", dict(zip(self.levels, self.values, strict=True)))
+        object.__setattr__(self, "_positions", positions)
+        object.__setattr__(self, "_by_key", {key: self.values[p] for key, p in positions.items()})
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -97,8 +105,8 @@ class CategoricalFactor(_Vectorised):
 
     def lookup(self, codes: ColumnCodes, out: np.ndarray | None = None) -> np.ndarray:
         """Relativity of every row (into ``out`` if given); unknown or missing levels read NaN and are reported."""
-        row_codes, uniques = codes.codes(self.column)
-        positions = pd.Index(list(self.levels), dtype=object).get_indexer(pd.Index(uniques, dtype=object))
+        row_codes, _ = codes.codes(self.column)
+        positions = codes.level_positions(self.column, self._positions)
         # Each distinct value is looked up once, then gathered by integer code: the cost per row
         # is one array index whatever the dtype. Unknown values (position -1) and missing ones
         # (the code past the last distinct value) read NaN.
@@ -106,16 +114,16 @@ class CategoricalFactor(_Vectorised):
         result = gather(per_value, row_codes, out)
         unknown = np.isnan(result)
         if unknown.any():
-            codes.report(self.column, "unknown level", f"one of {list(self.levels)}", unknown)
+            codes.report(self.column, "unknown level", f"one of {levels_text(self.levels)}", unknown)
         return result
 
     def relativity(self, policy: dict[str, Any]) -> float:
         """Relativity of one policy (a mapping of attributes)."""
         value = policy[self.column]
-        try:
-            return self._by_level[value]
-        except (KeyError, TypeError):
-            raise _scalar_error(self.column, value, f"one of {list(self.levels)}") from None
+        relativity = self._by_key.get(level_key(value))
+        if relativity is None:
+            raise _scalar_error(self.column, value, f"one of {levels_text(self.levels)}")
+        return relativity
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -261,10 +269,19 @@ class InteractionFactor(_Vectorised):
         if self.default is not None:
             _check_relativities(self.name, (self.default,), 1)
         pairs = [(a, b) for a, b, _ in self.cells]
-        if len(set(pairs)) != len(pairs):
-            raise PlanError(f"factor {self.name!r}: cells repeat")
+        by_keys: dict[tuple[Any, Any], float] = {}
+        for a, b, value in self.cells:
+            keys = (level_key(a), level_key(b))
+            if None in keys:
+                raise PlanError(f"factor {self.name!r}: cell {(a, b)!r} cannot be matched (a missing or unhashable level)")
+            if keys in by_keys:
+                raise PlanError(f"factor {self.name!r}: cells repeat: {(a, b)!r}")
+            by_keys[keys] = value
         _check_overridden(self.name, self.overridden, pairs)
-        object.__setattr__(self, "_by_pair", {(a, b): v for a, b, v in self.cells})
+        object.__setattr__(self, "_by_keys", by_keys)
+        # The kinds of level each side's cells hold: a value of another kind (True where the cells
+        # hold numbers, 3 where they hold text) is refused rather than rated at the default.
+        object.__setattr__(self, "_kinds", tuple(frozenset(k[i][0] for k in by_keys) for i in (0, 1)))
         labels = []
         for side, cuts in (("a", self.cut_points_a), ("b", self.cut_points_b)):
             if cuts is not None and any(y <= x for x, y in zip(cuts, cuts[1:], strict=False)):
@@ -288,56 +305,75 @@ class InteractionFactor(_Vectorised):
     def table(self) -> list[tuple[Any, float]]:
         return [((a, b), v) for a, b, v in self.cells]
 
-    def _side(self, codes: ColumnCodes, column: str, cuts: tuple[float, ...] | None, labels: Any) -> tuple:
-        if cuts is None:
-            return codes.codes(column)
-        # Bands of a numeric column: band number as code, band labels as the values (not rateable: past the end).
-        return codes.bands(column, tuple(float(c) for c in cuts)), pd.Index(labels)
+    def _side(self, codes: ColumnCodes, side: int) -> tuple[np.ndarray, list[Any], np.ndarray]:
+        """Row codes, the level key of each distinct value, and which distinct values are levels."""
+        column, cuts = self.columns[side], (self.cut_points_a, self.cut_points_b)[side]
+        if cuts is not None:
+            # Bands of a numeric column: band number as code, band labels as the values (not rateable: past the end).
+            labels = self._labels[side]
+            return codes.bands(column, tuple(float(c) for c in cuts)), [level_key(x) for x in labels], np.ones(len(labels), bool)
+        row_codes, uniques = codes.codes(column)
+        keys = [level_key(u) for u in uniques]
+        kinds = self._kinds[side]
+        valid = np.array([k is not None and (not kinds or k[0] in kinds) for k in keys], dtype=bool)
+        return row_codes, keys, valid
 
     def lookup(self, codes: ColumnCodes, out: np.ndarray | None = None) -> np.ndarray:
-        codes_a, uniques_a = self._side(codes, self.column_a, self.cut_points_a, self._labels[0])
-        codes_b, uniques_b = self._side(codes, self.column_b, self.cut_points_b, self._labels[1])
+        codes_a, keys_a, valid_a = self._side(codes, 0)
+        codes_b, keys_b, valid_b = self._side(codes, 1)
         # A 2-D table over the distinct values present, with a trailing NaN row and column for
         # missing values (their code is one past the last distinct value), gathered by codes.
         fill = np.nan if self.default is None else self.default
-        lookup = np.full((len(uniques_a) + 1, len(uniques_b) + 1), fill)
+        lookup = np.full((len(keys_a) + 1, len(keys_b) + 1), fill)
         lookup[-1, :] = np.nan
         lookup[:, -1] = np.nan
-        index_a = {v: i for i, v in enumerate(uniques_a)}
-        index_b = {v: i for i, v in enumerate(uniques_b)}
-        for level_a, level_b, value in self.cells:
-            if level_a in index_a and level_b in index_b:
-                lookup[index_a[level_a], index_b[level_b]] = value
-        flat = codes_a * (len(uniques_b) + 1)
+        lookup[:-1][~valid_a] = np.nan
+        lookup[:, :-1][:, ~valid_b] = np.nan
+        index_a = {k: i for i, k in enumerate(keys_a) if valid_a[i]}
+        index_b = {k: i for i, k in enumerate(keys_b) if valid_b[i]}
+        for (key_a, key_b), value in self._by_keys.items():
+            if key_a in index_a and key_b in index_b:
+                lookup[index_a[key_a], index_b[key_b]] = value
+        flat = codes_a * (len(keys_b) + 1)
         flat += codes_b
         result = np.take(lookup.ravel(), flat, out=out, mode="clip")
         bad = np.isnan(result)
         if bad.any():
-            missing_a, missing_b = codes_a == len(uniques_a), codes_b == len(uniques_b)
-            for column, missing in ((self.column_a, missing_a), (self.column_b, missing_b)):
+            unrated = []
+            for column, row_codes, valid, n in ((self.column_a, codes_a, valid_a, len(keys_a)),
+                                                (self.column_b, codes_b, valid_b, len(keys_b))):  # fmt: skip
+                missing = row_codes == n
                 if missing.any():
                     codes.report(column, "missing value", "a level", missing)
-            unlisted = bad & ~missing_a & ~missing_b
+                not_level = ~np.append(valid, True)[row_codes]
+                if not_level.any():
+                    codes.report(column, "not a level", f"a value of the kind of the levels in {self.name!r}", not_level)
+                unrated.append(missing | not_level)
+            unlisted = bad & ~unrated[0] & ~unrated[1]
             if unlisted.any():
                 codes.report((self.column_a, self.column_b), "pair not in table",
                              f"a pair listed in {self.name!r}", unlisted)  # fmt: skip
         return result
 
+    def _key(self, side: int, policy: dict[str, Any]) -> Any:
+        column = self.columns[side]
+        value = policy[column]
+        cuts = (self.cut_points_a, self.cut_points_b)[side]
+        if cuts is not None:
+            return level_key(self._labels[side][bisect.bisect_right(cuts, _finite_number(column, value))])
+        key = level_key(value)
+        if key is None:
+            raise _scalar_error(column, value, "a level")
+        kinds = self._kinds[side]
+        if kinds and key[0] not in kinds:
+            raise _scalar_error(column, value, f"a value of the kind of the levels in {self.name!r}")
+        return key
+
     def relativity(self, policy: dict[str, Any]) -> float:
-        a, b = policy[self.column_a], policy[self.column_b]
-        for column, value in ((self.column_a, a), (self.column_b, b)):
-            if _is_missing(value):
-                raise _scalar_error(column, value, "a level")
-        if self.cut_points_a is not None:
-            a = self._labels[0][bisect.bisect_right(self.cut_points_a, _finite_number(self.column_a, a))]
-        if self.cut_points_b is not None:
-            b = self._labels[1][bisect.bisect_right(self.cut_points_b, _finite_number(self.column_b, b))]
-        try:
-            value = self._by_pair.get((a, b), self.default)
-        except TypeError:
-            value = None
+        value = self._by_keys.get((self._key(0, policy), self._key(1, policy)), self.default)
         if value is None:
-            raise QuoteError(f"columns '{self.column_a}', '{self.column_b}': pair {(a, b)!r} not in table {self.name!r}")
+            pair = (policy[self.column_a], policy[self.column_b])
+            raise QuoteError(f"columns '{self.column_a}', '{self.column_b}': pair {pair!r} not in table {self.name!r}")
         return value
 
     def to_dict(self) -> dict[str, Any]:
@@ -399,11 +435,8 @@ class BonusMalusFactor(_Vectorised):
 
     def relativity(self, policy: dict[str, Any]) -> float:
         value = policy[self.column]
-        position = -1
-        if not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, float, np.integer, np.floating)):
-            if math.isfinite(value) and value == math.floor(value):
-                position = int(value) - int(self.lowest)
-        if not 0 <= position < len(self.values):
+        position = ladder_position(value, int(self.lowest), len(self.values))
+        if position < 0:
             expected = f"an integer level from {self.levels[0]} to {self.levels[-1]}"
             raise _scalar_error(self.column, value, expected)
         return self.values[position]
