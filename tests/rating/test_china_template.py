@@ -150,7 +150,8 @@ def test_commercial_premium_is_the_published_formula_by_hand():
         expected_od = od * deductible * ncd * violation * autonomous / (1 - 0.25)
         assert quoted["premium_tpl"].iloc[i] == pytest.approx(expected_tpl, rel=tolerance)
         assert quoted["premium_od"].iloc[i] == pytest.approx(expected_od, rel=tolerance)
-    assert quoted.columns[:6].tolist() == ["ctpl.vehicle_class", "ctpl.floating_rate", "pure_ctpl", "premium_ctpl",
+    steps = [c for c in quoted.columns if "." in c or c.startswith(("pure_", "premium_"))]
+    assert steps[:6] == ["ctpl.vehicle_class", "ctpl.floating_rate", "pure_ctpl", "premium_ctpl",
                                            "tpl.use", "tpl.limit"]  # fmt: skip
 
 

@@ -120,6 +120,16 @@ def _frame(records: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.RangeIndex(len(records)))
 
 
+def _quote_one(plan: RatingPlan, record: dict) -> dict | None:
+    """The single quote, or None if refused; anything but an AutoriskError, or a bad premium, fails."""
+    try:
+        one = plan.quote_one(record)
+    except AutoriskError:
+        return None
+    assert math.isfinite(one["premium_total"]) and one["premium_total"] > 0, (record, one)
+    return one
+
+
 def _bits(value) -> bytes:
     return np.float64(value).tobytes()
 
@@ -127,18 +137,15 @@ def _bits(value) -> bytes:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hostile_plans(), hostile_books())
 def test_single_and_batch_refuse_the_same_rows_and_agree_on_the_rest(plan, records):
-    singles: list[dict | None] = []
-    for record in records:
-        try:
-            one = plan.quote_one(record)
-        except AutoriskError:
-            singles.append(None)
-            continue
-        assert math.isfinite(one["premium_total"]) and one["premium_total"] > 0, (record, one)
-        singles.append(one)
+    for record in records:  # the raw values, as a JSON client or a Python caller sends them
+        _quote_one(plan, record)
+    # A DataFrame gives each column one dtype (a complex value makes the floats complex, a float
+    # column takes a numpy uint64 as a float): the batch is compared with single quotes of the
+    # values as the frame holds them.
+    frame = _frame(records)
+    singles = [_quote_one(plan, {c: frame[c].iloc[i] for c in frame.columns}) for i in range(len(frame))]
     refused = [i for i, one in enumerate(singles) if one is None]
 
-    frame = _frame(records)
     flagged = plan.quote(frame, errors="flag")
     assert list(np.flatnonzero(flagged["quote_error"].to_numpy() != "")) == refused, (records, flagged["quote_error"])
     assert flagged.loc[refused, "premium_total"].isna().all()

@@ -11,9 +11,12 @@ import numpy as np
 
 from autorisk.errors import PlanError
 from autorisk.rating.factors import Factor, factor_from_dict
+from autorisk.rating.rounding import round_money, round_money_one
 
 #: Taxes are rounded half up to this unit (cents).
 TAX_ROUNDING = 0.01
+#: How fees enter the gross premium (see :class:`Coverage`).
+FEE_BASES = ("added", "grossed_up")
 
 Components = tuple[tuple[str, float], ...]
 
@@ -23,12 +26,20 @@ class Coverage:
     """One coverage of a rating plan.
 
     The pure premium is ``base_rate`` times every factor's relativity, in
-    order. The premium charged is then::
+    order. With V the sum of the loadings (variable expenses, commission,
+    profit: shares of the gross premium) and F the sum of the fees, the premium
+    charged is then, by ``fee_basis``::
 
-        gross = pure / (1 - sum(loadings)) + sum(fees)
+        "added":       gross = pure / (1 - V) + F      (a fee charged as it is)
+        "grossed_up":  gross = (pure + F) / (1 - V)    (a fixed expense that also bears V)
 
-    rounded half up to a multiple of ``rounding`` (but never below one
-    ``rounding`` unit: rounding does not make a premium zero), then clamped to
+    The second is the standard indicated-premium formula
+    ``(PP + F) / (1 - V - Q)`` (Werner & Modlin, *Basic Ratemaking*, ch. 9),
+    with the profit provision Q among the loadings; the first suits a policy
+    fee passed on without commission. The gross is rounded half up to a
+    multiple of ``rounding`` on its exact decimal value
+    (:mod:`autorisk.rating.rounding`; never below one ``rounding`` unit:
+    rounding does not make a premium zero), then clamped to
     ``[min_premium, max_premium]`` (the bounds win over the rounding, so a
     premium never leaves them). Taxes are charged on top:
     ``tax = premium * sum(taxes)``, rounded half up to the cent.
@@ -50,6 +61,8 @@ class Coverage:
         Tax rates charged on the premium (>= 0), e.g. an insurance premium tax.
     min_premium, max_premium, rounding : float, optional
         Premium bounds and rounding unit (> 0).
+    fee_basis : {"added", "grossed_up"}
+        Whether fees are added to the loaded premium or loaded with it (above).
 
     Examples
     --------
@@ -70,8 +83,11 @@ class Coverage:
     min_premium: float | None = None
     max_premium: float | None = None
     rounding: float | None = None
+    fee_basis: str = "added"
 
     def __post_init__(self) -> None:
+        if self.fee_basis not in FEE_BASES:
+            raise PlanError(f"coverage {self.name!r}: fee_basis must be one of {FEE_BASES}, got {self.fee_basis!r}")
         for label in ("loadings", "fees", "taxes"):
             object.__setattr__(self, label, _components(self.name, label, getattr(self, label)))
         object.__setattr__(self, "factors", tuple(self.factors))
@@ -107,27 +123,48 @@ class Coverage:
         """Sum of the tax rates."""
         return sum(rate for _, rate in self.taxes)
 
+    @property
+    def divisor(self) -> float:
+        """``1 - sum(loadings)``: what the loaded amount is divided by."""
+        return 1.0 - self.loading
+
+    def unrounded(self, pure: Any) -> Any:
+        """Loaded premium with fees, before rounding and premium limits (array or float: the same IEEE operations)."""
+        if self.fee_basis == "grossed_up":
+            return (pure + self.fee) / self.divisor
+        return pure / self.divisor + self.fee
+
+    def rounded(self, unrounded: Any) -> Any:
+        """:meth:`unrounded` rounded to the plan's unit (never below one unit); unchanged without rounding."""
+        if self.rounding is None:
+            return unrounded
+        if np.ndim(unrounded) == 0 and not isinstance(unrounded, np.ndarray):
+            return max(round_money_one(float(unrounded), self.rounding), self.rounding)
+        return np.maximum(round_money(unrounded, self.rounding), self.rounding)
+
+    def limited(self, rounded: Any) -> Any:
+        """The rounded premium clamped to ``[min_premium, max_premium]``."""
+        if self.min_premium is not None:
+            rounded = np.maximum(rounded, self.min_premium)
+        if self.max_premium is not None:
+            rounded = np.minimum(rounded, self.max_premium)
+        return rounded
+
     def gross(self, pure: Any) -> Any:
         """Premium charged (before tax) from pure premium; the same IEEE operations for an array or one float."""
-        gross = pure / (1.0 - self.loading) + self.fee
-        if self.rounding is not None:
-            gross = np.maximum(np.floor(gross / self.rounding + 0.5) * self.rounding, self.rounding)
-        if self.min_premium is not None:
-            gross = np.maximum(gross, self.min_premium)
-        if self.max_premium is not None:
-            gross = np.minimum(gross, self.max_premium)
-        return gross
+        return self.limited(self.rounded(self.unrounded(pure)))
 
     def gross_one(self, pure: float) -> float:
         """:meth:`gross` of one float in plain Python: the same IEEE operations, so the same bits, faster.
 
-        ``math.floor`` and ``max``/``min`` return exactly what ``np.floor`` and
-        ``np.maximum``/``np.minimum`` return for finite doubles (the floor of a
-        double is itself a double, so ``float(math.floor(x))`` is exact).
+        ``max``/``min`` return exactly what ``np.maximum``/``np.minimum``
+        return for finite doubles, and rounding goes through
+        :func:`~autorisk.rating.rounding.round_money_one`, the one-value twin
+        of the array rounding.
         """
-        gross = pure / (1.0 - self.loading) + self.fee
+        gross = self.unrounded(pure)
         if self.rounding is not None:
-            gross = max(float(math.floor(gross / self.rounding + 0.5)) * self.rounding, self.rounding)
+            gross = max(round_money_one(gross, self.rounding), self.rounding)
         if self.min_premium is not None:
             gross = max(gross, self.min_premium)
         if self.max_premium is not None:
@@ -135,8 +172,8 @@ class Coverage:
         return gross
 
     def tax(self, premium: Any) -> Any:
-        """Tax on the premium charged, rounded half up to the cent."""
-        return np.floor(premium * self.tax_rate / TAX_ROUNDING + 0.5) * TAX_ROUNDING
+        """Tax on the premium charged, rounded half up to the cent (on exact decimals)."""
+        return round_money(premium * self.tax_rate, TAX_ROUNDING)
 
     def __repr__(self) -> str:
         parts = [repr(self.name), f"base_rate={self.base_rate!r}", f"factors=[{', '.join(f.name for f in self.factors)}]"]
@@ -146,21 +183,26 @@ class Coverage:
         for label in ("min_premium", "max_premium", "rounding"):
             if getattr(self, label) is not None:
                 parts.append(f"{label}={getattr(self, label)!r}")
+        if self.fee_basis != "added":
+            parts.append(f"fee_basis={self.fee_basis!r}")
         return f"Coverage({', '.join(parts)})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.name, "base_rate": self.base_rate, "factors": [f.to_dict() for f in self.factors],
             "loadings": dict(self.loadings), "fees": dict(self.fees), "taxes": dict(self.taxes),
             "min_premium": self.min_premium, "max_premium": self.max_premium, "rounding": self.rounding,
         }  # fmt: skip
+        if self.fee_basis != "added":  # absent means "added": plans written before the option keep their id
+            out["fee_basis"] = self.fee_basis
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Coverage:
         return cls(
             data["name"], float(data["base_rate"]), tuple(factor_from_dict(f) for f in data["factors"]),
             data.get("loadings", {}), data.get("fees", {}), data.get("taxes", {}), data.get("min_premium"),
-            data.get("max_premium"), data.get("rounding"),
+            data.get("max_premium"), data.get("rounding"), data.get("fee_basis", "added"),
         )  # fmt: skip
 
 

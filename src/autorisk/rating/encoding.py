@@ -204,8 +204,9 @@ class _Rows:
 
 
 #: Kinds of object column (``pd.api.types.infer_dtype``) whose values pandas may hash as they are:
-#: one Python type (or ints with floats), so ``True`` never meets ``1`` and nothing is unhashable.
-_HOMOGENEOUS = frozenset({"string", "integer", "floating", "mixed-integer-float", "boolean", "empty", "bytes",
+#: one Python type, so ``True`` never meets ``1`` and nothing is unhashable. (Object columns of
+#: Python ints are decided per value: an int too large for int64 trips pandas' hashing.)
+_HOMOGENEOUS = frozenset({"string", "floating", "boolean", "empty", "bytes",
                           "decimal", "datetime", "datetime64", "date", "timedelta", "timedelta64", "period"})  # fmt: skip
 #: Up to this many distinct values, a factor decides each one in Python (the exact type rules).
 _PER_VALUE_LIMIT = 10_000
@@ -277,7 +278,8 @@ def _small_integer_range(values: pd.Series, limit: int = 1_000_000) -> tuple[int
         return None
     array = values.to_numpy()
     low, high = int(array.min()), int(array.max())
-    return (low, high) if high - low <= limit else None
+    bound = np.iinfo(np.intp).max // 2  # codes are intp: a uint64 above it would overflow
+    return (low, high) if high - low <= limit and -bound <= low and high <= bound else None
 
 
 def _count_cuts_below(x: np.ndarray, cuts: np.ndarray, closed: str) -> np.ndarray:

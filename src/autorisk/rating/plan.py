@@ -40,6 +40,8 @@ from autorisk.rating.factors import BandFactor, BoundedCoefficient, Factor, Inte
 
 FORMAT = "autorisk.rating_plan/2"
 _READABLE = ("autorisk.rating_plan/1", FORMAT)
+#: Quote columns holding money, set to NaN on a row that cannot be rated.
+_AMOUNTS = ("pure_", "premium_", "tax_", "payable_", "unrounded_", "rounding_", "limit_")
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,14 @@ class RatingPlan:
                  tuple(self._bounded.get((c.name, f.name), ())))
                 for f in c.factors
             )  # fmt: skip
-            program.append((c, steps, f"pure_{c.name}", f"premium_{c.name}", f"tax_{c.name}" if c.taxes else None))
+            constants = {**{f"loading_{name}_{c.name}": rate for name, rate in c.loadings},
+                         f"divisor_{c.name}": c.divisor, f"fees_{c.name}": c.fee}  # fmt: skip
+            program.append((c, steps, c.name, constants))
         object.__setattr__(self, "_program", tuple(program))
+        columns = self._column_names()
+        if len(set(columns)) != len(columns):
+            repeated = sorted({x for x in columns if columns.count(x) > 1})
+            raise PlanError(f"plan {self.name!r}: quote columns repeat: {repeated} (rename a coverage or loading)")
 
     # ------------------------------------------------------------- identity
     def content(self) -> dict[str, Any]:
@@ -273,25 +281,26 @@ class RatingPlan:
         names = [*self._column_names(breakdown), "premium_total"]
         if self.has_taxes:
             names += ["tax_total", "payable_total"]
+        position = {name: i for i, name in enumerate(names)}
         n = len(policies)
         # One (columns x rows) block filled in place: pandas wraps its transpose without copying.
         block = np.empty((len(names), n))
-        total = block[names.index("premium_total")]
+        total = block[position["premium_total"]]
         total[:] = 0.0
-        taxes = block[names.index("tax_total")] if self.has_taxes else None
+        taxes = block[position["tax_total"]] if self.has_taxes else None
         if taxes is not None:
             taxes[:] = 0.0
         scratch = None if breakdown else np.empty(n)
         codes = ColumnCodes(policies)
         first_row: dict[Factor, int] = {}  # coverages often share a factor: look it up once
         clamped: dict[Factor, np.ndarray] = {}
-        clamp_columns: dict[str, np.ndarray] = {}
-        row = 0
+        extra_columns: dict[str, np.ndarray] = {}
         for coverage in self.coverages:
-            pure = block[names.index(f"pure_{coverage.name}")]
+            c = coverage.name
+            pure = block[position[f"pure_{c}"]]
             pure[:] = coverage.base_rate
             for factor in coverage.factors:
-                relativity = block[row] if scratch is None else scratch
+                relativity = block[position[f"{c}.{factor.name}"]] if scratch is None else scratch
                 if scratch is None and factor in first_row:
                     relativity[:] = block[first_row[factor]]
                 elif isinstance(factor, BoundedCoefficient):
@@ -301,46 +310,76 @@ class RatingPlan:
                 else:
                     factor.lookup(codes, out=relativity)
                 if factor in clamped:
-                    clamp_columns[f"{coverage.name}.{factor.name}.clamped"] = clamped[factor]
-                self._check_bounds(coverage.name, factor, relativity, codes)
+                    extra_columns[f"{c}.{factor.name}.clamped"] = clamped[factor]
+                self._check_bounds(c, factor, relativity, codes)
                 pure *= relativity
                 if scratch is None:
-                    first_row.setdefault(factor, row)
-                    row += 1
-            premium = block[names.index(f"premium_{coverage.name}")]
-            premium[:] = coverage.gross(pure)
-            self._check_positive(coverage.name, premium, codes)
+                    first_row.setdefault(factor, position[f"{c}.{factor.name}"])
+            premium = block[position[f"premium_{c}"]]
+            if breakdown:
+                self._fill_breakdown(coverage, block, position, pure, premium, extra_columns)
+            else:
+                premium[:] = coverage.gross(pure)
+            self._check_positive(c, premium, codes)
             total += premium
             if coverage.taxes:
-                tax = block[names.index(f"tax_{coverage.name}")]
+                tax = block[position[f"tax_{c}"]]
                 tax[:] = coverage.tax(premium)
                 taxes += tax
-            row += 2 + bool(coverage.taxes)
         if taxes is not None:
-            block[names.index("payable_total")] = total + taxes
+            block[position["payable_total"]] = total + taxes
         if as_of is not None:
             self._check_dates(policies, as_of, codes)
         flags = self._handle_problems(codes, errors, n)
         result = pd.DataFrame(block.T, index=policies.index, columns=names, copy=False)
         result["plan_id"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [self._plan_id])
-        for name, clamp in clamp_columns.items():
-            result[name] = clamp
+        for name, column in extra_columns.items():
+            result[name] = column
         if flags is not None:
             bad, reasons = flags
-            premiums = [c for c in names if c.startswith(("pure_", "premium_", "tax_", "payable_"))]
-            result.loc[bad, premiums] = np.nan
+            amounts = [c for c in names if c.startswith(_AMOUNTS)]
+            result.loc[bad, amounts] = np.nan
             result["quote_error"] = reasons
         result.attrs["plan_id"] = self._plan_id
         return result
 
+    @staticmethod
+    def _fill_breakdown(coverage: Coverage, block: np.ndarray, position: dict[str, int], pure: np.ndarray,
+                        premium: np.ndarray, extra_columns: dict[str, np.ndarray]) -> None:  # fmt: skip
+        """Every step from the pure premium to the premium charged, one row of the block each."""
+        c = coverage.name
+        block[position[f"base_{c}"]] = coverage.base_rate
+        for name, rate in coverage.loadings:
+            block[position[f"loading_{name}_{c}"]] = rate
+        block[position[f"divisor_{c}"]] = coverage.divisor
+        block[position[f"fees_{c}"]] = coverage.fee
+        unrounded = block[position[f"unrounded_{c}"]]
+        unrounded[:] = coverage.unrounded(pure)
+        rounded = coverage.rounded(unrounded)
+        premium[:] = coverage.limited(rounded)
+        np.subtract(rounded, unrounded, out=block[position[f"rounding_{c}"]])
+        np.subtract(premium, rounded, out=block[position[f"limit_{c}"]])
+        if coverage.taxes:
+            block[position[f"tax_rate_{c}"]] = coverage.tax_rate
+        if coverage.min_premium is not None:
+            extra_columns[f"at_min_premium_{c}"] = premium == coverage.min_premium
+        if coverage.max_premium is not None:
+            extra_columns[f"at_max_premium_{c}"] = premium == coverage.max_premium
+
     def _column_names(self, breakdown: bool = True) -> list[str]:
+        """The float columns of a quote, per coverage, in the order of the calculation."""
         names = []
         for coverage in self.coverages:
+            c = coverage.name
             if breakdown:
-                names += [f"{coverage.name}.{f.name}" for f in coverage.factors]
-            names += [f"pure_{coverage.name}", f"premium_{coverage.name}"]
-            if coverage.taxes:
-                names.append(f"tax_{coverage.name}")
+                names += [f"base_{c}", *(f"{c}.{f.name}" for f in coverage.factors), f"pure_{c}"]
+                names += [f"loading_{name}_{c}" for name, _ in coverage.loadings]
+                names += [f"divisor_{c}", f"fees_{c}", f"unrounded_{c}", f"rounding_{c}", f"limit_{c}",
+                          f"premium_{c}"]  # fmt: skip
+                if coverage.taxes:
+                    names += [f"tax_rate_{c}", f"tax_{c}"]
+            else:
+                names += [f"pure_{c}", f"premium_{c}"] + ([f"tax_{c}"] if coverage.taxes else [])
         return names
 
     def _check_bounds(self, coverage: str, factor: Factor, applied: np.ndarray, codes: ColumnCodes) -> None:
@@ -408,32 +447,46 @@ class RatingPlan:
             raise QuoteError(f"as_of {as_of}: plan {self.name!r} is not in force "
                              f"[{self.effective_from}, {self.effective_to or 'open'})")  # fmt: skip
         out: dict[str, Any] = {}
-        clamps: dict[str, int] = {}
+        extras: dict[str, Any] = {}
         total = 0.0
         tax_total = 0.0
         try:
-            for coverage, steps, pure_key, premium_key, tax_key in self._program:
-                premium = coverage.base_rate
+            for coverage, steps, c, constants in self._program:
+                out[f"base_{c}"] = premium = coverage.base_rate
                 for key, relativity_of, clamp_key, bounds in steps:
                     if clamp_key is None:
                         relativity = relativity_of(policy)
                     else:
-                        relativity, clamps[clamp_key] = relativity_of(policy)
+                        relativity, extras[clamp_key] = relativity_of(policy)
                     for bound in bounds:
                         if not bound.contains(relativity):
                             raise QuoteError(f"{key} = {relativity} outside regulatory bound {bound.interval}")
                     out[key] = relativity
                     premium = premium * relativity
-                out[pure_key] = premium
-                gross = coverage.gross_one(premium) if math.isfinite(premium) else float(coverage.gross(premium))
+                out[f"pure_{c}"] = premium
+                out.update(constants)
+                unrounded = coverage.unrounded(premium)
+                if math.isfinite(unrounded):
+                    rounded = coverage.rounded(unrounded)
+                    gross = coverage.gross_one(premium)
+                else:
+                    rounded = gross = float(coverage.gross(premium))
                 if not 0 < gross < float("inf"):
-                    raise QuoteError(f"{premium_key} = {gross}: the relativities' product is not a positive finite "
+                    raise QuoteError(f"premium_{c} = {gross}: the relativities' product is not a positive finite "
                                      "premium")  # fmt: skip
-                out[premium_key] = gross
+                out[f"unrounded_{c}"] = unrounded
+                out[f"rounding_{c}"] = rounded - unrounded
+                out[f"limit_{c}"] = gross - rounded
+                out[f"premium_{c}"] = gross
+                if coverage.min_premium is not None:
+                    extras[f"at_min_premium_{c}"] = gross == coverage.min_premium
+                if coverage.max_premium is not None:
+                    extras[f"at_max_premium_{c}"] = gross == coverage.max_premium
                 total = total + gross
-                if tax_key is not None:
+                if coverage.taxes:
                     tax = float(coverage.tax(gross))
-                    out[tax_key] = tax
+                    out[f"tax_rate_{c}"] = coverage.tax_rate
+                    out[f"tax_{c}"] = tax
                     tax_total = tax_total + tax
         except KeyError as error:
             raise QuoteError(f"missing field {error.args[0]!r}; the plan reads {self.columns}") from None
@@ -442,7 +495,7 @@ class RatingPlan:
             out["tax_total"] = tax_total
             out["payable_total"] = total + tax_total
         out["plan_id"] = self._plan_id
-        out.update(clamps)
+        out.update(extras)
         return out
 
     # ------------------------------------------------------------ overrides
