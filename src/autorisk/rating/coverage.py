@@ -91,6 +91,9 @@ class Coverage:
         for label in ("loadings", "fees", "taxes"):
             object.__setattr__(self, label, _components(self.name, label, getattr(self, label)))
         object.__setattr__(self, "factors", tuple(self.factors))
+        # Sums read on every quote: computed once (the coverage is immutable).
+        for label, items in (("_loading", self.loadings), ("_fee", self.fees), ("_tax_rate", self.taxes)):
+            object.__setattr__(self, label, sum(rate for _, rate in items))
         if not math.isfinite(self.base_rate) or self.base_rate <= 0:
             raise PlanError(f"coverage {self.name!r}: base rate must be finite and > 0, got {self.base_rate}")
         names = [f.name for f in self.factors]
@@ -111,17 +114,17 @@ class Coverage:
     @property
     def loading(self) -> float:
         """Sum of the proportional loadings."""
-        return sum(rate for _, rate in self.loadings)
+        return self._loading
 
     @property
     def fee(self) -> float:
         """Sum of the additive fees."""
-        return sum(amount for _, amount in self.fees)
+        return self._fee
 
     @property
     def tax_rate(self) -> float:
         """Sum of the tax rates."""
-        return sum(rate for _, rate in self.taxes)
+        return self._tax_rate
 
     @property
     def divisor(self) -> float:
@@ -131,8 +134,8 @@ class Coverage:
     def unrounded(self, pure: Any) -> Any:
         """Loaded premium with fees, before rounding and premium limits (array or float: the same IEEE operations)."""
         if self.fee_basis == "grossed_up":
-            return (pure + self.fee) / self.divisor
-        return pure / self.divisor + self.fee
+            return (pure + self._fee) / (1.0 - self._loading)
+        return pure / (1.0 - self._loading) + self._fee
 
     def rounded(self, unrounded: Any) -> Any:
         """:meth:`unrounded` rounded to the plan's unit (never below one unit); unchanged without rounding."""

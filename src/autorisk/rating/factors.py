@@ -19,7 +19,7 @@ import pandas as pd
 from autorisk.errors import PlanError, QuoteError, levels_text
 from autorisk.models.banding import band_labels
 from autorisk.rating.encoding import ColumnCodes, gather
-from autorisk.rating.values import as_number, ladder_position, level_key
+from autorisk.rating.values import NUMBER, TEXT, as_number, ladder_position, level_key
 
 
 def _scalar_error(column: str, value: Any, expected: str) -> QuoteError:
@@ -94,6 +94,9 @@ class CategoricalFactor(_Vectorised):
         _check_overridden(self.name, self.overridden, self.levels)
         object.__setattr__(self, "_positions", positions)
         object.__setattr__(self, "_by_key", {key: self.values[p] for key, p in positions.items()})
+        # quote_one's fast paths for the two common types (a str or an int/float is its own key).
+        object.__setattr__(self, "_by_text", {k[1]: v for k, v in self._by_key.items() if k[0] == TEXT})
+        object.__setattr__(self, "_by_number", {k[1]: v for k, v in self._by_key.items() if k[0] == NUMBER})
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -120,7 +123,13 @@ class CategoricalFactor(_Vectorised):
     def relativity(self, policy: dict[str, Any]) -> float:
         """Relativity of one policy (a mapping of attributes)."""
         value = policy[self.column]
-        relativity = self._by_key.get(level_key(value))
+        kind = type(value)
+        if kind is str:
+            relativity = self._by_text.get(value)
+        elif kind is int or kind is float:
+            relativity = self._by_number.get(value)
+        else:
+            relativity = self._by_key.get(level_key(value))
         if relativity is None:
             raise _scalar_error(self.column, value, f"one of {levels_text(self.levels)}")
         return relativity
@@ -216,7 +225,9 @@ class BandFactor(_Vectorised):
         return gather(self.values, band, out)
 
     def relativity(self, policy: dict[str, Any]) -> float:
-        x = _finite_number(self.column, policy[self.column])
+        x = policy[self.column]
+        if type(x) is not float or not math.isfinite(x):
+            x = _finite_number(self.column, x)
         if (self.lower is not None and x < self.lower) or (self.upper is not None and x > self.upper):
             raise _scalar_error(self.column, policy[self.column], f"a number in [{self.lower}, {self.upper}]")
         return self.values[self._find(self.cut_points, x)]
@@ -361,7 +372,7 @@ class InteractionFactor(_Vectorised):
         cuts = (self.cut_points_a, self.cut_points_b)[side]
         if cuts is not None:
             return level_key(self._labels[side][bisect.bisect_right(cuts, _finite_number(column, value))])
-        key = level_key(value)
+        key = (TEXT, value) if type(value) is str and value.strip() else level_key(value)
         if key is None:
             raise _scalar_error(column, value, "a level")
         kinds = self._kinds[side]
@@ -435,6 +446,8 @@ class BonusMalusFactor(_Vectorised):
 
     def relativity(self, policy: dict[str, Any]) -> float:
         value = policy[self.column]
+        if type(value) is int and 0 <= value - self.lowest < len(self.values):
+            return self.values[value - self.lowest]
         position = ladder_position(value, int(self.lowest), len(self.values))
         if position < 0:
             expected = f"an integer level from {self.levels[0]} to {self.levels[-1]}"

@@ -467,8 +467,12 @@ class RatingPlan:
                 out.update(constants)
                 unrounded = coverage.unrounded(premium)
                 if math.isfinite(unrounded):
-                    rounded = coverage.rounded(unrounded)
-                    gross = coverage.gross_one(premium)
+                    rounded = unrounded if coverage.rounding is None else coverage.rounded(unrounded)
+                    gross = rounded
+                    if coverage.min_premium is not None:
+                        gross = max(gross, coverage.min_premium)
+                    if coverage.max_premium is not None:
+                        gross = min(gross, coverage.max_premium)
                 else:
                     rounded = gross = float(coverage.gross(premium))
                 if not 0 < gross < float("inf"):
