@@ -42,7 +42,7 @@ class Dislocation:
     >>> summary.totals["premium_change"].round(4).to_dict()  # 1055 / 1000, 315 / 300, 740 / 700
     {'(all)': 0.055, 'N': 0.05, 'S': 0.0571}
     >>> summary.rules["policies"].to_dict()
-    {'cap_increase': 1, 'cap_decrease': 0, 'new_business_price': 0, 'min_premium': 0}
+    {'cap_increase': 1, 'cap_decrease': 0, 'new_business_price': 0, 'min_premium': 0, 'conflict': 0}
     """
 
     bands: pd.DataFrame

@@ -40,6 +40,9 @@ class RenewalJob:
         Columns of the premium paid now and of the claims since renewal.
     keep : tuple of str
         Columns copied to the offers.
+    at_fault, partly_at_fault, lapse_days : str, optional
+        Columns passed to the ladder's ``renew`` (claims fully / partly at
+        fault; uninsured days before the renewal).
 
     Examples
     --------
@@ -57,6 +60,9 @@ class RenewalJob:
     current_premium: str = "current_premium"
     claims: str = "claims_since_renewal"
     keep: tuple[str, ...] = ("policy_id",)
+    at_fault: str | None = None
+    partly_at_fault: str | None = None
+    lapse_days: str | None = None
 
     @classmethod
     def from_plan(
@@ -68,12 +74,16 @@ class RenewalJob:
         current_premium: str = "current_premium",
         claims: str = "claims_since_renewal",
         keep: Sequence[str] = ("policy_id",),
+        at_fault: str | None = None,
+        partly_at_fault: str | None = None,
+        lapse_days: str | None = None,
     ) -> RenewalJob:
         """The job renewing with ``plan``, ``rules`` (default :class:`RenewalRules()`) and ``ladder``."""
         compact = plan.to_json(compact=True)
         ladder_json = None if ladder is None else json.dumps(ladder.to_dict(), sort_keys=True)
         rules_json = json.dumps((rules or RenewalRules()).to_dict(), sort_keys=True, default=str)
-        return cls(compact, rules_json, ladder_json, current_premium, claims, tuple(keep))
+        return cls(compact, rules_json, ladder_json, current_premium, claims, tuple(keep), at_fault, partly_at_fault,
+                   lapse_days)  # fmt: skip
 
     @property
     def plan(self) -> RatingPlan:
@@ -95,19 +105,27 @@ class RenewalJob:
     def columns(self) -> tuple[str, ...]:
         """Input columns read: kept ones, the plan's, the premium, the claims and the ladder's state."""
         ladder = self.ladder
-        extra = [self.claims, *ladder.state_columns] if ladder is not None else []
+        extra = [self.claims, *ladder.state_columns, *self._ladder_inputs.values()] if ladder is not None else []
         segment = [self.rules.segment] if self.rules.segment else []
         return tuple(dict.fromkeys([*self.keep, *self.plan.columns, self.current_premium, *extra, *segment]))
 
     def fingerprint(self) -> str:
         """SHA-256 of what decides the offers: plan id, rules, ladder, column names."""
         content = {"job": "renewal", "plan_id": self.plan_id, "rules": self.rules_json, "ladder": self.ladder_json,
-                   "current_premium": self.current_premium, "claims": self.claims, "keep": list(self.keep)}  # fmt: skip
+                   "current_premium": self.current_premium, "claims": self.claims, "keep": list(self.keep),
+                   **self._ladder_inputs}  # fmt: skip
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+    @property
+    def _ladder_inputs(self) -> dict[str, str]:
+        """The fault and lapse columns given (only those: a job without them keeps its fingerprint)."""
+        named = (("at_fault", self.at_fault), ("partly_at_fault", self.partly_at_fault), ("lapse_days", self.lapse_days))
+        return {k: v for k, v in named if v is not None}
 
     def __call__(self, chunk: pd.DataFrame) -> pd.DataFrame:
         return renewal_offers(chunk, self.plan, rules=self.rules, current_premium=self.current_premium,
-                              ladder=self.ladder, claims=self.claims, keep=self.keep)  # fmt: skip
+                              ladder=self.ladder, claims=self.claims, keep=self.keep,
+                              **self._ladder_inputs)  # fmt: skip
 
     def describe(self) -> dict[str, Any]:
         """What the run metadata records about the job."""

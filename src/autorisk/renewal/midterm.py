@@ -44,6 +44,7 @@ import pandas as pd
 from autorisk.data.schema import to_datetime
 from autorisk.errors import DataError, DataIssue, ParameterError, QuoteError
 from autorisk.rating.plan import RatingPlan
+from autorisk.rating.rounding import round_money
 
 __all__ = [
     "MAX_PREMIUM",
@@ -731,7 +732,8 @@ def _refunds(
         numerators, denominators = table._ratios
         num, den = numerators[months_in_force, months_in_term], denominators[months_in_force, months_in_term]
         out = {"months_in_force": months_in_force, "months_in_term": months_in_term}
-    paid_cents = np.floor(paid * _CENTS + 0.5).astype(np.int64)
+    # Integer cents of the paid premium rounded on its exact decimal value (1.005 -> 101 cents).
+    paid_cents = np.rint(round_money(np.asarray(paid, dtype=float), 0.01) * _CENTS).astype(np.int64)
     earned_cents = _share_of_cents(paid_cents, num, den)
     return {"premium_paid": paid_cents / _CENTS, "earned": earned_cents / _CENTS,
             "refund": (paid_cents - earned_cents) / _CENTS, "days_in_force": in_force, "days_in_term": in_term,
@@ -746,8 +748,8 @@ def _share_of_cents(cents: np.ndarray, num: np.ndarray, den: np.ndarray) -> np.n
 
 
 def _round_money(amount: Any) -> Any:
-    """Half up to the cent, ties away from zero, so that ``-x`` rounds to minus what ``x`` rounds to."""
-    return np.copysign(np.floor(np.abs(amount) * _CENTS + 0.5), amount) / _CENTS + 0.0  # + 0.0: no -0.0
+    """Half up to the cent on exact decimals, ties away from zero, so that ``-x`` rounds to minus ``x``'s rounding."""
+    return round_money(amount, 0.01)
 
 
 def _day_count(start: np.ndarray, end: np.ndarray) -> np.ndarray:

@@ -11,8 +11,17 @@ For each policy coming up for renewal:
    what a new customer with the same risk would pay (the UK FCA's 2022
    pricing-practices rule; the price a new customer pays is the plan's
    premium, or another plan's when ``new_business`` is given);
-5. a minimum premium and rounding (half up) finish the offer; rounding
-   never carries an offer across a cap or above the new-business price.
+5. a minimum premium and rounding (half up, on exact decimals) finish the
+   offer; rounding never carries an offer across a cap or above the
+   new-business price.
+
+The minimum premium binds new customers too, so the new-business price the
+rule compares with is floored by it: a renewal may be charged the minimum even
+where the plan's new-business premium is below it, and the minimum never
+breaks the rule. The minimum also wins over the increase cap (it is a floor
+on every premium). Only when no multiple of the rounding unit lies between the
+minimum and the caps' ceiling does the offer fall short of the minimum: the
+customer's side wins and the row is flagged ``conflict``.
 
 Every rule that moved a policy's offer is recorded in ``rule_flags`` (bits of
 :data:`RULES`) and spelt out in ``reason``.
@@ -32,9 +41,11 @@ import pandas as pd
 
 from autorisk.errors import DataError, DataIssue, ParameterError
 from autorisk.rating.plan import RatingPlan
+from autorisk.rating.rounding import round_money
 
 #: Rules that can move an offer, with their bit in ``rule_flags``.
-RULES: dict[str, int] = {"cap_increase": 1, "cap_decrease": 2, "new_business_price": 4, "min_premium": 8}
+RULES: dict[str, int] = {"cap_increase": 1, "cap_decrease": 2, "new_business_price": 4, "min_premium": 8,
+                         "conflict": 16}
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,8 @@ class RenewalRules:
     new_business_rule : bool
         Offer at most the equivalent new-business price.
     min_premium, rounding : float, optional
-        Minimum offer and rounding unit (half up).
+        Minimum offer (it floors the new-business price too and wins over
+        the increase cap) and rounding unit (half up on exact decimals).
 
     Examples
     --------
@@ -131,6 +143,9 @@ def renewal_offers(
     new_business: RatingPlan | None = None,
     keep: Sequence[str] = ("policy_id",),
     score: Callable[[pd.DataFrame], Any] | None = None,
+    at_fault: Any = None,
+    partly_at_fault: Any = None,
+    lapse_days: Any = None,
 ) -> pd.DataFrame:
     """Renewal offer of every policy: technical premium, capped, within the new-business price, rounded.
 
@@ -161,6 +176,10 @@ def renewal_offers(
         policies, it returns each policy's technical premium (e.g.
         ``lambda d: model.predict(d, d["exposure"]) / (1 - expense_ratio)``).
         The plan still gives the new-business price and the plan id.
+    at_fault, partly_at_fault, lapse_days : str or array-like, optional
+        Passed to the ladder's ``renew``: claims with the insured fully or
+        partly at fault (a French bonus-malus charges x1.25 and x1.125), and
+        uninsured days before this renewal (China's ladder resets after 183).
 
     Returns
     -------
@@ -190,7 +209,13 @@ def renewal_offers(
     rules = rules or RenewalRules()
     _require(policies, [current_premium])
     current = _positive(policies, current_premium)
-    renewed = ladder.renew(policies, claims) if ladder is not None else policies
+    if ladder is None:
+        if any(x is not None for x in (at_fault, partly_at_fault, lapse_days)):
+            raise ParameterError("at_fault, partly_at_fault and lapse_days are read by a ladder: pass ladder=")
+        renewed = policies
+    else:
+        fault = {k: v for k, v in (("at_fault", at_fault), ("partly_at_fault", partly_at_fault)) if v is not None}
+        renewed = ladder.renew(policies, claims, lapse_days=lapse_days, **fault)
     plan_premium = plan.quote(renewed, breakdown=False)["premium_total"].to_numpy()
     technical = plan_premium if score is None else _scored(score, renewed)
     if new_business is None or not rules.new_business_rule:
@@ -206,25 +231,34 @@ def renewal_offers(
     offered[over], offered[under] = upper[over], lower[under]
     flags[over] |= RULES["cap_increase"]
     flags[under] |= RULES["cap_decrease"]
+    if rules.min_premium is not None:
+        # New customers pay at least the minimum too: the rule compares with the floored price.
+        new_business_price = np.maximum(new_business_price, rules.min_premium)
     if rules.new_business_rule:
         above = offered > new_business_price
         offered[above] = new_business_price[above]
         flags[above] |= RULES["new_business_price"]
-    if rules.min_premium is not None:
-        raised = offered < rules.min_premium
-        offered[raised] = rules.min_premium
-        flags[raised] |= RULES["min_premium"]
+    minimum = -np.inf if rules.min_premium is None else rules.min_premium
+    raised = offered < minimum
+    offered[raised] = minimum
     if rules.rounding is not None:
         # Half up, except that rounding never carries an offer over a bound it respects: the
-        # increase cap and the new-business price (rounded down to them), or the decrease cap
-        # (rounded up to it) unless the new-business price took the offer below it.
+        # increase cap and the new-business price (rounded down to them), or the decrease cap and
+        # the minimum (rounded up to them; the decrease cap unless the new-business price took the
+        # offer below it).
         unit = rules.rounding
         ceiling = np.minimum(upper, new_business_price) if rules.new_business_rule else upper
+        ceiling = np.maximum(ceiling, minimum)  # the minimum wins over the increase cap
         floor = np.where((flags & RULES["new_business_price"]) > 0, -np.inf, lower)
-        offered = np.floor(offered / unit + 0.5) * unit
-        offered = np.where(offered < floor, np.ceil(floor / unit) * unit, offered)
-        # Last, so that when no multiple of the unit lies between the caps, the customer's side wins.
-        offered = np.where(offered > ceiling, np.floor(ceiling / unit) * unit, offered)
+        floor = np.minimum(np.maximum(floor, minimum), ceiling)
+        offered = round_money(offered, unit)
+        low = offered < floor
+        offered[low] = round_money(floor[low], unit, "ceil")
+        # Last, so that when no multiple of the unit lies between the bounds, the customer's side wins.
+        high = offered > ceiling
+        offered[high] = round_money(ceiling[high], unit, "floor")
+    flags[raised & (offered >= minimum)] |= RULES["min_premium"]
+    flags[offered < minimum] |= RULES["conflict"]
 
     kept = list(dict.fromkeys([*keep, *([rules.segment] if rules.segment else [])]))
     out = policies[[c for c in kept if c in policies.columns]].copy()
