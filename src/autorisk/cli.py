@@ -91,6 +91,12 @@ def _add_rerate(commands: argparse._SubParsersAction) -> None:
                          help="column of the premium paid now (default: %(default)s)")  # fmt: skip
     renewal.add_argument("--claims", default="claims_since_renewal",
                          help="column of claims since the last renewal, for the ladder (default: %(default)s)")  # fmt: skip
+    renewal.add_argument("--at-fault", metavar="COLUMN",
+                         help="column of claims with the insured fully at fault (coefficient ladders, e.g. france_crm)")
+    renewal.add_argument("--partly-at-fault", metavar="COLUMN",
+                         help="column of claims with the insured partly at fault (france_crm: x1.125 each)")
+    renewal.add_argument("--lapse-days", metavar="COLUMN",
+                         help="column of uninsured days before this renewal (china_national resets after 183)")
     rerate.add_argument("--no-resume", action="store_true", help="discard an earlier run in the output and start afresh")
     rerate.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -199,8 +205,11 @@ def _rerate(args: argparse.Namespace) -> int:
             rules = RenewalRules(max_increase=args.max_increase, max_decrease=args.max_decrease,
                                  new_business_rule=not args.no_new_business_rule)  # fmt: skip
             ladder = load_ladder(args.ladder) if args.ladder else None
+            if ladder is None and (args.at_fault or args.partly_at_fault or args.lapse_days):
+                raise ParameterError("--at-fault, --partly-at-fault and --lapse-days are read by a ladder: add --ladder")
             job = RenewalJob.from_plan(plan, rules, ladder, current_premium=args.current_premium,
-                                       claims=args.claims, keep=keep)  # fmt: skip
+                                       claims=args.claims, keep=keep, at_fault=args.at_fault,
+                                       partly_at_fault=args.partly_at_fault, lapse_days=args.lapse_days)  # fmt: skip
         else:
             job = QuoteJob.from_plan(plan, keep=keep, breakdown=args.breakdown, errors=args.errors)
         result = rerate(args.input, Path(args.output), job, engine=args.engine, scheduler=args.scheduler,

@@ -131,16 +131,21 @@ def test_renew_writes_the_offers_renewal_offers_gives_in_memory(capsys, plan_fil
     inforce = ladder.init_state(book).assign(
         current_premium=plan.quote(book, breakdown=False)["premium_total"].to_numpy() * rng.uniform(0.7, 1.4, len(book)),
         claims_since_renewal=rng.poisson(0.3, len(book)),
+        lapse=rng.choice([0, 0, 30, 200, 400], len(book)),
     )  # fmt: skip
     write_files(inforce, tmp_path / "inforce", [1_000, 2_000], row_group_size=500)
     out = tmp_path / "offers"
     code, stdout, stderr = run(capsys, "--plan", plan_file, "--input", tmp_path / "inforce", "--output", out,
                                "--renew", "--ladder", "china_national", "--max-increase", "0.25",
-                               "--max-decrease", "none", "--keep", "policy_id,region", "--no-progress")  # fmt: skip
+                               "--max-decrease", "none", "--keep", "policy_id,region", "--lapse-days", "lapse",
+                               "--no-progress")  # fmt: skip
     assert code == 0, stderr
     rules = RenewalRules(max_increase=0.25, max_decrease=None, new_business_rule=True)
-    expected = renewal_offers(inforce, plan, rules=rules, ladder=ladder, keep=("policy_id", "region"))
+    expected = renewal_offers(inforce, plan, rules=rules, ladder=ladder, keep=("policy_id", "region"),
+                              lapse_days="lapse")  # fmt: skip
     assert_same_output(pd.read_parquet(out), expected.reset_index(drop=True))
+    # The lapse reached the ladder: policies uninsured over 183 days restart at level 0.
+    assert (pd.read_parquet(out)["ncd_level"].to_numpy()[inforce["lapse"].to_numpy() > 183] == 0).all()
     job = json.loads((out / MANIFEST).read_text())["job"]
     assert (job["type"], job["ladder"], job["rules"]["max_increase"], job["rules"]["max_decrease"]) == (
         "RenewalJob", "china_national", 0.25, None)
