@@ -61,6 +61,7 @@ def test_drop_one_frequency_equals_nested_statsmodels_fits(bike, frequency):
         np.testing.assert_allclose(row["deviance"], deviance, rtol=1e-6, atol=1e-8 * full.deviance)
         np.testing.assert_allclose(row["lr_stat"], deviance, rtol=1e-6, atol=1e-8 * full.deviance)  # Poisson: phi = 1
         np.testing.assert_allclose(row["p_value"], stats.chi2.sf(deviance, row["df"]), rtol=1e-5, atol=1e-300)
+        assert row["test"] == "chi2" and "F" not in table  # Poisson: dispersion fixed at 1
 
 
 def test_drop_one_severity_scales_by_the_full_model_dispersion(bike):
@@ -74,9 +75,13 @@ def test_drop_one_severity_scales_by_the_full_model_dispersion(bike):
         deviance = reduced.deviance - full.deviance
         np.testing.assert_allclose(table.loc[factor, "deviance"], deviance, rtol=1e-6)
         np.testing.assert_allclose(table.loc[factor, "lr_stat"], deviance / full.scale, rtol=1e-6)
-        np.testing.assert_allclose(
-            table.loc[factor, "p_value"], stats.chi2.sf(deviance / full.scale, table.loc[factor, "df"]), rtol=1e-5
-        )
+        # an estimated dispersion: F = (dD / ddf) / phi on (ddf, n - p), as R's anova(test="F")
+        ddf = full.df_model - reduced.df_model
+        assert table.loc[factor, "df"] == ddf and table.loc[factor, "df_resid"] == full.df_resid
+        assert table.loc[factor, "test"] == "F"
+        f_stat = deviance / ddf / full.scale
+        np.testing.assert_allclose(table.loc[factor, "F"], f_stat, rtol=1e-6)
+        np.testing.assert_allclose(table.loc[factor, "p_value"], stats.f.sf(f_stat, ddf, full.df_resid), rtol=1e-5)
 
 
 def test_drop_one_of_the_only_factor_compares_with_the_null_model(bike):
@@ -99,6 +104,12 @@ def test_drop_one_drops_the_factor_interactions(bike):
     assert table.loc["bonus_class", "df"] == 6 + n_interaction
     without_gender = FrequencyGLM(["bonus_class", "area"]).fit(bike, bike["claim_count"], exposure=bike["exposure"])
     np.testing.assert_allclose(table.loc["gender", "deviance"], without_gender.deviance_ - model.deviance_, rtol=1e-9)
+    # the table says so: the terms dropped with each factor, a note, and both show when printed
+    assert table.loc["gender", "dropped"] == "gender, gender:bonus_class"
+    assert table.loc["bonus_class", "dropped"] == "bonus_class, gender:bonus_class"
+    assert table.loc["area", "dropped"] == "area"
+    assert "interaction" in table.attrs["note"]
+    assert "gender:bonus_class" in repr(table) and (table["test"] == "chi2").all()
 
 
 def test_likelihood_ratio_equals_statsmodels(bike):
@@ -171,7 +182,8 @@ def test_relativities_exposure_sums_to_total(bike, frequency):
 def test_summary_text_and_html(frequency):
     summary = frequency.summary()
     text = repr(summary)
-    for word in ("FrequencyGLM", "poisson", "deviance", "null deviance", "AIC", "BIC", "dispersion", "bonus_class"):
+    for word in ("FrequencyGLM", "poisson", "deviance", "null deviance", "AIC", "BIC", "dispersion", "bonus_class",
+                 "normal (z)"):  # fmt: skip
         assert word in text, word
     assert f"{frequency.deviance_:,.4f}" in text and f"{frequency.aic_:,.4f}" in text
     html = summary._repr_html_()

@@ -19,12 +19,42 @@ COEF_COLUMNS = [
     "coef", "std_err", "z", "p_value", "ci_lower", "ci_upper",
     "relativity", "relativity_lower", "relativity_upper", "status",
 ]
+"""Columns of :func:`coef_table` when the dispersion is fixed (Poisson): a ``z`` statistic."""
+
+COEF_COLUMNS_T = ["t" if column == "z" else column for column in COEF_COLUMNS]
+"""Columns of :func:`coef_table` when the dispersion is estimated: a ``t`` statistic."""
 
 
-def _z(level: float) -> float:
+def dispersion_is_estimated(model: Any) -> bool:
+    """Whether a fitted GLM's dispersion was estimated from the data (not fixed at 1).
+
+    Gamma, inverse Gaussian, Tweedie and quasi-Poisson models estimate it, so
+    their Wald tests use Student's t and their nested-model tests F, both on the
+    model's residual degrees of freedom; a Poisson model's dispersion is 1 by
+    definition (normal and chi-square).
+
+    Parameters
+    ----------
+    model : fitted pricing GLM
+        Anything with a fitted ``family_`` (``fixed_dispersion`` attribute).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from autorisk.models.families import GAMMA, POISSON
+    >>> dispersion_is_estimated(SimpleNamespace(family_=GAMMA)), dispersion_is_estimated(SimpleNamespace(family_=POISSON))
+    (True, False)
+    """
+    return not model.family_.fixed_dispersion
+
+
+def _check_level(level: float) -> None:
     if not 0 < level < 1:
         raise ParameterError(f"confidence level must be in (0, 1), got {level}")
-    return float(stats.norm.ppf(0.5 + level / 2))
 
 
 def coef_table(model: _PricingGLM, level: float = 0.95) -> pd.DataFrame:
@@ -33,8 +63,22 @@ def coef_table(model: _PricingGLM, level: float = 0.95) -> pd.DataFrame:
     ``status`` is ``"estimated"``, ``"base"`` (coefficient 0 by construction,
     no standard error) or ``"restricted"`` (fixed by the user, entered as an
     offset). Indexed by ``(term, level)``; the intercept is ``("(intercept)", "")``.
+
+    The Wald statistic ``coef / std_err`` is referred to the normal (column
+    ``z``) when the dispersion is fixed (Poisson) and to Student's t on the
+    model's residual degrees of freedom (column ``t``) when it is estimated
+    (Gamma, inverse Gaussian, Tweedie, quasi-Poisson), as R's ``summary.glm``
+    and statsmodels' ``use_t=True`` do; the p-values and confidence intervals
+    follow the same distribution. ``table.attrs`` records ``"statistic"``
+    (``"z"`` or ``"t"``) and ``"df_resid"`` (the t's degrees of freedom, or
+    ``None`` for the normal).
     """
-    z = _z(level)
+    _check_level(level)
+    estimated_dispersion = dispersion_is_estimated(model)
+    df_resid = model.df_resid_ if estimated_dispersion else None
+    reference = stats.t(df_resid) if estimated_dispersion else stats.norm()
+    quantile = float(reference.ppf(0.5 + level / 2))
+    statistic = "t" if estimated_dispersion else "z"
     se = np.sqrt(np.diag(model.cov_params_.to_numpy()))
     estimated = dict(zip(model.params_.index, zip(model.params_.to_numpy(), se, strict=True), strict=True))
     rows: list[tuple[Any, Any, float, float, str]] = []
@@ -57,10 +101,10 @@ def coef_table(model: _PricingGLM, level: float = 0.95) -> pd.DataFrame:
         for level_name, relativity in relativities.items():
             rows.append((factor, level_name, float(np.log(relativity)), np.nan, "restricted"))
     table = pd.DataFrame(rows, columns=["term", "level", "coef", "std_err", "status"])
-    table["z"] = table["coef"] / table["std_err"]
-    table["p_value"] = 2 * stats.norm.sf(np.abs(table["z"]))
+    table[statistic] = table["coef"] / table["std_err"]
+    table["p_value"] = 2 * reference.sf(np.abs(table[statistic]))
     fixed = table["status"] != "estimated"
-    half = np.where(fixed, 0.0, z * table["std_err"])
+    half = np.where(fixed, 0.0, quantile * table["std_err"])
     table["ci_lower"] = table["coef"] - half
     table["ci_upper"] = table["coef"] + half
     # An inestimable level (flagged by a warning at fit) has an unbounded interval: inf, not an error.
@@ -68,7 +112,9 @@ def coef_table(model: _PricingGLM, level: float = 0.95) -> pd.DataFrame:
         table["relativity"] = np.exp(table["coef"])
         table["relativity_lower"] = np.exp(table["ci_lower"])
         table["relativity_upper"] = np.exp(table["ci_upper"])
-    return table.set_index(["term", "level"])[COEF_COLUMNS]
+    table = table.set_index(["term", "level"])[COEF_COLUMNS_T if estimated_dispersion else COEF_COLUMNS]
+    table.attrs.update(statistic=statistic, df_resid=df_resid)
+    return table
 
 
 def relativities(model: _PricingGLM, level: float = 0.95) -> pd.DataFrame:
@@ -91,12 +137,18 @@ def relativities(model: _PricingGLM, level: float = 0.95) -> pd.DataFrame:
     return table[columns].reset_index(drop=True)
 
 
-def likelihood_ratio(small: _PricingGLM, large: _PricingGLM) -> dict[str, float]:
-    """Likelihood-ratio test of a nested model against a larger one, on the same data.
+def likelihood_ratio(small: _PricingGLM, large: _PricingGLM) -> dict[str, Any]:
+    """Deviance test of a nested model against a larger one, on the same data.
 
-    The statistic is the deviance difference scaled by the larger model's
-    dispersion, referred to chi-square with the difference in parameters as
-    degrees of freedom.
+    With a fixed dispersion (Poisson) the deviance difference ``dD`` is a
+    likelihood-ratio statistic, referred to chi-square on ``df`` (the extra
+    parameters). With an estimated dispersion ``phi`` (Gamma, inverse Gaussian,
+    Tweedie, quasi-Poisson) the scaled difference ``dD / phi`` is not
+    chi-square, as ``phi`` is itself an estimate: the test is
+    ``F = (dD / df) / phi`` on ``(df, n - p)`` degrees of freedom, ``phi`` and
+    ``n - p`` those of the larger model, as R's ``anova(small, large,
+    test="F")``. (R's ``drop1(test="F")`` takes ``phi`` as the deviance over
+    ``n - p``; here ``phi`` is the model's own ``dispersion_``.)
 
     Parameters
     ----------
@@ -109,13 +161,16 @@ def likelihood_ratio(small: _PricingGLM, large: _PricingGLM) -> dict[str, float]
     -------
     dict
         ``df`` (extra parameters), ``deviance`` (the deviance difference),
-        ``lr_stat`` (deviance difference / dispersion of ``large``) and
-        ``p_value`` (chi-square survival function at ``lr_stat``).
+        ``lr_stat`` (deviance difference / dispersion of ``large``), then for
+        an estimated dispersion ``df_resid`` (``n - p`` of ``large``) and
+        ``F`` (``lr_stat / df``); ``p_value`` (chi-square survival function at
+        ``lr_stat``, or F's at ``F``) and ``test`` (``"chi2"`` or ``"F"``).
 
     Raises
     ------
     ParameterError
-        If ``large`` does not have more parameters than ``small``.
+        If ``large`` does not have more parameters than ``small``, or the two
+        models differ in family or number of observations.
 
     Examples
     --------
@@ -129,25 +184,99 @@ def likelihood_ratio(small: _PricingGLM, large: _PricingGLM) -> dict[str, float]
     >>> claims, exposure = [1, 0, 0, 1, 2, 2, 3, 1], [2.5] * 8
     >>> small = FrequencyGLM(["use"]).fit(X, claims, exposure=exposure)
     >>> large = FrequencyGLM(["use", "area"]).fit(X, claims, exposure=exposure)
-    >>> {name: round(value, 4) for name, value in likelihood_ratio(small, large).items()}
-    {'df': 1, 'deviance': 3.8549, 'lr_stat': 3.8549, 'p_value': 0.0496}
+    >>> result = likelihood_ratio(small, large)
+    >>> result["test"], result["df"], round(result["lr_stat"], 4), round(result["p_value"], 4)
+    ('chi2', 1, 3.8549, 0.0496)
+
+    With quasi-Poisson the same deviance is divided by the estimated
+    dispersion and tested by F on (1, 8 - 3) degrees of freedom. The larger
+    model expects 0.5 claims in each row of ``a`` and 2 in each of ``b``:
+    Pearson's chi-square is ``4 x 0.5 + 2 x 0.5 = 3``, ``phi = 3 / 5 = 0.6``,
+    so ``F = 3.855 / 0.6 = 6.425``:
+
+    >>> small = FrequencyGLM(["use"], overdispersion="quasi").fit(X, claims, exposure=exposure)
+    >>> large = FrequencyGLM(["use", "area"], overdispersion="quasi").fit(X, claims, exposure=exposure)
+    >>> result = likelihood_ratio(small, large)
+    >>> result["test"], result["df"], result["df_resid"], round(result["F"], 4), round(result["p_value"], 4)
+    ('F', 1, 5, 6.4248, 0.0522)
     """
     df = len(large.params_) - len(small.params_)
     if df <= 0:
         raise ParameterError(f"the larger model must have more parameters ({len(large.params_)} <= {len(small.params_)})")
-    statistic = (small.deviance_ - large.deviance_) / large.dispersion_
-    return {"df": df, "deviance": small.deviance_ - large.deviance_, "lr_stat": statistic,
-            "p_value": float(stats.chi2.sf(statistic, df))}
+    for attribute in ("family_", "n_obs_"):
+        mine, theirs = getattr(small, attribute, None), getattr(large, attribute, None)
+        if mine is not None and mine != theirs:
+            raise ParameterError(
+                f"the two models must be fitted alike: {attribute} is {mine!r} for the small model, {theirs!r} for the large"
+            )
+    deviance = small.deviance_ - large.deviance_
+    statistic = deviance / large.dispersion_
+    if not dispersion_is_estimated(large):
+        return {"df": df, "deviance": deviance, "lr_stat": statistic,
+                "p_value": float(stats.chi2.sf(statistic, df)), "test": "chi2"}  # fmt: skip
+    df_resid = large.df_resid_
+    f_stat = statistic / df
+    return {"df": df, "deviance": deviance, "lr_stat": statistic, "df_resid": df_resid, "F": f_stat,
+            "p_value": float(stats.f.sf(f_stat, df, df_resid)), "test": "F"}  # fmt: skip
+
+
+DROP_ONE_NOTE = (
+    "each row refits the model without the factor and without every interaction that involves it "
+    "(column 'dropped'); chi-square test for a fixed dispersion, F on (df, df_resid) for an estimated one"
+)
 
 
 def drop_one(model: _PricingGLM, X: pd.DataFrame, y: Any, **fit_params: Any) -> pd.DataFrame:
-    """Type III (drop-one) likelihood-ratio test of each main-effect factor."""
+    """Type III (drop-one) test of each main-effect factor.
+
+    Each factor is dropped **together with every interaction that involves
+    it** (listed in the column ``dropped``), the model is refitted on the same
+    rows and compared with the full model by :func:`likelihood_ratio`:
+    chi-square for a fixed dispersion (Poisson), ``F = (dD / df) / phi`` on
+    ``(df, n - p)`` degrees of freedom for an estimated one (Gamma, Tweedie,
+    quasi-Poisson), ``phi`` and ``n - p`` of the full model.
+
+    Parameters
+    ----------
+    model : fitted pricing GLM
+        The full model (left untouched).
+    X : DataFrame
+        The rating factors the model was fitted on.
+    y : array-like
+        The response the model was fitted on.
+    **fit_params
+        The other arguments of the model's ``fit`` (``exposure=``,
+        ``claim_count=``, ``sample_weight=``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by factor: ``dropped`` (the terms removed), the entries of
+        :func:`likelihood_ratio` as columns (``test`` says which test was
+        used). ``table.attrs["note"]`` says what was dropped and how it was
+        tested.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from autorisk.models import FrequencyGLM
+    >>> X = pd.DataFrame({"area": list("aaaabbbb"), "use": ["private", "private", "business", "business"] * 2})
+    >>> claims, exposure = [1, 0, 0, 1, 2, 2, 3, 1], [2.5] * 8
+    >>> model = FrequencyGLM(["use", "area"], interactions=[("use", "area")]).fit(X, claims, exposure=exposure)
+    >>> table = model.drop_one(X, claims, exposure=exposure)
+    >>> table[["dropped", "df", "test"]]
+                dropped  df  test
+    factor
+    use     use, use:area   2  chi2
+    area   area, use:area   2  chi2
+    """
     rows = []
     for factor in model.design_.factors:
+        dropped = [t.name for t in model.design_.terms if t.name == factor or (t.kind == "interaction" and factor in t.columns)]
         if len(model.design_.factors) == 1:
             # the reduced model is intercept-only (plus offsets), whose deviance is the null deviance
             null = SimpleNamespace(params_=model.params_.iloc[:1], deviance_=model.null_deviance_)
-            rows.append({"factor": factor, **likelihood_ratio(null, model)})
+            rows.append({"factor": factor, "dropped": ", ".join(dropped), **likelihood_ratio(null, model)})
             continue
         reduced = clone(model)
         reduced.set_params(
@@ -158,8 +287,10 @@ def drop_one(model: _PricingGLM, X: pd.DataFrame, y: Any, **fit_params: Any) -> 
             base_levels={k: v for k, v in (model.base_levels or {}).items() if k != factor} or None,
         )
         reduced.fit(X, y, **fit_params)
-        rows.append({"factor": factor, **likelihood_ratio(reduced, model)})
-    return pd.DataFrame(rows).set_index("factor")
+        rows.append({"factor": factor, "dropped": ", ".join(dropped), **likelihood_ratio(reduced, model)})
+    table = pd.DataFrame(rows).set_index("factor")
+    table.attrs["note"] = DROP_ONE_NOTE
+    return table
 
 
 class GLMSummary:
@@ -181,6 +312,7 @@ class GLMSummary:
             "null deviance": m.null_deviance_,
             "D^2": 1 - m.deviance_ / m.null_deviance_ if m.null_deviance_ > 0 else np.nan,
             "dispersion": m.dispersion_,
+            "Wald tests": f"t on {m.df_resid_:,} df" if dispersion_is_estimated(m) else "normal (z)",
             "log-likelihood": m.loglik_,
             "AIC": m.aic_,
             "BIC": m.bic_,
