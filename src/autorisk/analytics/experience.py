@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import warnings
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from autorisk.errors import DataError, DataIssue, SchemaError
+from autorisk.errors import DataError, DataIssue, ParameterError, SchemaError
+from autorisk.models.banding import assign_bands, cut_points
+from autorisk.models.design import MISSING_LEVEL
+from autorisk.rating.values import is_missing
 
 #: Columns of an experience table, in order.
 EXPERIENCE_COLUMNS = (
@@ -33,6 +38,7 @@ def experience_table(
     claim_amount: str | None = "claim_amount",
     premium: str | None = None,
     total: bool = True,
+    bands: Mapping[str, int | Sequence[float]] | None = None,
 ) -> pd.DataFrame:
     """Summarise a book's experience overall or by one or more rating factors.
 
@@ -40,13 +46,19 @@ def experience_table(
     claim frequency (claims per year of exposure), claim amount, severity
     (amount per claim) and pure premium (amount per year of exposure).
 
+    Rows whose factor is missing (NaN, None, ``pd.NA``, a blank string) form
+    a ``"(missing)"`` segment, after the others, so the segments add up to
+    the whole book. A text column whose values all look like numbers
+    (``"10"``, ``"9"``) keeps its text order (``"10"`` before ``"9"``), with
+    a warning suggesting :func:`pandas.to_numeric`.
+
     Parameters
     ----------
     data : DataFrame
         One row per policy (period) with exposure, claim count and amount.
     by : str or list of str, optional
         Factor(s) to group by. Numeric factors with many values should be
-        banded first (e.g. with :func:`pandas.cut`). ``None`` gives one row.
+        banded (``bands=``). ``None`` gives one row.
     exposure, claim_count, claim_amount : str
         Column names; ``claim_amount=None`` leaves out amounts, severity and
         pure premium.
@@ -55,6 +67,13 @@ def experience_table(
         (per year of exposure) and ``loss_ratio`` (claim amount / earned premium).
     total : bool, default True
         Append an ``"All"`` row with the whole book when grouping.
+    bands : dict, optional
+        ``{column: cut points}`` or ``{column: number of bands}`` for numeric
+        factors of ``by``: inner cut points ``c_1 < ... < c_k`` give the bands
+        ``<c_1``, ``[c_1, c_2)``, ..., ``>=c_k`` (closed on the left, as
+        :func:`pandas.cut` with ``right=False``); a number ``n`` gives ``n``
+        bands of about equal numbers of rows (fewer when values tie), as the
+        GLMs' ``"quantile"`` banding does.
 
     Returns
     -------
@@ -68,7 +87,15 @@ def experience_table(
     SchemaError
         If a named column is missing.
     DataError
-        If exposure, claim counts or amounts are negative or missing.
+        If exposure, claim counts or amounts are negative or missing, or a
+        banded column holds values that are not numbers.
+    ParameterError
+        If ``bands`` names a column not in ``by`` or gives bad cut points.
+
+    Warns
+    -----
+    UserWarning
+        If a text column of ``by`` holds only numbers written as text.
 
     Examples
     --------
@@ -87,6 +114,25 @@ def experience_table(
     b      0.3333
     All    0.5970
     Name: loss_ratio, dtype: float64
+
+    A missing area is a segment of its own, and ages are banded at 30 and 50:
+
+    >>> book = pd.DataFrame({"area": ["a", None, "b", "a"], "age": [25, 40, 61, 33],
+    ...                      "exposure": 1.0, "claim_count": [1, 0, 0, 1]})
+    >>> experience_table(book, "area", claim_amount=None)[["exposure", "claim_count"]]
+               exposure  claim_count
+    area
+    a               2.0            2
+    b               1.0            0
+    (missing)       1.0            0
+    All             4.0            2
+    >>> experience_table(book, "age", claim_amount=None, bands={"age": [30, 50]})[["exposure", "claim_count"]]
+              exposure  claim_count
+    age
+    <30            1.0            1
+    [30, 50)       2.0            1
+    >=50           1.0            0
+    All            4.0            2
     """
     keys = [by] if isinstance(by, str) else list(by or [])
     measures = {"exposure": exposure, "claim_count": claim_count}
@@ -101,14 +147,123 @@ def experience_table(
         )
     values = pd.DataFrame({name: data[column] for name, column in measures.items()})
     _check_measures(values, measures)
+    bands = dict(bands or {})
+    stray = [column for column in bands if column not in keys]
+    if stray:
+        raise ParameterError(f"bands names columns that are not grouped by: {stray} (by: {keys})")
 
     if keys:
-        table = values.groupby([data[k] for k in keys], observed=True, sort=True).sum()
+        groups = [_segments(data[k], k, bands.get(k)) for k in keys]
+        table = values.groupby(groups, observed=True, sort=True).sum()
+        made_categorical = [
+            k not in bands and isinstance(g.dtype, pd.CategoricalDtype) and not isinstance(data[k].dtype, pd.CategoricalDtype)
+            for k, g in zip(keys, groups, strict=True)
+        ]
+        table.index = _plain_index(table.index, made_categorical)
         if total:
             table = pd.concat([table, _total_row(values, keys)])
     else:
         table = _total_row(values, keys)
     return _add_ratios(table, grand_exposure=float(values["exposure"].sum()))
+
+
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)\s*")
+
+
+def _segments(values: pd.Series, column: str, band: int | Sequence[float] | None) -> pd.Series:
+    """The grouping key of one factor: banded if asked, missing values as ``"(missing)"`` (last)."""
+    missing = _missing_mask(values)
+    if band is not None:
+        values = _banded(values, column, band, missing)
+    elif _numbers_as_text(values, missing):
+        warnings.warn(
+            f"experience_table: column '{column}' holds numbers as text, so its segments sort as text "
+            f"('10' before '9'); convert it with pd.to_numeric (or band it with bands=)",
+            UserWarning,
+            stacklevel=3,
+        )
+    if not missing.any():
+        return values
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        key = values.where(~missing)
+        if MISSING_LEVEL not in key.cat.categories:
+            key = key.cat.add_categories([MISSING_LEVEL])
+        return key.fillna(MISSING_LEVEL)
+    present = values[~missing]
+    levels = pd.unique(present)
+    try:
+        levels = np.sort(levels) if present.dtype != object else sorted(levels)
+    except TypeError:  # values of kinds that do not compare: order of appearance
+        pass
+    levels = [level for level in levels if level != MISSING_LEVEL]
+    codes = pd.Categorical(present, categories=levels).codes
+    full = np.full(len(values), len(levels), dtype=np.int64)
+    full[~missing] = codes
+    categories = pd.Index([*levels, MISSING_LEVEL], dtype=object)
+    return pd.Series(pd.Categorical.from_codes(full, categories=categories), index=values.index, name=column)
+
+
+def _missing_mask(values: pd.Series) -> np.ndarray:
+    """NaN, None, pd.NA, pd.NaT and blank strings (the rating inputs' rule), decided once per distinct value."""
+    mask = values.isna().to_numpy().copy()
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        blank = [v for v in pd.unique(values[~mask]) if isinstance(v, str) and is_missing(v)]
+        if blank:
+            mask |= values.isin(blank).to_numpy()
+    return mask
+
+
+def _numbers_as_text(values: pd.Series, missing: np.ndarray) -> bool:
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        return False
+    distinct = pd.unique(values[~missing])
+    return len(distinct) > 0 and all(isinstance(v, str) and _NUMBER_TEXT.fullmatch(v) for v in distinct)
+
+
+def _banded(values: pd.Series, column: str, band: int | Sequence[float], missing: np.ndarray) -> pd.Series:
+    """Bands of a numeric column (missing values stay missing), through the GLMs' banding helpers."""
+    if isinstance(band, (bool, np.bool_)) or not isinstance(band, (int, np.integer, Sequence, np.ndarray)):
+        raise ParameterError(f"bands[{column!r}] must be a number of bands or a list of cut points, got {band!r}")
+    numbers = _band_numbers(values, column, missing)
+    if isinstance(band, (int, np.integer)):
+        points = cut_points(numbers[~missing], "quantile", int(band)) if (~missing).any() else np.array([])
+    else:
+        points = cut_points(numbers, band)
+    banded = assign_bands(np.where(missing, 0.0, numbers), points)
+    codes = np.where(missing, -1, banded.codes)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=banded.categories), index=values.index, name=column)
+
+
+def _band_numbers(values: pd.Series, column: str, missing: np.ndarray) -> np.ndarray:
+    """A banded column's values as floats; booleans, text and infinities are refused, naming the rows."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        bad = ~missing
+    elif pd.api.types.is_numeric_dtype(values.dtype):
+        bad = np.zeros(len(values), dtype=bool)
+    else:  # object: every present value must be a real number, not a boolean or text
+        bad = ~missing & ~values.map(
+            lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+        ).to_numpy(dtype=bool)
+    if bad.any():
+        raise DataError(DataIssue.from_mask(column, "not a number to band", "numbers", bad, values.index, values))
+    numbers = np.full(len(values), np.nan)
+    numbers[~missing] = values[~missing].to_numpy(dtype=float)
+    infinite = ~missing & ~np.isfinite(numbers)
+    if infinite.any():
+        raise DataError(DataIssue.from_mask(column, "not a finite number to band", "finite numbers", infinite,
+                                            values.index, values))  # fmt: skip
+    return numbers
+
+
+def _plain_index(index: pd.Index, convert: list[bool]) -> pd.Index:
+    """Give back a plain (object) index level where only the "(missing)" segment made it categorical."""
+    if not any(convert):
+        return index
+    if isinstance(index, pd.MultiIndex):
+        levels = [pd.Index(np.asarray(level, dtype=object), name=level.name) if c else level
+                  for level, c in zip(index.levels, convert, strict=True)]  # fmt: skip
+        return index.set_levels(levels)
+    return pd.Index(np.asarray(index, dtype=object), name=index.name)
 
 
 def _check_measures(values: pd.DataFrame, measures: dict[str, str]) -> None:
