@@ -164,7 +164,8 @@ def likelihood_ratio(small: _PricingGLM, large: _PricingGLM) -> dict[str, Any]:
         ``lr_stat`` (deviance difference / dispersion of ``large``), then for
         an estimated dispersion ``df_resid`` (``n - p`` of ``large``) and
         ``F`` (``lr_stat / df``); ``p_value`` (chi-square survival function at
-        ``lr_stat``, or F's at ``F``) and ``test`` (``"chi2"`` or ``"F"``).
+        ``lr_stat``, or F's at ``F``). All values are numbers; the F test is
+        the one whose result holds ``F``.
 
     Raises
     ------
@@ -184,9 +185,8 @@ def likelihood_ratio(small: _PricingGLM, large: _PricingGLM) -> dict[str, Any]:
     >>> claims, exposure = [1, 0, 0, 1, 2, 2, 3, 1], [2.5] * 8
     >>> small = FrequencyGLM(["use"]).fit(X, claims, exposure=exposure)
     >>> large = FrequencyGLM(["use", "area"]).fit(X, claims, exposure=exposure)
-    >>> result = likelihood_ratio(small, large)
-    >>> result["test"], result["df"], round(result["lr_stat"], 4), round(result["p_value"], 4)
-    ('chi2', 1, 3.8549, 0.0496)
+    >>> {name: round(value, 4) for name, value in likelihood_ratio(small, large).items()}
+    {'df': 1, 'deviance': 3.8549, 'lr_stat': 3.8549, 'p_value': 0.0496}
 
     With quasi-Poisson the same deviance is divided by the estimated
     dispersion and tested by F on (1, 8 - 3) degrees of freedom. The larger
@@ -196,9 +196,8 @@ def likelihood_ratio(small: _PricingGLM, large: _PricingGLM) -> dict[str, Any]:
 
     >>> small = FrequencyGLM(["use"], overdispersion="quasi").fit(X, claims, exposure=exposure)
     >>> large = FrequencyGLM(["use", "area"], overdispersion="quasi").fit(X, claims, exposure=exposure)
-    >>> result = likelihood_ratio(small, large)
-    >>> result["test"], result["df"], result["df_resid"], round(result["F"], 4), round(result["p_value"], 4)
-    ('F', 1, 5, 6.4248, 0.0522)
+    >>> {name: round(value, 4) for name, value in likelihood_ratio(small, large).items()}
+    {'df': 1, 'deviance': 3.8549, 'lr_stat': 6.4248, 'df_resid': 5, 'F': 6.4248, 'p_value': 0.0522}
     """
     df = len(large.params_) - len(small.params_)
     if df <= 0:
@@ -212,12 +211,11 @@ def likelihood_ratio(small: _PricingGLM, large: _PricingGLM) -> dict[str, Any]:
     deviance = small.deviance_ - large.deviance_
     statistic = deviance / large.dispersion_
     if not dispersion_is_estimated(large):
-        return {"df": df, "deviance": deviance, "lr_stat": statistic,
-                "p_value": float(stats.chi2.sf(statistic, df)), "test": "chi2"}  # fmt: skip
+        return {"df": df, "deviance": deviance, "lr_stat": statistic, "p_value": float(stats.chi2.sf(statistic, df))}
     df_resid = large.df_resid_
     f_stat = statistic / df
     return {"df": df, "deviance": deviance, "lr_stat": statistic, "df_resid": df_resid, "F": f_stat,
-            "p_value": float(stats.f.sf(f_stat, df, df_resid)), "test": "F"}  # fmt: skip
+            "p_value": float(stats.f.sf(f_stat, df, df_resid))}  # fmt: skip
 
 
 DROP_ONE_NOTE = (
@@ -252,8 +250,8 @@ def drop_one(model: _PricingGLM, X: pd.DataFrame, y: Any, **fit_params: Any) -> 
     -------
     DataFrame
         Indexed by factor: ``dropped`` (the terms removed), the entries of
-        :func:`likelihood_ratio` as columns (``test`` says which test was
-        used). ``table.attrs["note"]`` says what was dropped and how it was
+        :func:`likelihood_ratio` as columns and ``test`` (``"chi2"`` or
+        ``"F"``, the test used). ``table.attrs["note"]`` says what was dropped and how it was
         tested.
 
     Examples
@@ -289,6 +287,7 @@ def drop_one(model: _PricingGLM, X: pd.DataFrame, y: Any, **fit_params: Any) -> 
         reduced.fit(X, y, **fit_params)
         rows.append({"factor": factor, "dropped": ", ".join(dropped), **likelihood_ratio(reduced, model)})
     table = pd.DataFrame(rows).set_index("factor")
+    table["test"] = "F" if dispersion_is_estimated(model) else "chi2"
     table.attrs["note"] = DROP_ONE_NOTE
     return table
 
