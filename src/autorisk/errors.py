@@ -116,6 +116,18 @@ MAX_LEVELS_SHOWN = 10
 def levels_text(levels: Sequence[Any], shown: int = MAX_LEVELS_SHOWN) -> str:
     """A list of levels for a message: all of them when few, else the first ``shown`` and the count.
 
+    Parameters
+    ----------
+    levels : sequence
+        The levels (numpy and pandas scalars are shown as plain values).
+    shown : int, default MAX_LEVELS_SHOWN
+        How many levels to show before the count.
+
+    Returns
+    -------
+    str
+        The levels as a list literal, shortened with ``...`` and the count.
+
     Examples
     --------
     >>> levels_text(["a", "b"])

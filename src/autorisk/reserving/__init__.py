@@ -23,10 +23,11 @@ development):
 
 from autorisk.reserving.methods import SIGMA_ESTIMATORS, bornhuetter_ferguson, mack
 from autorisk.reserving.results import ReserveResult
-from autorisk.reserving.triangles import GRAINS, build_triangle
+from autorisk.reserving.triangles import GRAINS, NegativeCumulativeWarning, build_triangle
 
 __all__ = [
     "GRAINS",
+    "NegativeCumulativeWarning",
     "SIGMA_ESTIMATORS",
     "ReserveResult",
     "bornhuetter_ferguson",

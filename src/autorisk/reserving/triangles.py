@@ -8,6 +8,8 @@ the result to :class:`chainladder.Triangle`, which owns the triangle logic
 
 from __future__ import annotations
 
+import warnings
+
 import chainladder as cl
 import numpy as np
 import pandas as pd
@@ -50,9 +52,11 @@ def build_triangle(
         Date column of the transaction (payment, report or settlement date).
         It may not precede ``origin``.
     value : str or None, default "claim_amount"
-        Non-negative amount column to sum (paid or incurred increments); None
-        counts rows, giving a claim-count triangle (e.g. reported counts with
-        ``development="report_date"``).
+        Amount column to sum: paid or incurred increments, negative ones
+        allowed (case-reserve releases, salvage, subrogation); a
+        :class:`NegativeCumulativeWarning` names any cell whose cumulative
+        value goes below zero. None counts rows, giving a claim-count
+        triangle (e.g. reported counts with ``development="report_date"``).
     origin_grain : {"Y", "Q", "M"}, default "Y"
         Origin periods: accident year, quarter or month.
     development_grain : {"Y", "Q", "M"}, optional
@@ -78,11 +82,16 @@ def build_triangle(
         A named column is missing.
     DataError
         Missing or unparseable dates, a ``development`` date before the
-        ``origin`` date, missing or negative amounts; the message names the
-        column, the values and the rows.
+        ``origin`` date, missing amounts; the message names the column, the
+        values and the rows.
     ParameterError
         An unknown grain, a development grain coarser than the origin grain,
         or a valuation date before the first origin date.
+
+    Warns
+    -----
+    NegativeCumulativeWarning
+        A cumulative value is below zero (the cells are named).
 
     Examples
     --------
@@ -156,7 +165,55 @@ def build_triangle(
         development_format="%Y-%m-%d",
     )
     triangle = triangle.grain(f"O{origin_grain}D{development_grain}")
-    return triangle.incr_to_cum() if cumulative else triangle
+    cumulated = triangle.incr_to_cum()
+    _warn_negative(cumulated, name)
+    return cumulated if cumulative else triangle
+
+
+class NegativeCumulativeWarning(UserWarning):
+    """A cumulative triangle value is below zero.
+
+    Negative increments are normal (case-reserve releases, salvage,
+    subrogation); a negative *cumulative* value means more was recovered or
+    released than was ever paid or reserved for that origin period, which is
+    usually a data problem. The message names the origin periods and ages.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import pandas as pd
+    >>> claims = pd.DataFrame({
+    ...     "accident_date": pd.to_datetime(["2020-03-01", "2020-03-01", "2021-04-01"]),
+    ...     "paid_date": pd.to_datetime(["2020-05-01", "2021-02-01", "2021-06-01"]),
+    ...     "paid": [100.0, -130.0, 50.0],
+    ... })
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always", NegativeCumulativeWarning)
+    ...     _ = build_triangle(claims, development="paid_date", value="paid",
+    ...                        valuation_date="2021-12-31")
+    >>> print(*[w.message for w in caught if w.category is NegativeCumulativeWarning])
+    paid: cumulative value below zero at origin 2020 age 24: -30.00; check the recoveries and reserve releases of those cells
+    """
+
+
+def _warn_negative(triangle: cl.Triangle, name: str) -> None:
+    """Warn, naming origin and age, where a cumulative value goes below zero."""
+    frame = triangle.to_frame()
+    values = frame.to_numpy(dtype=float)
+    finite = np.nan_to_num(values, nan=0.0)
+    scale = max(1.0, float(np.abs(finite).max(initial=0.0)))
+    below = np.argwhere(finite < -1e-9 * scale)
+    if not below.size:
+        return
+    origins = [str(o) for o in triangle.origin]
+    cells = [f"origin {origins[i]} age {frame.columns[j]}: {values[i, j]:,.2f}" for i, j in below[:5]]
+    more = f" (and {len(below) - 5} more)" if len(below) > 5 else ""
+    warnings.warn(
+        f"{name}: cumulative value below zero at {'; '.join(cells)}{more}; "
+        "check the recoveries and reserve releases of those cells",
+        NegativeCumulativeWarning,
+        stacklevel=3,
+    )
 
 
 def _check_grain(name: str, grain: str) -> str:
@@ -215,13 +272,6 @@ def _checked_columns(
             issues.append(
                 DataIssue.from_mask(
                     value, "missing amount", "a finite number", bad, claims.index, raw
-                )
-            )
-        negative = (amounts < 0).to_numpy()
-        if negative.any():
-            issues.append(
-                DataIssue.from_mask(
-                    value, "negative", "an amount >= 0", negative, claims.index, amounts
                 )
             )
     if issues:
