@@ -8,13 +8,16 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import norm
 
 from autorisk.errors import DataError, ParameterError
 from autorisk.indication import (
+    FREQUENCY_STANDARD,
     Indication,
     classical_credibility,
     loss_ratio_indication,
     pure_premium_indication,
+    pure_premium_standard,
     trended_present_rates_change,
 )
 
@@ -45,7 +48,7 @@ def worked_example(**changes):
         on_level_factor=[1.10, 1.00], losses=[700.0, 560.0], development_factors=[1.0, 1.25],
         lae_ratio=0.10, loss_trend=0.05, forecast_effective="2024-07-01",
         fixed_expense_ratio=0.08, variable_expense_ratio=0.17, profit_ratio=0.05,
-        claim_counts=[100, 170.5], complement_change=0.03, current_base_rate=250.0,
+        claim_counts=[100, 170.5], full_credibility_claims=1082, complement_change=0.03, current_base_rate=250.0,
         off_balance=0.02,
     )  # fmt: skip
     inputs.update(changes)
@@ -68,6 +71,7 @@ def test_loss_ratio_indication_every_step():
         "profit ratio": 0.05,
         "permissible loss ratio": 0.78,
         "indicated change": 0.11672276,
+        "full credibility claims": 1082.0,
         "claim count": 270.5,
         "credibility": 0.5,
         "complement change": 0.03,
@@ -229,3 +233,57 @@ def test_result_renders():
     assert text.startswith("loss-ratio indication") and "new base rate" in text
     page = result._repr_html_()
     assert "<table" in page and "(LR + F) / (1 - V - Q) - 1" in page
+
+
+# Credibility standard of a pure premium / loss ratio (Werner & Modlin ch. 12), by hand:
+#   n_full = (z / k)^2 (1 + CV^2), z = norm.ppf(0.95), k = 0.05;  Z = min(1, sqrt(n / n_full)).
+def _hand_standard(cv: float) -> float:
+    return (norm.ppf(0.95) / 0.05) ** 2 * (1 + cv**2)
+
+
+@pytest.mark.parametrize("cv", [0.0, 1.0, 2.5])
+def test_pure_premium_standard_by_hand(cv):
+    assert pure_premium_standard(cv) == pytest.approx(_hand_standard(cv), rel=1e-12)
+    assert FREQUENCY_STANDARD == pytest.approx(1082.217, abs=1e-3)  # (1.6448536 / 0.05)^2
+
+
+def test_credibility_uses_given_severity_cv():
+    result = loss_ratio_indication(worked_example(full_credibility_claims=None, severity_cv=2.5))
+    full = _hand_standard(2.5)
+    assert result.value("severity CV") == 2.5
+    assert result.value("full credibility claims") == pytest.approx(full)
+    assert result.credibility == pytest.approx(math.sqrt(270.5 / full))
+    # The frequency standard overstates Z by sqrt(1 + CV^2).
+    freq = loss_ratio_indication(worked_example(full_credibility_claims=None, severity_cv=0.0))
+    assert freq.credibility / result.credibility == pytest.approx(math.sqrt(1 + 2.5**2))
+
+
+def test_credibility_cv_is_the_sample_cv_of_claim_amounts():
+    rng = np.random.default_rng(3)
+    amounts = rng.lognormal(7.0, 1.2, size=400)
+    cv = np.std(amounts, ddof=1) / np.mean(amounts)
+    result = pure_premium_indication(
+        worked_example(full_credibility_claims=None, claim_amounts=amounts, claim_counts=[300, 400])
+    )
+    assert result.value("severity CV") == pytest.approx(cv, rel=1e-12)
+    assert result.credibility == pytest.approx(min(1.0, math.sqrt(700 / _hand_standard(cv))))
+
+
+def test_credibility_without_cv_warns_and_uses_frequency_standard():
+    with pytest.warns(UserWarning, match="severity_cv"):
+        result = loss_ratio_indication(worked_example(full_credibility_claims=None))
+    assert result.credibility == pytest.approx(math.sqrt(270.5 / _hand_standard(0.0)))
+
+
+@pytest.mark.parametrize(
+    "changes, error, field",
+    [
+        ({"claim_amounts": [100.0, -5.0, 30.0]}, DataError, "claim_amounts"),
+        ({"claim_amounts": [100.0]}, ParameterError, "claim_amounts"),
+        ({"claim_amounts": [1.0, 2.0], "severity_cv": 1.0}, ParameterError, "severity_cv"),
+        ({"severity_cv": -1.0}, ParameterError, "severity_cv"),
+    ],
+)
+def test_bad_severity_inputs_name_the_field(changes, error, field):
+    with pytest.raises(error, match=field):
+        loss_ratio_indication(worked_example(full_credibility_claims=None, **changes))

@@ -13,8 +13,10 @@ The pieces, in the order an indication uses them:
 """
 
 from autorisk.indication.credibility import (
+    FREQUENCY_STANDARD,
     FULL_CREDIBILITY_CLAIMS,
     classical_credibility,
+    pure_premium_standard,
     trended_present_rates_change,
 )
 from autorisk.indication.indication import (
@@ -27,6 +29,7 @@ from autorisk.indication.onlevel import extension_of_exposures, on_level_factors
 from autorisk.indication.trend import average_accident_date, decimal_year, trend_factor
 
 __all__ = [
+    "FREQUENCY_STANDARD",
     "FULL_CREDIBILITY_CLAIMS",
     "Indication",
     "IndicationResult",
@@ -37,6 +40,7 @@ __all__ = [
     "loss_ratio_indication",
     "on_level_factors",
     "pure_premium_indication",
+    "pure_premium_standard",
     "trend_factor",
     "trended_present_rates_change",
 ]

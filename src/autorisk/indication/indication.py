@@ -15,15 +15,20 @@ They agree whenever on-level premium = exposure x current average rate.
 from __future__ import annotations
 
 import html
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from autorisk.errors import ParameterError
+from autorisk.errors import DataError, DataIssue, ParameterError
 from autorisk.indication._checks import per_year, ratio
-from autorisk.indication.credibility import FULL_CREDIBILITY_CLAIMS, classical_credibility
+from autorisk.indication.credibility import (
+    FREQUENCY_STANDARD,
+    classical_credibility,
+    pure_premium_standard,
+)
 from autorisk.indication.trend import DateLike, average_accident_date, trend_factor
 
 Method = Literal["loss_ratio", "pure_premium"]
@@ -74,11 +79,21 @@ class Indication:
         all years (weights proportional to premium / exposure).
     claim_counts : array-like, optional
         Claims per year, for classical credibility.
+    claim_amounts : array-like, optional
+        Individual claim amounts (> 0); their sample coefficient of variation
+        (``std(ddof=1) / mean``) is the severity CV of the credibility standard.
+    severity_cv : float, optional
+        Severity coefficient of variation, given instead of ``claim_amounts``
+        (``0`` gives the frequency standard).
     credibility : float, optional
         Given credibility ``Z`` in [0, 1]; overrides ``claim_counts``.
         Neither given: ``Z = 1``.
-    full_credibility_claims : float, default 1082
-        Claims for full credibility (square-root rule below it).
+    full_credibility_claims : float, optional
+        Claims for full credibility (square-root rule below it). Default: the
+        pure-premium / loss-ratio standard ``(z / k) ** 2 x (1 + CV ** 2)`` with
+        ``z = norm.ppf(0.95)``, ``k = 5%`` and the severity CV (Werner & Modlin,
+        ch. 12); without a CV, the frequency standard ``(z / k) ** 2`` (about
+        1,082) with a warning, as it overstates ``Z`` by ``sqrt(1 + CV ** 2)``.
     complement_change : float, default 0
         Rate change of the complement of credibility (e.g. from
         :func:`~autorisk.indication.trended_present_rates_change`).
@@ -125,8 +140,10 @@ class Indication:
     fixed_expense_per_exposure: float | None = None
     year_weights: Any = None
     claim_counts: Any = None
+    claim_amounts: Any = None
+    severity_cv: float | None = None
     credibility: float | None = None
-    full_credibility_claims: float = FULL_CREDIBILITY_CLAIMS
+    full_credibility_claims: float | None = None
     complement_change: float = 0.0
     current_base_rate: float | None = None
     off_balance: float = 0.0
@@ -305,6 +322,49 @@ def _average(numerator: np.ndarray, denominator: np.ndarray, weights: np.ndarray
     return float(weights @ (numerator / denominator))
 
 
+def _severity_cv(inputs: Indication) -> tuple[float, str] | None:
+    if inputs.claim_amounts is not None and inputs.severity_cv is not None:
+        raise ParameterError("give claim_amounts or severity_cv, not both")
+    if inputs.severity_cv is not None:
+        cv = ratio("severity_cv", inputs.severity_cv, high=np.inf)
+        return cv, "given"
+    if inputs.claim_amounts is None:
+        return None
+    amounts = pd.Series(np.asarray(inputs.claim_amounts, dtype=float).reshape(-1))
+    bad = ~np.isfinite(amounts) | (amounts <= 0)
+    if bad.any():
+        raise DataError([DataIssue.from_mask("claim_amounts", "positive", "finite and > 0",
+                                             bad, amounts.index, amounts)])  # fmt: skip
+    if len(amounts) < 2:
+        raise ParameterError(f"claim_amounts needs at least 2 claims for a CV, got {len(amounts)}")
+    cv = float(amounts.std(ddof=1) / amounts.mean())
+    return cv, f"sample std / mean of {len(amounts)} claim amounts"
+
+
+def _full_credibility_standard(inputs: Indication) -> tuple[float, list[tuple[str, float, str]]]:
+    if inputs.full_credibility_claims is not None:
+        full = ratio("full_credibility_claims", inputs.full_credibility_claims, high=np.inf)
+        if full <= 0:
+            raise ParameterError(f"full_credibility_claims must be > 0, got {full}")
+        return full, [("full credibility claims", full, "given")]
+    severity = _severity_cv(inputs)
+    if severity is None:
+        warnings.warn(
+            "claim_counts without claim_amounts or severity_cv: using the frequency standard "
+            f"{FREQUENCY_STANDARD:.0f} claims, which overstates Z by sqrt(1 + CV^2) for a loss "
+            "ratio or pure premium; give claim_amounts or severity_cv",
+            UserWarning,
+            stacklevel=4,
+        )
+        return FREQUENCY_STANDARD, [("full credibility claims", FREQUENCY_STANDARD,
+                                     "frequency standard (z / k)^2, z = norm.ppf(0.95), k = 0.05")]  # fmt: skip
+    cv, source = severity
+    full = pure_premium_standard(cv)
+    return full, [("severity CV", cv, source),
+                  ("full credibility claims", full,
+                   "(z / k)^2 x (1 + CV^2), z = norm.ppf(0.95), k = 0.05")]  # fmt: skip
+
+
 def _indicate(inputs: Indication, method: Method) -> IndicationResult:
     years = pd.Index([int(y) for y in np.asarray(inputs.years).reshape(-1)], name="year")
     if years.empty or years.has_duplicates:
@@ -414,10 +474,11 @@ def _indicate(inputs: Indication, method: Method) -> IndicationResult:
         rows.append(("credibility", credibility, "Z given"))
     elif inputs.claim_counts is not None:
         claims = per_year("claim_counts", inputs.claim_counts, years).sum()
-        credibility = float(classical_credibility(claims, full=inputs.full_credibility_claims))
+        full, standard_rows = _full_credibility_standard(inputs)
+        credibility = float(classical_credibility(claims, full=full))
+        rows += standard_rows
         rows += [("claim count", claims, "sum of claim counts"),
-                 ("credibility", credibility,
-                  f"Z = min(1, sqrt(claims / {inputs.full_credibility_claims:g}))")]  # fmt: skip
+                 ("credibility", credibility, f"Z = min(1, sqrt(claims / {full:g}))")]  # fmt: skip
     else:
         credibility = 1.0
         rows.append(("credibility", credibility, "Z = 1 (no claim counts or credibility given)"))
