@@ -193,249 +193,26 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from autorisk.datasets.ncd import NCD_LEVELS, NCD_MAX, NCD_MIN
-from autorisk.errors import DataError, DataIssue, SchemaError, UnknownCategoryError
-
-#: Coverages, in the order used for the ``coverage`` categorical of claims.
-COVERAGES: tuple[str, ...] = ("ctpl", "tpl", "od")
-#: Coverages whose claims move the (commercial) NCD level.
-COMMERCIAL_COVERAGES: tuple[str, ...] = ("tpl", "od")
-
-#: Band edges (lower bounds, last band open) for the banded rating factors.
-BAND_EDGES: dict[str, tuple[int, ...]] = {
-    "vehicle_age": (0, 2, 4, 7, 10),
-    "driver_age": (18, 25, 30, 45, 60),
-}
-#: Banded column name -> raw column it is derived from.
-BANDED: dict[str, str] = {"vehicle_age_band": "vehicle_age", "driver_age_band": "driver_age"}
-
-
-def band_labels(edges: tuple[int, ...]) -> tuple[str, ...]:
-    """Labels ``"lo-hi"`` (inclusive, integer ages) and ``"lo+"`` for the last band.
-
-    Parameters
-    ----------
-    edges : tuple of int
-        Lower bounds of the bands, increasing; the last band is open.
-
-    Returns
-    -------
-    tuple of str
-        One label per edge.
-
-    Examples
-    --------
-    >>> band_labels((18, 25, 30))
-    ('18-24', '25-29', '30+')
-    """
-    labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
-    return (*labels, f"{edges[-1]}+")
-
-
-#: Levels of every categorical factor, in code order.
-LEVELS: dict[str, tuple[Any, ...]] = {
-    "vehicle_type": ("sedan", "suv", "mpv", "van"),
-    "use": ("private", "business"),
-    "vehicle_age_band": band_labels(BAND_EDGES["vehicle_age"]),
-    "driver_age_band": band_labels(BAND_EDGES["driver_age"]),
-    "region": (
-        "Guangdong",
-        "Zhejiang",
-        "Jiangsu",
-        "Shandong",
-        "Beijing",
-        "Sichuan",
-        "Henan",
-        "Other",
-    ),
-    "ncd_level": NCD_LEVELS,
-    "channel": ("agent", "dealer", "direct", "online"),
-    "gender": ("F", "M"),
-}
-#: Factors of the frequency model, in order.
-RATING_FACTORS: tuple[str, ...] = (
-    "vehicle_type",
-    "use",
-    "vehicle_age_band",
-    "driver_age_band",
-    "region",
-    "ncd_level",
-    "channel",
+from autorisk.datasets.defaults import (
+    MAX_DELAY_DAYS,
+    _default_development,
+    _default_relativities,
+    _default_severity_relativities,
 )
-#: Level with relativity 1 (the GLM base level) for each rating factor.
-REFERENCE_LEVELS: dict[str, Any] = {
-    "vehicle_type": "sedan",
-    "use": "private",
-    "vehicle_age_band": "2-3",
-    "driver_age_band": "30-44",
-    "region": "Other",
-    "ncd_level": 0,
-    "channel": "agent",
-}
-#: ``new_car_price`` at which the price terms equal 1.
-PRICE_REFERENCE = 150_000.0
-
-
-def _rel(factor: str, values: tuple[float, ...]) -> dict[Any, float]:
-    levels = LEVELS[factor]
-    if len(values) != len(levels):  # pragma: no cover - guards the tables below
-        raise AssertionError(f"{factor}: {len(values)} relativities for {len(levels)} levels")
-    return dict(zip(levels, values, strict=True))
-
-
-def _default_relativities() -> dict[str, dict[str, dict[Any, float]]]:
-    return {
-        "ctpl": {
-            "vehicle_type": _rel("vehicle_type", (1.00, 0.95, 1.08, 1.20)),
-            "use": _rel("use", (1.00, 1.30)),
-            "vehicle_age_band": _rel("vehicle_age_band", (1.05, 1.00, 0.98, 0.96, 0.95)),
-            "driver_age_band": _rel("driver_age_band", (1.55, 1.20, 1.00, 0.92, 1.10)),
-            "region": _rel("region", (1.10, 1.12, 1.05, 0.92, 1.20, 0.95, 0.88, 1.00)),
-            "ncd_level": _rel(
-                "ncd_level", (0.80, 0.85, 0.90, 0.95, 1.00, 1.12, 1.24, 1.34, 1.42, 1.50)
-            ),
-            "channel": _rel("channel", (1.00, 0.97, 1.00, 1.04)),
-        },
-        "tpl": {
-            "vehicle_type": _rel("vehicle_type", (1.00, 0.97, 1.10, 1.25)),
-            "use": _rel("use", (1.00, 1.35)),
-            "vehicle_age_band": _rel("vehicle_age_band", (1.05, 1.00, 0.97, 0.95, 0.93)),
-            "driver_age_band": _rel("driver_age_band", (1.60, 1.22, 1.00, 0.93, 1.12)),
-            "region": _rel("region", (1.10, 1.15, 1.05, 0.90, 1.25, 0.95, 0.85, 1.00)),
-            "ncd_level": _rel(
-                "ncd_level", (0.75, 0.80, 0.87, 0.93, 1.00, 1.15, 1.30, 1.42, 1.52, 1.60)
-            ),
-            "channel": _rel("channel", (1.00, 0.96, 1.00, 1.05)),
-        },
-        "od": {
-            "vehicle_type": _rel("vehicle_type", (1.00, 0.92, 1.05, 1.15)),
-            "use": _rel("use", (1.00, 1.25)),
-            "vehicle_age_band": _rel("vehicle_age_band", (1.12, 1.00, 0.92, 0.85, 0.78)),
-            "driver_age_band": _rel("driver_age_band", (1.40, 1.15, 1.00, 0.95, 1.08)),
-            "region": _rel("region", (1.08, 1.20, 1.10, 0.92, 1.30, 0.95, 0.88, 1.00)),
-            "ncd_level": _rel(
-                "ncd_level", (0.75, 0.80, 0.87, 0.93, 1.00, 1.15, 1.30, 1.42, 1.52, 1.60)
-            ),
-            "channel": _rel("channel", (1.00, 0.95, 1.00, 1.06)),
-        },
-    }
-
-
-def _default_severity_relativities() -> dict[str, dict[str, dict[Any, float]]]:
-    vehicle = _rel("vehicle_type", (1.00, 1.05, 1.10, 1.15))
-    return {
-        # Liability: compensation standards differ by province.
-        "ctpl": {
-            "vehicle_type": dict(vehicle),
-            "region": _rel("region", (1.15, 1.15, 1.10, 0.95, 1.35, 0.90, 0.85, 1.00)),
-        },
-        "tpl": {
-            "vehicle_type": dict(vehicle),
-            "use": _rel("use", (1.00, 1.10)),
-            "region": _rel("region", (1.20, 1.20, 1.10, 0.95, 1.45, 0.90, 0.85, 1.00)),
-        },
-        # Own damage: parts and labour cost, through the car's price and age.
-        "od": {
-            "vehicle_age_band": _rel("vehicle_age_band", (1.05, 1.00, 0.92, 0.85, 0.78)),
-            "region": _rel("region", (1.08, 1.08, 1.05, 0.97, 1.15, 0.95, 0.93, 1.00)),
-        },
-    }
-
-
-def _default_development() -> dict[str, dict[str, float]]:
-    return {
-        "ctpl": {
-            "report_median_days": 2.0,
-            "report_sigma": 1.2,
-            "settlement_median_days": 60.0,
-            "settlement_sigma": 1.0,
-            "settlement_severity_power": 0.3,
-            "paid_share": 0.9,
-            "paid_power": 1.0,
-            "case_bias": -0.05,
-            "case_sigma": 0.30,
-        },
-        "tpl": {
-            "report_median_days": 4.0,
-            "report_sigma": 1.4,
-            "settlement_median_days": 180.0,
-            "settlement_sigma": 1.3,
-            "settlement_severity_power": 0.3,
-            "paid_share": 0.8,
-            "paid_power": 1.5,
-            "case_bias": -0.15,
-            "case_sigma": 0.50,
-        },
-        "od": {
-            "report_median_days": 1.0,
-            "report_sigma": 1.0,
-            "settlement_median_days": 15.0,
-            "settlement_sigma": 0.8,
-            "settlement_severity_power": 0.3,
-            "paid_share": 0.9,
-            "paid_power": 1.0,
-            "case_bias": 0.0,
-            "case_sigma": 0.25,
-        },
-    }
-
-
-#: Longest reporting or settlement delay, in days.
-MAX_DELAY_DAYS = 3650
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # overflow-free logistic
-
-
-@dataclass(frozen=True)
-class Interaction:
-    """Planted young-driver x expensive-car interaction on frequency.
-
-    ``multiplier = 1 + amplitude[cov] * exp(-(driver_age - age_origin) / age_scale)
-    * sigmoid((log(new_car_price) - log(price_midpoint)) / price_scale)``.
-
-    Attributes
-    ----------
-    amplitude : dict
-        ``a`` per coverage (multiplier at age ``age_origin`` for a very
-        expensive car is ``1 + a``).
-    age_origin, age_scale : float
-        Exponential decay of the effect with driver age (years).
-    price_midpoint, price_scale : float
-        Logistic switch-on of the effect in log price (CNY).
-
-    Examples
-    --------
-    An 18-year-old in a very expensive car gets about ``1 + a``; a 60-year-old
-    in the same car, or anyone in a cheap car, about 1.
-
-    >>> interaction = Interaction(amplitude={"od": 1.5})
-    >>> interaction.multiplier([18, 60, 18], [10_000_000, 10_000_000, 20_000], "od").round(3).tolist()
-    [2.5, 1.0, 1.0]
-    """
-
-    amplitude: dict[str, float]
-    age_origin: float = 18.0
-    age_scale: float = 5.0
-    price_midpoint: float = 250_000.0
-    price_scale: float = 0.25
-
-    @property
-    def formula(self) -> str:
-        """The multiplier as text (``a`` is ``amplitude[coverage]``)."""
-        return (
-            f"1 + a * exp(-(driver_age - {self.age_origin:g}) / {self.age_scale:g})"
-            f" * sigmoid((log(new_car_price) - log({self.price_midpoint:g})) / {self.price_scale:g})"
-        )
-
-    def multiplier(self, driver_age: Any, new_car_price: Any, coverage: str) -> np.ndarray:
-        """Interaction multiplier (>= 1) for arrays of driver ages and prices."""
-        age = np.asarray(driver_age, dtype=np.float64)
-        price = np.asarray(new_car_price, dtype=np.float64)
-        age_part = np.exp(-(age - self.age_origin) / self.age_scale)
-        price_part = _sigmoid((np.log(price) - math.log(self.price_midpoint)) / self.price_scale)
-        return 1.0 + self.amplitude[coverage] * age_part * price_part
+from autorisk.datasets.factors import (
+    BAND_EDGES,
+    BANDED,
+    COMMERCIAL_COVERAGES,
+    COVERAGES,
+    LEVELS,
+    PRICE_REFERENCE,
+    RATING_FACTORS,
+    REFERENCE_LEVELS,
+    band_labels,
+)
+from autorisk.datasets.interaction import Interaction
+from autorisk.datasets.ncd import NCD_MAX, NCD_MIN
+from autorisk.errors import DataError, DataIssue, SchemaError, UnknownCategoryError
 
 
 def _zero_by_coverage(kind: type) -> dict[str, Any]:
@@ -928,6 +705,7 @@ __all__ = [
     "COMMERCIAL_COVERAGES",
     "COVERAGES",
     "LEVELS",
+    "MAX_DELAY_DAYS",
     "PRICE_REFERENCE",
     "RATING_FACTORS",
     "REFERENCE_LEVELS",
