@@ -211,8 +211,8 @@ from autorisk.datasets.factors import (
     band_labels,
 )
 from autorisk.datasets.interaction import Interaction
-from autorisk.datasets.ncd import NCD_MAX, NCD_MIN
-from autorisk.errors import DataError, DataIssue, SchemaError, UnknownCategoryError
+from autorisk.datasets.policy_columns import band_codes, boolean, car_price, level_codes, numeric
+from autorisk.errors import DataError
 
 
 def _zero_by_coverage(kind: type) -> dict[str, Any]:
@@ -445,7 +445,7 @@ class SyntheticTruth:
         """
         new = {}
         for band_col, raw in BANDED.items():
-            codes = self._band_codes(policies, raw)
+            codes = band_codes(policies, raw, self.band_edges[raw])
             new[band_col] = pd.Categorical.from_codes(
                 codes, categories=list(self.levels[band_col]), ordered=True
             )
@@ -481,9 +481,9 @@ class SyntheticTruth:
             Missing columns, levels the truth does not know, or bad values.
         """
         self._check_coverage(coverage)
-        codes = {f: self._codes(policies, f) for f in RATING_FACTORS}
-        price = self._price(policies)
-        age = self._numeric(policies, "driver_age", lower=BAND_EDGES["driver_age"][0])
+        codes = {f: level_codes(policies, f, self.levels[f], self.band_edges) for f in RATING_FACTORS}
+        price = car_price(policies)
+        age = numeric(policies, "driver_age", lower=BAND_EDGES["driver_age"][0])
         log_rate = self.log_frequency_from_codes(coverage, codes, price, age, include_interaction)
         return pd.Series(np.exp(log_rate), index=policies.index, name=f"frequency_{coverage}")
 
@@ -514,8 +514,8 @@ class SyntheticTruth:
     def interaction_multiplier(self, policies: pd.DataFrame, coverage: str) -> pd.Series:
         """The planted interaction's multiplier of ``lambda`` (>= 1) per policy."""
         self._check_coverage(coverage)
-        age = self._numeric(policies, "driver_age", lower=BAND_EDGES["driver_age"][0])
-        price = self._price(policies)
+        age = numeric(policies, "driver_age", lower=BAND_EDGES["driver_age"][0])
+        price = car_price(policies)
         return pd.Series(
             self.interaction.multiplier(age, price, coverage),
             index=policies.index,
@@ -525,10 +525,10 @@ class SyntheticTruth:
     def expected_claims(self, policies: pd.DataFrame, coverage: str) -> pd.Series:
         """Expected claim count of each period: ``lambda * exposure`` (x ``od_cover`` for od)."""
         lam = self.frequency(policies, coverage).to_numpy()
-        exposure = self._numeric(policies, "exposure", lower=0.0, integer=False)
+        exposure = numeric(policies, "exposure", lower=0.0, integer=False)
         expected = lam * exposure
         if coverage == "od":
-            expected = expected * self._bool(policies, "od_cover")
+            expected = expected * boolean(policies, "od_cover")
         return pd.Series(expected, index=policies.index, name=f"expected_claims_{coverage}")
 
     # -------------------------------------------------------------- severity
@@ -536,8 +536,8 @@ class SyntheticTruth:
         """True mean ultimate cost (CNY) of a claim of each policy period."""
         self._check_coverage(coverage)
         factors = self._factors("severity", coverage)
-        codes = {f: self._codes(policies, f) for f in factors}
-        price = self._price(policies) if self.severity_price_exponent[coverage] else None
+        codes = {f: level_codes(policies, f, self.levels[f], self.band_edges) for f in factors}
+        price = car_price(policies) if self.severity_price_exponent[coverage] else None
         mean = np.exp(self.log_severity_from_codes(coverage, codes, price, n=len(policies)))
         return pd.Series(mean, index=policies.index, name=f"severity_{coverage}")
 
@@ -589,114 +589,6 @@ class SyntheticTruth:
     def _check_coverage(self, coverage: str) -> None:
         if coverage not in self.coverages:
             raise DataError(f"coverage must be one of {self.coverages}, got {coverage!r}")
-
-    @staticmethod
-    def _column(policies: pd.DataFrame, name: str) -> pd.Series:
-        if name not in policies.columns:
-            raise SchemaError(
-                DataIssue(name, "missing", f"a column named {name!r}"), table="policies"
-            )
-        return policies[name]
-
-    def _numeric(
-        self,
-        policies: pd.DataFrame,
-        name: str,
-        lower: float | None = None,
-        integer: bool = True,
-    ) -> np.ndarray:
-        col = self._column(policies, name)
-        if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-            values = col.to_numpy(dtype=np.float64, na_value=np.nan)
-        else:  # strings, objects, categoricals of numbers
-            values = pd.to_numeric(pd.Series(np.asarray(col, dtype=object)), errors="coerce")
-            values = values.to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = ~np.isfinite(values)
-        expected = "a finite number"
-        if integer:
-            bad |= np.isfinite(values) & (values != np.round(values))
-            expected = "a whole number"
-        if lower is not None:
-            bad |= values < lower
-            expected += f" >= {lower:g}"
-        if bad.any():
-            raise DataError(
-                DataIssue.from_mask(name, "invalid", expected, bad, policies.index, col),
-                table="policies",
-            )
-        return values
-
-    def _price(self, policies: pd.DataFrame) -> np.ndarray:
-        price = self._numeric(policies, "new_car_price", integer=False)
-        if (price <= 0).any():
-            raise DataError(
-                DataIssue.from_mask(
-                    "new_car_price", "positive", "> 0", price <= 0, policies.index, price
-                ),
-                table="policies",
-            )
-        return price
-
-    def _bool(self, policies: pd.DataFrame, name: str) -> np.ndarray:
-        col = self._column(policies, name)
-        if col.isna().any():
-            raise DataError(
-                DataIssue.from_mask(name, "missing", "True or False", col.isna(), policies.index),
-                table="policies",
-            )
-        return col.to_numpy(dtype=bool)
-
-    def _band_codes(self, policies: pd.DataFrame, raw: str) -> np.ndarray:
-        edges = np.asarray(self.band_edges[raw])
-        ages = self._numeric(policies, raw, lower=float(edges[0]))
-        return (np.searchsorted(edges, ages, side="right") - 1).astype(np.int8)
-
-    def _codes(self, policies: pd.DataFrame, factor: str) -> np.ndarray:
-        """Positions of each row's level in ``self.levels[factor]``."""
-        if factor in BANDED:
-            return self._band_codes(policies, BANDED[factor])
-        levels = self.levels[factor]
-        if factor == "ncd_level":
-            values = self._numeric(policies, factor)
-            unknown = (values < NCD_MIN) | (values > NCD_MAX)
-            if unknown.any():
-                raise UnknownCategoryError(
-                    DataIssue.from_mask(
-                        factor,
-                        "unknown_level",
-                        f"one of {list(levels)}",
-                        unknown,
-                        policies.index,
-                        values,
-                    ),
-                    table="policies",
-                )
-            return (values - NCD_MIN).astype(np.int8)
-        col = self._column(policies, factor)
-        cat = col.array if isinstance(col.dtype, pd.CategoricalDtype) else pd.Categorical(col)
-        position = {level: i for i, level in enumerate(levels)}
-        lookup = np.array([position.get(c, -1) for c in cat.categories] + [-2], dtype=np.int64)
-        codes = lookup[np.asarray(cat.codes, dtype=np.int64)]  # code -1 (NaN) -> -2
-        if (codes == -2).any():
-            raise DataError(
-                DataIssue.from_mask(
-                    factor, "missing", "a level, not missing", codes == -2, policies.index
-                ),
-                table="policies",
-            )
-        if (codes == -1).any():
-            raise UnknownCategoryError(
-                DataIssue.from_mask(
-                    factor,
-                    "unknown_level",
-                    f"one of {list(levels)}",
-                    codes == -1,
-                    policies.index,
-                    col,
-                ),
-                table="policies",
-            )
-        return codes.astype(np.int8)
 
 
 __all__ = [
