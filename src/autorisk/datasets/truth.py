@@ -193,6 +193,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from autorisk.datasets._policy_columns import band_codes, boolean, car_price, level_codes, numeric
 from autorisk.datasets.defaults import (
     MAX_DELAY_DAYS,
     _default_development,
@@ -211,7 +212,6 @@ from autorisk.datasets.factors import (
     band_labels,
 )
 from autorisk.datasets.interaction import Interaction
-from autorisk.datasets.policy_columns import band_codes, boolean, car_price, level_codes, numeric
 from autorisk.errors import DataError
 
 

@@ -1,4 +1,4 @@
-"""Reading the policy columns the synthetic truth is evaluated on, refusing bad values by field and row."""
+"""Private helpers of :mod:`autorisk.datasets.truth`: reading the policy columns the synthetic truth is evaluated on, refusing bad values by field and row."""
 
 from __future__ import annotations
 
@@ -128,5 +128,3 @@ def level_codes(
         )
     return codes.astype(np.int8)
 
-
-__all__ = ["band_codes", "boolean", "car_price", "column", "level_codes", "numeric"]
