@@ -1,0 +1,102 @@
+"""Saving and loading pricing GBMs: LightGBM's text model beside JSON metadata, no pickle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import lightgbm as lgb
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from autorisk.errors import ModelError
+
+if TYPE_CHECKING:
+    from autorisk.models._gbm_engine import _PricingGBM
+
+MODEL_FILE = "model.txt"
+METADATA_FILE = "metadata.json"
+FORMAT = "autorisk.gbm"
+FORMAT_VERSION = 1
+
+
+
+def save(model: _PricingGBM, path: str | Path) -> Path:
+    """Write the model to the folder ``path``: ``model.txt`` and ``metadata.json``.
+
+    ``model.txt`` is LightGBM's own text format; ``metadata.json`` holds
+    the constructor parameters, features, levels and base level. No
+    pickle: both files are plain text.
+    """
+    check_is_fitted(model, "booster_")
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "class": type(model).__name__,
+        "family": model.family_,
+        "params": model.get_params(),
+        "features": model.features_,
+        "categorical": model.categorical_,
+        "categories": model.categories_,
+        "monotone": {f: int(d) for f, d in (model.monotone or {}).items() if d},
+        "base_score": model.base_score_,
+        "n_rounds": model.n_rounds_,
+        "best_score": model.best_score_,
+        "evals_result": model.evals_result_,
+        "lgb_params": model.lgb_params_,
+        "lightgbm_version": lgb.__version__,
+    }
+    try:
+        text = json.dumps(metadata, indent=1, default=_json_default)
+    except TypeError as error:
+        raise ModelError(f"the model cannot be saved as JSON: {error}") from None
+    model.booster_.save_model(str(folder / MODEL_FILE))
+    (folder / METADATA_FILE).write_text(text, encoding="utf-8")
+    return folder
+
+
+def load(cls: type[_PricingGBM], path: str | Path) -> _PricingGBM:
+    """Read a model written by :meth:`save`; its predictions are bit-identical."""
+    folder = Path(path)
+    for name in (MODEL_FILE, METADATA_FILE):
+        if not (folder / name).is_file():
+            raise ModelError(f"{folder} is not a saved GBM: {name} is missing")
+    metadata = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+    if metadata.get("format") != FORMAT or metadata.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{folder / METADATA_FILE} is not {FORMAT} version {FORMAT_VERSION} metadata")
+    from autorisk.models._gbm_engine import _PricingGBM
+
+    classes = {c.__name__: c for c in _subclasses(_PricingGBM) if c.__module__.startswith("autorisk.")}
+    klass = classes.get(metadata["class"])
+    if klass is None or not issubclass(klass, cls):
+        raise ModelError(f"{folder} holds a {metadata['class']}, not a {cls.__name__}")
+    model = klass(**metadata["params"])
+    model.features_ = metadata["features"]
+    model.categorical_ = metadata["categorical"]
+    model.categories_ = metadata["categories"]
+    model.family_ = metadata["family"]
+    model.base_score_ = metadata["base_score"]
+    model.n_rounds_ = metadata["n_rounds"]
+    model.best_score_ = metadata["best_score"]
+    model.evals_result_ = metadata["evals_result"]
+    model.lgb_params_ = metadata["lgb_params"]
+    model.n_features_in_ = len(model.features_)
+    model.booster_ = lgb.Booster(model_file=str(folder / MODEL_FILE))
+    return model
+
+
+def _subclasses(cls: type) -> list[type]:
+    """Every class below ``cls``, at any depth."""
+    return [c for sub in cls.__subclasses__() for c in (sub, *_subclasses(sub))]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} value {value!r} is not JSON serialisable")
+
