@@ -12,7 +12,6 @@ from autorisk.errors import DataError, DataIssue, SchemaError, UnknownCategoryEr
 from autorisk.models.design import _ordered_levels
 
 
-
 def is_categorical(name: str, values: pd.Series) -> bool:
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):

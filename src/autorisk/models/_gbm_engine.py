@@ -25,6 +25,7 @@ from autorisk.models import _gbm_io
 from autorisk.models._gbm_encoding import codes, is_categorical, levels
 from autorisk.models._gbm_numbers import constant_mean, integer, real
 from autorisk.models._gbm_tuning import rounds_by_cv, rounds_by_validation
+from autorisk.models._inputs import PricingTags, rating_table
 from autorisk.models.design import _numeric_values, _require_columns
 from autorisk.models.families import Family
 
@@ -58,7 +59,7 @@ _RULES: dict[str, tuple[Any, str]] = {
 }
 
 
-class _PricingGBM(RegressorMixin, BaseEstimator):
+class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
     """Shared engine of the pricing GBMs; use a public subclass."""
 
     #: LightGBM objective of the family.
@@ -107,8 +108,11 @@ class _PricingGBM(RegressorMixin, BaseEstimator):
     def _family(self) -> Family:
         raise NotImplementedError
 
-    def _prepared(self, X, y, exposure, sample_weight):
-        """Rows, label, weight and log offset that LightGBM fits (see the subclasses)."""
+    def _prepared(self, X, y, exposure, sample_weight, reset=True):
+        """Rows, label, weight and log offset that LightGBM fits (see the subclasses).
+
+        ``reset`` (at fit) records ``feature_names_in_`` and ``n_features_in_``.
+        """
         raise NotImplementedError
 
     def _objective_params(self) -> dict[str, Any]:
@@ -171,18 +175,18 @@ class _PricingGBM(RegressorMixin, BaseEstimator):
         self.base_score_ = float(np.log(base))
         self.n_rounds_ = n_rounds
         self.lgb_params_ = params
-        self.n_features_in_ = len(features)
         return self
 
 
     def _dataset(self, matrix, label, weight, init_score, params, reference=None) -> lgb.Dataset:
+        names = self._booster_names()
         return lgb.Dataset(
             matrix,
             label=label,
             weight=weight,
             init_score=init_score,
-            feature_name=list(self.features_),
-            categorical_feature=list(self.categorical_) or "auto",
+            feature_name=names,
+            categorical_feature=[names[self.features_.index(f)] for f in self.categorical_] or "auto",
             reference=reference,
             params={k: params[k] for k in ("verbosity", "seed") if k in params},
             free_raw_data=False,
@@ -227,13 +231,21 @@ class _PricingGBM(RegressorMixin, BaseEstimator):
         _require_columns(X, features)
         if len(set(features)) != len(features):
             raise ParameterError(f"features are listed twice: {features}")
-        bad = [f for f in features if not isinstance(f, str) or _SPECIAL_CHARACTERS & set(f) or f == "bias"]
-        if bad:
-            raise ParameterError(
-                f"feature names must be strings without any of {''.join(sorted(_SPECIAL_CHARACTERS))} "
-                f"and other than 'bias'; rename {bad}"
-            )
+        if "bias" in features:
+            raise ParameterError("a feature cannot be named 'bias' (the name of the base column of contributions); rename it")
         return features
+
+    def _booster_names(self) -> list[str]:
+        """Names LightGBM gets: the features' own, or ``x0``, ``x1``, ... when one is not a name LightGBM takes.
+
+        LightGBM wants strings without any of ``"',:[]{}`` (they break its JSON
+        model dump); the booster reads a matrix by position, so its names are
+        labels only, and ``features_`` keeps the columns' names.
+        """
+        names = self.features_
+        if all(isinstance(f, str) and f and not _SPECIAL_CHARACTERS & set(f) for f in names):
+            return list(names)
+        return [f"x{j}" for j in range(len(names))]
 
     def _monotone_constraints(self, features: list[str], categorical: list[str]) -> list[int]:
         monotone = dict(self.monotone or {})
@@ -267,6 +279,7 @@ class _PricingGBM(RegressorMixin, BaseEstimator):
         ndarray of shape (n_rows, n_features)
         """
         check_is_fitted(self, "features_")
+        X = rating_table(self, X, reset=False)
         _require_columns(X, self.features_)
         matrix = np.empty((len(X), len(self.features_)))
         for j, name in enumerate(self.features_):
@@ -283,6 +296,8 @@ class _PricingGBM(RegressorMixin, BaseEstimator):
 
     def predict(self, X: pd.DataFrame, exposure: Any = None) -> np.ndarray:
         """Expected value per row: ``exposure * exp(predict_log(X))`` (exposure defaults to 1)."""
+        check_is_fitted(self, "booster_")
+        X = rating_table(self, X, reset=False)
         mu = np.exp(self.predict_log(X))
         return mu if exposure is None else mu * exposure_column(exposure, X.index)
 
@@ -297,6 +312,7 @@ class _PricingGBM(RegressorMixin, BaseEstimator):
             ``predict_log(X)`` up to rounding.
         """
         check_is_fitted(self, "booster_")
+        X = rating_table(self, X, reset=False)
         contributions = self.booster_.predict(self.encode(X), pred_contrib=True)
         frame = pd.DataFrame(contributions, index=X.index, columns=[*self.features_, "bias"])
         frame["bias"] += self.base_score_
@@ -308,7 +324,7 @@ class _PricingGBM(RegressorMixin, BaseEstimator):
         The intercept-only model keeps the exposure offset, as the GLMs' ``score``.
         """
         check_is_fitted(self, "booster_")
-        rows, label, weight, offset = self._prepared(X, y, exposure, sample_weight)
+        rows, label, weight, offset = self._prepared(X, y, exposure, sample_weight, reset=False)
         family = self._family()
         mu = np.exp(self.predict_log(rows) + offset)
         null = constant_mean(label, weight, offset, family.power) * np.exp(offset)

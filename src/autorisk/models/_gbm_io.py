@@ -38,6 +38,7 @@ def save(model: _PricingGBM, path: str | Path) -> Path:
         "class": type(model).__name__,
         "family": model.family_,
         "params": model.get_params(),
+        "feature_names_in": model.feature_names_in_,
         "features": model.features_,
         "categorical": model.categorical_,
         "categories": model.categories_,
@@ -83,7 +84,9 @@ def load(cls: type[_PricingGBM], path: str | Path) -> _PricingGBM:
     model.best_score_ = metadata["best_score"]
     model.evals_result_ = metadata["evals_result"]
     model.lgb_params_ = metadata["lgb_params"]
-    model.n_features_in_ = len(model.features_)
+    # models saved before feature_names_in was recorded were fitted on their features only
+    model.feature_names_in_ = np.asarray(metadata.get("feature_names_in", model.features_), dtype=object)
+    model.n_features_in_ = len(model.feature_names_in_)
     model.booster_ = lgb.Booster(model_file=str(folder / MODEL_FILE))
     return model
 

@@ -8,7 +8,6 @@ import numpy as np
 from scipy import special
 
 
-
 def real(value: Any) -> bool:
     """A finite number, not a bool."""
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool) and np.isfinite(value)

@@ -42,8 +42,8 @@ from autorisk.models._gbm_io import FORMAT, FORMAT_VERSION, METADATA_FILE, MODEL
 from autorisk.models._gbm_numbers import constant_mean as _constant_mean
 from autorisk.models._gbm_numbers import mean_deviance as _mean_deviance
 from autorisk.models._gbm_numbers import real
+from autorisk.models._inputs import fit_inputs
 from autorisk.models.families import GAMMA, POISSON, Family, tweedie
-from autorisk.models.glm import _inputs
 
 _SHARED_PARAMETERS = """
     features : list of str, optional
@@ -158,6 +158,7 @@ class FrequencyGBM(_PricingGBM):
     """
 
     _objective = "poisson"
+    _counts_response = True
 
     def _family(self) -> Family:
         return POISSON
@@ -185,8 +186,10 @@ class FrequencyGBM(_PricingGBM):
         """
         return self._fit(*self._prepared(X, y, exposure, sample_weight), passed=(y, exposure, sample_weight))
 
-    def _prepared(self, X, y, exposure, sample_weight):
-        counts, weight, exposure = _inputs(X, y, sample_weight, exposure, "claim_count", integer=True)
+    def _prepared(self, X, y, exposure, sample_weight, reset=True):
+        X, counts, weight, exposure = fit_inputs(
+            self, X, y, sample_weight, exposure, "claim_count", integer=True, reset=reset
+        )
         exposure_column(exposure, X.index, positive=True)
         return X, counts, weight, np.log(exposure)
 
@@ -257,8 +260,10 @@ class SeverityGBM(_PricingGBM):
         """D^2 of the average claim on (X, y, claim_count), rows with claims."""
         return super().score(X, y, claim_count, sample_weight)
 
-    def _prepared(self, X, y, claim_count, sample_weight):
-        amount, weight, counts = _inputs(X, y, sample_weight, claim_count, "claim_amount", positive_exposure=False)
+    def _prepared(self, X, y, claim_count, sample_weight, reset=True):
+        X, amount, weight, counts = fit_inputs(
+            self, X, y, sample_weight, claim_count, "claim_amount", positive_exposure=False, reset=reset
+        )
         has_claims = counts > 0
         if not has_claims.any():
             raise DataError(DataIssue("claim_count", "no claims", "at least one row with claims"))
@@ -375,8 +380,8 @@ class TweedieGBM(_PricingGBM):
         """
         return self._fit(*self._prepared(X, y, exposure, sample_weight), passed=(y, exposure, sample_weight))
 
-    def _prepared(self, X, y, exposure, sample_weight):
-        amount, weight, exposure = _inputs(X, y, sample_weight, exposure, "claim_amount")
+    def _prepared(self, X, y, exposure, sample_weight, reset=True):
+        X, amount, weight, exposure = fit_inputs(self, X, y, sample_weight, exposure, "claim_amount", reset=reset)
         exposure_column(exposure, X.index, positive=True)
         return X, amount / exposure, weight * exposure, np.zeros(len(X))
 

@@ -24,6 +24,13 @@ from sklearn.utils.validation import check_is_fitted
 from autorisk.data.arrays import exposure_column, numeric_column
 from autorisk.errors import DataError, DataIssue, ModelError, ParameterError
 from autorisk.models import inference
+from autorisk.models._inputs import (
+    UNPENALISED_CHECKS,
+    PricingTags,
+    fit_inputs,
+    rating_table,
+    target,
+)
 from autorisk.models.design import Design
 from autorisk.models.families import (
     GAMMA,
@@ -47,12 +54,13 @@ _SINGULAR = (
 )
 
 
-class _PricingGLM(RegressorMixin, BaseEstimator):
+class _PricingGLM(PricingTags, RegressorMixin, BaseEstimator):
     """Shared engine of the pricing GLMs; use a public subclass."""
 
     #: True when exposure enters as a log offset; False when the response is a
     #: rate per unit of exposure weighted by exposure (Tweedie).
     _exposure_as_offset: ClassVar[bool] = True
+    _inapplicable_checks = UNPENALISED_CHECKS
 
     def __init__(
         self,
@@ -275,7 +283,7 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
             ``log(predict(X))`` up to rounding.
         """
         check_is_fitted(self, "params_")
-        X = self._grouped(X)
+        X = self._grouped(rating_table(self, X, reset=False))
         frame = self.design_.transform(X)
         parts: dict[str, np.ndarray] = {}
         for term in self.design_.terms:
@@ -290,6 +298,8 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
 
     def predict(self, X: pd.DataFrame, exposure: Any = None) -> np.ndarray:
         """Expected value per row: ``exposure * exp(X beta)`` (exposure defaults to 1)."""
+        check_is_fitted(self, "params_")
+        X = rating_table(self, X, reset=False)
         mu = np.exp(self._linear_predictor(X))
         return mu if exposure is None else mu * exposure_column(exposure, X.index)
 
@@ -316,10 +326,12 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
 
     def score(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None) -> float:
         """D^2: the fraction of the null deviance explained on (X, y)."""
+        check_is_fitted(self, "params_")
+        X = rating_table(self, X, reset=False)
         mu = self.predict(X, exposure)
         n = len(mu)
         weights = np.ones(n) if sample_weight is None else numeric_column(sample_weight, X.index, "sample_weight")
-        y = numeric_column(y, X.index, "y")
+        y = numeric_column(target(self, y, "y"), X.index, "y")
         e = exposure_column(exposure, X.index)
         if not self._exposure_as_offset:
             y, mu, weights, e = y / e, mu / e, weights * e, np.ones(n)
@@ -396,6 +408,8 @@ class FrequencyGLM(_PricingGLM):
     ['private', 'business']
     """
 
+    _counts_response = True
+
     def __init__(
         self,
         factors: Sequence[str] | None = None,
@@ -428,7 +442,7 @@ class FrequencyGLM(_PricingGLM):
 
     def fit(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None) -> FrequencyGLM:
         """Fit claim counts ``y`` with exposure (years) as a log offset."""
-        y, weights, exposure = _inputs(X, y, sample_weight, exposure, "claim_count", integer=True)
+        X, y, weights, exposure = fit_inputs(self, X, y, sample_weight, exposure, "claim_count", integer=True)
         return self._fit(X, y, weights, exposure)
 
 
@@ -499,7 +513,7 @@ class SeverityGLM(_PricingGLM):
 
     def fit(self, X: pd.DataFrame, y: Any, claim_count: Any = None, sample_weight: Any = None) -> SeverityGLM:
         """Fit average severity ``y / claim_count`` weighted by ``claim_count`` (rows with claims)."""
-        amount, weights, counts = _inputs(X, y, sample_weight, claim_count, "claim_amount", positive_exposure=False)
+        X, amount, weights, counts = fit_inputs(self, X, y, sample_weight, claim_count, "claim_amount", positive_exposure=False)
         has_claims = counts > 0
         if not has_claims.any():
             raise DataError(DataIssue("claim_count", "no claims", "at least one row with claims"))
@@ -597,7 +611,7 @@ class TweedieGLM(_PricingGLM):
 
     def fit(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None) -> TweedieGLM:
         """Fit the claim amount ``y`` per unit of ``exposure``."""
-        amount, weights, exposure = _inputs(X, y, sample_weight, exposure, "claim_amount")
+        X, amount, weights, exposure = fit_inputs(self, X, y, sample_weight, exposure, "claim_amount")
         self.power_ = self.power
         if self.power == "profile":
             from autorisk.models.tweedie_profile import profile_power
@@ -611,28 +625,6 @@ for _estimator in (FrequencyGLM, SeverityGLM, TweedieGLM):
 
 
 # ---------------------------------------------------------------- helpers
-def _inputs(X, y, sample_weight, exposure, response_name, *, integer=False, positive_exposure=True):
-    if not isinstance(X, pd.DataFrame):
-        raise ParameterError(f"X must be a pandas DataFrame of rating factors, got {type(X).__name__}")
-    n = len(X)
-    y = numeric_column(y, X.index, response_name)
-    issues = []
-    if integer and np.any(y != np.round(y)):
-        issues.append(DataIssue.from_mask(response_name, "not a whole number", "claim counts", y != np.round(y), X.index, y))
-    if np.any(y < 0):
-        issues.append(DataIssue.from_mask(response_name, "negative", "values >= 0", y < 0, X.index, y))
-    weights = np.ones(n) if sample_weight is None else numeric_column(sample_weight, X.index, "sample_weight")
-    if np.any(weights < 0):
-        issues.append(DataIssue.from_mask("sample_weight", "negative", "weights >= 0", weights < 0, X.index, weights))
-    name = "exposure" if positive_exposure else "claim_count"
-    exposure = np.ones(n) if exposure is None else numeric_column(exposure, X.index, name)
-    if np.any(exposure < 0):
-        issues.append(DataIssue.from_mask(name, "negative", "values >= 0", exposure < 0, X.index, exposure))
-    if issues:
-        raise DataError(issues)
-    return y, weights, exposure
-
-
 def _tabmat(frame: pd.DataFrame) -> tabmat.MatrixBase:
     # tabmat's kernels write into their inputs' buffers; pandas copy-on-write hands out read-only ones.
     return tabmat.from_pandas(frame.copy(), drop_first=True, cat_threshold=1)
