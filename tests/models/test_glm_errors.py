@@ -171,7 +171,8 @@ def test_wrong_length_and_wrong_type(data):
     X, y, e, _ = data
     with pytest.raises(DataError, match="wrong length"):
         FrequencyGLM(["area"]).fit(X, y.iloc[:-1], exposure=e)
-    with pytest.raises(ParameterError, match="DataFrame"):
+    # an array is a table of columns x0, x1, ...: the factor is not among them
+    with pytest.raises(SchemaError, match=r"'area': missing column \(expected columns among \['x0', 'x1'"):
         FrequencyGLM(["area"]).fit(X.to_numpy(), y, exposure=e)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +11,9 @@ import pandas as pd
 
 from autorisk.errors import DataError, DataIssue, SchemaError, UnknownCategoryError, levels_text
 from autorisk.models.design import _ordered_levels
+
+#: ``codes(..., base=UNSET)``: no base level, unseen levels raise.
+UNSET = object()
 
 
 def is_categorical(name: str, values: pd.Series) -> bool:
@@ -30,8 +34,12 @@ def levels(name: str, values: pd.Series) -> list[Any]:
     return [level.item() if isinstance(level, np.generic) else level for level in levels]
 
 
-def codes(name: str, values: pd.Series, levels: Sequence[Any]) -> np.ndarray:
-    """Position of each value among the training levels."""
+def codes(name: str, values: pd.Series, levels: Sequence[Any], base: Any = UNSET) -> np.ndarray:
+    """Position of each value among the training levels.
+
+    A level unseen in training raises :class:`~autorisk.errors.UnknownCategoryError`
+    or, when ``base`` is given (``unseen="base"``), is read as ``base`` with a warning.
+    """
     _refuse_missing(name, values)
     index = pd.Index(list(levels), dtype=object)
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -40,9 +48,13 @@ def codes(name: str, values: pd.Series, levels: Sequence[Any]) -> np.ndarray:
         codes = index.get_indexer(values.astype(object))
     unseen = codes < 0
     if unseen.any():
-        raise UnknownCategoryError(
-            DataIssue.from_mask(name, "unseen level", f"one of the fitted levels {levels_text(levels)}", unseen, values.index, values)
+        issue = DataIssue.from_mask(
+            name, "unseen level", f"one of the fitted levels {levels_text(levels)}", unseen, values.index, values
         )
+        if base is UNSET:
+            raise UnknownCategoryError(issue)
+        warnings.warn(f"{issue}; mapped to the base level {base!r}", UserWarning, stacklevel=5)
+        codes[unseen] = list(levels).index(base)
     return codes
 
 

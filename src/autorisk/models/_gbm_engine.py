@@ -22,14 +22,17 @@ from sklearn.utils.validation import check_is_fitted
 from autorisk.data.arrays import exposure_column
 from autorisk.errors import ModelError, ParameterError
 from autorisk.models import _gbm_io
-from autorisk.models._gbm_encoding import codes, is_categorical, levels
+from autorisk.models._gbm_encoding import UNSET, codes, is_categorical, levels
 from autorisk.models._gbm_numbers import constant_mean, integer, real
 from autorisk.models._gbm_tuning import rounds_by_cv, rounds_by_validation
 from autorisk.models._inputs import PricingTags, rating_table
 from autorisk.models.design import _numeric_values, _require_columns
 from autorisk.models.families import Family
+from autorisk.models.levels import apply_level_groups, rare_level_groups
 
 EARLY_STOPPING = ("validation", "cv", None)
+#: What prediction does with a level unseen in training (as the GLMs' ``unseen``).
+UNSEEN_POLICIES = ("raise", "base")
 #: LightGBM parameters the estimator sets itself (objective, rounds, metric).
 RESERVED_PARAMS = frozenset(
     {"objective", "objective_type", "app", "application", "loss", "metric", "metrics", "metric_types",
@@ -85,6 +88,8 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         lambda_l2: float = 1.0,
         random_state: int = 0,
         params: Mapping[str, Any] | None = None,
+        unseen: str = "raise",
+        min_exposure: float | Mapping[str, float] | None = None,
     ):
         self.features = features
         self.monotone = monotone
@@ -103,6 +108,8 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         self.lambda_l2 = lambda_l2
         self.random_state = random_state
         self.params = params
+        self.unseen = unseen
+        self.min_exposure = min_exposure
 
     # ------------------------------------------------------------ to override
     def _family(self) -> Family:
@@ -130,7 +137,11 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         monotone = self._monotone_constraints(features, categorical)
         self.features_ = features
         self.categorical_ = categorical
-        self.categories_ = {f: levels(f, X[f]) for f in categorical}
+        level_exposure = weight * np.exp(offset)  # exposure (claims for severity) times the prior weight
+        self.level_groups_ = rare_level_groups(X, categorical, self.min_exposure, level_exposure)
+        grouped = apply_level_groups(X, self.level_groups_)
+        self.categories_ = {f: levels(f, grouped[f]) for f in categorical}
+        self.base_levels_ = {f: _largest(grouped[f], level_exposure) for f in categorical}
         self.family_ = self._family().name
         matrix = self.encode(X)
 
@@ -199,6 +210,8 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
             value = getattr(self, name)
             if not check(value):
                 raise ParameterError(f"{name} must be {expected}, got {value!r}")
+        if self.unseen not in UNSEEN_POLICIES:
+            raise ParameterError(f"unseen must be one of {UNSEEN_POLICIES}, got {self.unseen!r}")
         if self.early_stopping not in EARLY_STOPPING:
             raise ParameterError(f"early_stopping must be one of {EARLY_STOPPING}, got {self.early_stopping!r}")
         if self.early_stopping is None and self.n_rounds is None:
@@ -267,7 +280,10 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         """The float matrix the booster reads, one column per feature in ``features_``.
 
         Categorical features become the integer position of their level in
-        ``categories_``; a missing value or a level unseen in training raises.
+        ``categories_`` (after ``level_groups_``); a missing value raises, and
+        so does a level unseen in training unless it joins ``"other"`` (a
+        factor with rare levels grouped) or ``unseen="base"`` reads it as the
+        level of largest exposure (``base_levels_``), with a warning.
 
         Parameters
         ----------
@@ -281,10 +297,12 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         check_is_fitted(self, "features_")
         X = rating_table(self, X, reset=False)
         _require_columns(X, self.features_)
+        X = apply_level_groups(X, getattr(self, "level_groups_", {}), stacklevel=4)
+        base_levels = getattr(self, "base_levels_", {}) if self.unseen == "base" else {}
         matrix = np.empty((len(X), len(self.features_)))
         for j, name in enumerate(self.features_):
             if name in self.categories_:
-                matrix[:, j] = codes(name, X[name], self.categories_[name])
+                matrix[:, j] = codes(name, X[name], self.categories_[name], base_levels.get(name, UNSET))
             else:
                 matrix[:, j] = _numeric_values(name, X[name])
         return matrix
@@ -345,3 +363,9 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         """Read a model written by :meth:`save`; its predictions are bit-identical."""
         return _gbm_io.load(cls, path)
 
+
+def _largest(values: pd.Series, exposure: np.ndarray) -> Any:
+    """The level with the largest exposure, first in natural order on ties (the GLMs' default base level)."""
+    by_level = pd.Series(exposure, index=values.index).groupby(values.astype(object), sort=False).sum()
+    ordered = levels(str(values.name), values)
+    return max(ordered, key=lambda level: by_level.get(level, 0.0))

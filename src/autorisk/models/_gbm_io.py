@@ -42,6 +42,9 @@ def save(model: _PricingGBM, path: str | Path) -> Path:
         "features": model.features_,
         "categorical": model.categorical_,
         "categories": model.categories_,
+        # pairs, not objects: levels and feature names need not be strings
+        "base_levels": [[f, level] for f, level in model.base_levels_.items()],
+        "level_groups": [[f, [[level, group] for level, group in m.items()]] for f, m in model.level_groups_.items()],
         "monotone": {f: int(d) for f, d in (model.monotone or {}).items() if d},
         "base_score": model.base_score_,
         "n_rounds": model.n_rounds_,
@@ -77,7 +80,10 @@ def load(cls: type[_PricingGBM], path: str | Path) -> _PricingGBM:
     model = klass(**metadata["params"])
     model.features_ = metadata["features"]
     model.categorical_ = metadata["categorical"]
-    model.categories_ = metadata["categories"]
+    # JSON object keys are strings: find each feature's levels by its own name or its text
+    model.categories_ = {f: metadata["categories"][f if isinstance(f, str) else str(f)] for f in model.categorical_}
+    model.base_levels_ = {f: level for f, level in metadata.get("base_levels", [])}
+    model.level_groups_ = {f: {level: group for level, group in pairs} for f, pairs in metadata.get("level_groups", [])}
     model.family_ = metadata["family"]
     model.base_score_ = metadata["base_score"]
     model.n_rounds_ = metadata["n_rounds"]

@@ -51,7 +51,7 @@ _SHARED_PARAMETERS = """
         columns enter as numbers; category, string, object and bool columns
         as LightGBM native categoricals (levels seen in training, in
         ``categories_``). Missing values are refused (LightGBM would route
-        them silently); so are levels unseen in training, at prediction.
+        them silently); levels unseen in training follow ``unseen``.
     monotone : dict, optional
         ``{feature: +1 or -1}``: predictions non-decreasing (+1) or
         non-increasing (-1) in a numeric feature, all else fixed
@@ -96,7 +96,21 @@ _SHARED_PARAMETERS = """
     params : dict, optional
         Further LightGBM parameters, overriding the defaults (e.g.
         ``{"num_threads": 4, "min_data_in_leaf": 100}``); not ``objective``,
-        ``metric`` or the number of rounds."""
+        ``metric`` or the number of rounds.
+    unseen : {"raise", "base"}, default "raise"
+        A level unseen in training, at prediction: raise
+        ``UnknownCategoryError``, or predict it as the feature's level of
+        largest exposure (``base_levels_``) with a warning, as the GLMs'
+        ``unseen="base"``. A factor with rare levels grouped by
+        ``min_exposure`` puts unseen levels in ``"other"`` instead.
+    min_exposure : float or dict, optional
+        Levels of a categorical feature whose exposure (for severity, claim
+        count; times the sample weight) is below this join one level
+        ``"other"`` before fitting; one number for every categorical
+        feature or ``{feature: number}``. The mapping is kept in
+        ``level_groups_``, and at prediction a level unseen in training
+        joins ``"other"`` too, with a warning (see
+        :mod:`autorisk.models.levels`)."""
 
 _SHARED_ATTRIBUTES = """
     booster_ : lightgbm.Booster
@@ -108,6 +122,14 @@ _SHARED_ATTRIBUTES = """
         Features entered as categoricals.
     categories_ : dict
         ``{feature: levels}``; a level's code is its position.
+    base_levels_ : dict
+        ``{feature: level}``: the level of largest exposure, which
+        ``unseen="base"`` predicts an unseen level as.
+    level_groups_ : dict
+        ``{feature: {level: group}}`` of the features ``min_exposure`` grouped.
+    feature_names_in_ : ndarray of str
+        Columns of the ``X`` fitted on (``x0``, ``x1``, ... for an array).
+    n_features_in_ : int
     n_rounds_ : int
         Rounds chosen by early stopping, or ``n_rounds``.
     best_score_ : float or None
@@ -338,6 +360,8 @@ class TweedieGBM(_PricingGBM):
         lambda_l2: float = 1.0,
         random_state: int = 0,
         params: Mapping[str, Any] | None = None,
+        unseen: str = "raise",
+        min_exposure: float | Mapping[str, float] | None = None,
         power: float = 1.5,
     ):
         super().__init__(
@@ -346,6 +370,7 @@ class TweedieGBM(_PricingGBM):
             early_stopping=early_stopping, validation_fraction=validation_fraction, n_folds=n_folds,
             patience=patience, n_rounds=n_rounds, feature_fraction=feature_fraction,
             bagging_fraction=bagging_fraction, lambda_l2=lambda_l2, random_state=random_state, params=params,
+            unseen=unseen, min_exposure=min_exposure,
         )
         self.power = power
 

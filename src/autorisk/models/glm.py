@@ -40,6 +40,7 @@ from autorisk.models.families import (
     Family,
     tweedie,
 )
+from autorisk.models.levels import apply_level_groups, rare_level_groups
 
 INTERCEPT = "(intercept)"
 #: A standard error above this (on the log scale) means the data cannot pin the coefficient down.
@@ -75,6 +76,7 @@ class _PricingGLM(PricingTags, RegressorMixin, BaseEstimator):
         restrict: Mapping[str, Mapping[Any, float]] | None = None,
         unseen: str = "raise",
         missing: str = "raise",
+        min_exposure: float | Mapping[str, float] | None = None,
         tol: float = 1e-8,
         max_iter: int = 100,
     ):
@@ -88,6 +90,7 @@ class _PricingGLM(PricingTags, RegressorMixin, BaseEstimator):
         self.restrict = restrict
         self.unseen = unseen
         self.missing = missing
+        self.min_exposure = min_exposure
         self.tol = tol
         self.max_iter = max_iter
 
@@ -104,8 +107,11 @@ class _PricingGLM(PricingTags, RegressorMixin, BaseEstimator):
         overlap = set(factors) & set(restricted)
         if overlap:
             raise ParameterError(f"restricted factors are fitted as offsets, not as factors: {sorted(overlap)}")
+        self.level_groups_: dict[str, dict[Any, Any]] = {}
         X = self._grouped(X)
         level_weights = weights * exposure
+        self.level_groups_ = rare_level_groups(X, factors, self.min_exposure, level_weights)
+        X = apply_level_groups(X, self.level_groups_)
         response, weights, offset = self._response(y, weights, exposure, X)
         self.design_ = Design(
             factors,
@@ -223,14 +229,14 @@ class _PricingGLM(PricingTags, RegressorMixin, BaseEstimator):
             )
 
     def _grouped(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Apply level groupings ``{factor: {level: group}}`` (unmapped levels stay)."""
+        """Apply level groupings ``{factor: {level: group}}`` (unmapped levels stay), then ``level_groups_``."""
         if not self.groups:
-            return X
+            return apply_level_groups(X, getattr(self, "level_groups_", {}), stacklevel=5)
         X = X.copy()
         for factor, mapping in self.groups.items():
             values = X[factor].astype(object)
             X[factor] = values.map(lambda v, m=mapping: m.get(v, v)).astype("category")
-        return X
+        return apply_level_groups(X, getattr(self, "level_groups_", {}), stacklevel=5)
 
     def _restricted_offset(self, X: pd.DataFrame) -> np.ndarray | None:
         """Log of the fixed relativities of restricted factors, summed per row."""
@@ -371,6 +377,13 @@ _SHARED_PARAMETERS = """
         base level with a warning.
     missing : {"raise", "level"}, default "raise"
         Missing categorical values: raise, or treat as a level of their own.
+    min_exposure : float or dict, optional
+        Levels of a categorical factor whose exposure (for severity, claim
+        count) is below this join one level ``"other"`` before fitting; one
+        number for every categorical factor or ``{factor: number}``. The
+        mapping is kept in ``level_groups_``, and at prediction a level
+        unseen in training joins ``"other"`` too, with a warning (see
+        :mod:`autorisk.models.levels`).
     tol : float, default 1e-8
         Gradient tolerance of the IRLS solver, which also stops once a step
         changes the coefficients by less than 1.5e-8 (L2 norm).
@@ -395,6 +408,8 @@ class FrequencyGLM(_PricingGLM):
     deviance_, null_deviance_, dispersion_, loglik_, aic_, bic_ : float
     design_ : Design
         Fitted terms: levels, base levels, bands, knots, exposure per level.
+    level_groups_ : dict
+        ``{factor: {level: group}}`` of the factors ``min_exposure`` grouped.
 
     Examples
     --------
@@ -423,6 +438,7 @@ class FrequencyGLM(_PricingGLM):
         restrict: Mapping[str, Mapping[Any, float]] | None = None,
         unseen: str = "raise",
         missing: str = "raise",
+        min_exposure: float | Mapping[str, float] | None = None,
         overdispersion: str = "none",
         tol: float = 1e-8,
         max_iter: int = 100,
@@ -430,7 +446,7 @@ class FrequencyGLM(_PricingGLM):
         super().__init__(
             factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
             interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
-            missing=missing, tol=tol, max_iter=max_iter,
+            missing=missing, min_exposure=min_exposure, tol=tol, max_iter=max_iter,
         )
         self.overdispersion = overdispersion
 
@@ -494,6 +510,7 @@ class SeverityGLM(_PricingGLM):
         restrict: Mapping[str, Mapping[Any, float]] | None = None,
         unseen: str = "raise",
         missing: str = "raise",
+        min_exposure: float | Mapping[str, float] | None = None,
         family: str = "gamma",
         tol: float = 1e-8,
         max_iter: int = 100,
@@ -501,7 +518,7 @@ class SeverityGLM(_PricingGLM):
         super().__init__(
             factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
             interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
-            missing=missing, tol=tol, max_iter=max_iter,
+            missing=missing, min_exposure=min_exposure, tol=tol, max_iter=max_iter,
         )
         self.family = family
 
@@ -590,6 +607,7 @@ class TweedieGLM(_PricingGLM):
         restrict: Mapping[str, Mapping[Any, float]] | None = None,
         unseen: str = "raise",
         missing: str = "raise",
+        min_exposure: float | Mapping[str, float] | None = None,
         power: float | str = 1.5,
         power_grid: Sequence[float] = (1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8),
         tol: float = 1e-8,
@@ -598,7 +616,7 @@ class TweedieGLM(_PricingGLM):
         super().__init__(
             factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
             interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
-            missing=missing, tol=tol, max_iter=max_iter,
+            missing=missing, min_exposure=min_exposure, tol=tol, max_iter=max_iter,
         )
         self.power = power
         self.power_grid = power_grid
