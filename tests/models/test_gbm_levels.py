@@ -177,3 +177,16 @@ def test_bad_level_options_are_refused(book):
         FrequencyGBM(min_exposure={"age": 10.0}, **FAST).fit(X, y)
     with pytest.raises(ParameterError, match="min_exposure of 'make' must be a number >= 0, got -1"):
         FrequencyGLM(["make"], min_exposure=-1).fit(X, y, exposure=exposure)
+
+
+def test_refine_lists_a_hundred_levels_by_the_first_few_and_the_count():
+    from autorisk.models import group_levels, restrict_factor
+
+    rng = np.random.default_rng(9)
+    X = pd.DataFrame({"make": [f"m{i:03d}" for i in np.r_[np.arange(100), rng.integers(0, 100, 4_900)]]})
+    y = rng.poisson(0.3, 5_000)
+    model = FrequencyGLM(["make"]).fit(X, y)
+    with pytest.raises(ParameterError, match=r"unknown level\(s\) \['nope'\]; valid levels: \[.*, \.\.\. \(100 levels\)\]$"):
+        group_levels(model, "make", {"nope": "x"}, X, y)
+    with pytest.raises(ParameterError, match=r"give one for each of \[.*, \.\.\. \(100 levels\)\]$"):
+        restrict_factor(model, "make", {"m000": 1.0}, X, y)

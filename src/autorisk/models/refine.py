@@ -40,7 +40,14 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.isotonic import IsotonicRegression
 
-from autorisk.errors import DataError, DataIssue, ModelError, ParameterError, SchemaError
+from autorisk.errors import (
+    DataError,
+    DataIssue,
+    ModelError,
+    ParameterError,
+    SchemaError,
+    levels_text,
+)
 from autorisk.models.banding import assign_bands
 
 if TYPE_CHECKING:
@@ -112,7 +119,7 @@ def group_levels(
     unknown = [level for level in mapping if level not in term.levels]
     if unknown:
         raise ParameterError(
-            f"cannot group {factor!r}: unknown level(s) {unknown}; valid levels: {list(term.levels)}"
+            f"cannot group {factor!r}: unknown level(s) {levels_text(unknown)}; valid levels: {levels_text(term.levels)}"
         )
     if len({mapping.get(level, level) for level in term.levels}) < 2:
         raise ParameterError(
@@ -470,13 +477,13 @@ def _restrict(
     missing = [level for level in present if level not in relativities]
     if missing:
         raise ParameterError(
-            f"cannot restrict {factor!r}: no relativity for level(s) {missing} present in X; "
-            f"give one for each of {present}"
+            f"cannot restrict {factor!r}: no relativity for level(s) {levels_text(missing)} present in X; "
+            f"give one for each of {levels_text(present)}"
         )
     unknown = [level for level in relativities if level not in known and level not in present]
     if unknown:
         raise ParameterError(
-            f"cannot restrict {factor!r}: unknown level(s) {unknown}; valid levels: {list(known)}"
+            f"cannot restrict {factor!r}: unknown level(s) {levels_text(unknown)}; valid levels: {levels_text(known)}"
         )
     bad = {}
     for level, value in relativities.items():
