@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autorisk.errors import ParameterError, UnknownCategoryError
+from autorisk.errors import DataError, ParameterError, UnknownCategoryError
 from autorisk.evaluate import compare
 from autorisk.models import FrequencyGBM, FrequencyGLM, SeverityGBM, TweedieGBM, load_gbm
 from autorisk.models.levels import OTHER, apply_level_groups, group_rare_levels, rare_level_groups
@@ -190,3 +190,12 @@ def test_refine_lists_a_hundred_levels_by_the_first_few_and_the_count():
         group_levels(model, "make", {"nope": "x"}, X, y)
     with pytest.raises(ParameterError, match=r"give one for each of \[.*, \.\.\. \(100 levels\)\]$"):
         restrict_factor(model, "make", {"m000": 1.0}, X, y)
+
+
+def test_a_restricted_factor_lists_its_hundred_levels_briefly():
+    rng = np.random.default_rng(10)
+    X = pd.DataFrame({"make": [f"m{i:03d}" for i in rng.integers(0, 100, 500)], "area": rng.choice(["a", "b"], 500)})
+    restrict = {"make": {f"m{i:03d}": 1.0 for i in range(100)}}
+    model = FrequencyGLM(["area"], restrict=restrict).fit(X, rng.poisson(0.3, 500))
+    with pytest.raises(DataError, match=r"a level among \['m000', .*, \.\.\. \(100 levels\)\] with relativity > 0"):
+        model.predict(pd.DataFrame({"make": ["new"], "area": ["a"]}))

@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from autorisk.data.arrays import exposure_column, numeric_column
-from autorisk.errors import DataError, DataIssue, ModelError, ParameterError
+from autorisk.errors import DataError, DataIssue, ModelError, ParameterError, levels_text
 from autorisk.models import inference
 from autorisk.models._inputs import (
     UNPENALISED_CHECKS,
@@ -256,7 +256,7 @@ class _PricingGLM(PricingTags, RegressorMixin, BaseEstimator):
             if bad.any():
                 raise DataError(
                     DataIssue.from_mask(
-                        factor, "no restricted relativity", f"a level among {list(relativities)} with relativity > 0",
+                        factor, "no restricted relativity", f"a level among {levels_text(list(relativities))} with relativity > 0",
                         bad, X.index, values,
                     )
                 )
