@@ -218,3 +218,12 @@ def test_text_columns_of_an_object_array_are_levels():
     # the relativity of the level is its observed frequency ratio (one factor and a numeric)
     frame = pd.DataFrame({"x0": area, "x1": X[:, 1].astype(float)})
     np.testing.assert_allclose(model.predict(X), FrequencyGLM().fit(frame, y).predict(frame), rtol=1e-12)
+
+
+def test_no_rows_can_be_predicted():
+    X = pd.DataFrame({"area": ["a", "b", "a", "b"], "age": [30.0, 40.0, 50.0, 60.0]})
+    for model in (FrequencyGLM(), FrequencyGBM(**FAST_GBM)):
+        model.fit(X, [0, 1, 1, 2])
+        assert model.predict(X.iloc[:0]).shape == (0,)
+        with pytest.warns(UserWarning, match="fitted with feature names"):
+            assert model.predict(np.zeros((0, 2), dtype=object)).shape == (0,)

@@ -147,8 +147,8 @@ def rating_table(estimator: Any, X: Any, *, reset: bool) -> pd.DataFrame:
         Receives ``feature_names_in_`` and ``n_features_in_`` when ``reset``;
         else they name and check the columns of an array.
     X : DataFrame or array-like of shape (n_samples, n_features)
-        Rating factors. Not sparse, not complex, 2-D, with at least one
-        row (``MIN_SAMPLES`` at fit) and one column.
+        Rating factors. Not sparse, not complex, 2-D; at fit, with at
+        least ``MIN_SAMPLES`` rows and one column.
     reset : bool
         True at fit, False at predict and score.
 
@@ -167,11 +167,13 @@ def rating_table(estimator: Any, X: Any, *, reset: bool) -> pd.DataFrame:
         frame = X
     else:
         frame = _array_table(estimator, X, reset=reset)
+    if not reset:
+        return frame  # any number of rows can be predicted, none included
     n_rows, n_columns = frame.shape
-    if n_rows == 0 or (reset and n_rows < MIN_SAMPLES):
+    if n_rows < MIN_SAMPLES:
         raise DataError(
-            f"Found array with {n_rows} sample(s) (shape={frame.shape}) while a minimum of "
-            f"{MIN_SAMPLES if reset else 1} is required by {name}"
+            f"Found array with {n_rows} sample(s) (shape={frame.shape}) while a minimum of {MIN_SAMPLES} "
+            f"is required by {name}"
         )
     if n_columns == 0:
         raise DataError(f"Found array with 0 feature(s) (shape={frame.shape}) while a minimum of 1 is required by {name}")
