@@ -10,8 +10,21 @@ import pandas as pd
 import pytest
 
 from autorisk.errors import ParameterError, PlanError, QuoteError
-from autorisk.models import FrequencyGLM, FrequencySeverity, SeverityGLM, group_levels, restrict_factor
-from autorisk.rating import BandFactor, CategoricalFactor, Coverage, RatingPlan, coverage_from_glm, coverage_from_pair
+from autorisk.models import (
+    FrequencyGLM,
+    FrequencySeverity,
+    SeverityGLM,
+    group_levels,
+    restrict_factor,
+)
+from autorisk.rating import (
+    BandFactor,
+    CategoricalFactor,
+    Coverage,
+    RatingPlan,
+    coverage_from_glm,
+    coverage_from_pair,
+)
 
 AREA_TRUTH = {"a": 1.0, "b": 1.3, "c": 0.7, "d": 0.75, "e": 1.1}
 AGE_CUTS = [30, 50]
