@@ -124,8 +124,6 @@ def _tables(model: Any) -> list[Factor]:
                 for level in term.levels
             )
             if term.cut_points is not None:
-                if term.name in groups:
-                    raise PlanError(f"factor {term.name!r} is banded and grouped; a rating table cannot group bands")
                 labels = list(term.levels)
                 all_labels = band_labels(term.cut_points)
                 band_values = tuple(values[labels.index(label)] if label in labels else 1.0 for label in all_labels)
