@@ -1,4 +1,12 @@
-"""Exponential-dispersion families with a log link: variance, deviance, likelihood."""
+"""Exponential-dispersion families with a log link: variance, deviance, likelihood.
+
+The lowest layer of the GLM code: it imports only the Tweedie density
+(:mod:`autorisk.models.tweedie_density`); the engine
+(:mod:`autorisk.models.glm`) sits on it, and the helpers that read or refit
+a fitted model (:mod:`~autorisk.models.inference`,
+:mod:`~autorisk.models.tweedie_profile`, :mod:`~autorisk.models.refine`)
+sit on the engine.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 from sklearn.metrics import mean_tweedie_deviance
+
+from autorisk.models.tweedie_density import tweedie_loglik
 
 
 @dataclass(frozen=True)
@@ -60,8 +70,6 @@ class Family:
                     )
                 )
             )
-        from autorisk.models.tweedie_profile import tweedie_loglik
-
         return float(tweedie_loglik(y, mu, dispersion, self.power, weights))
 
 

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import glum
 import numpy as np
 import pandas as pd
 import tabmat
-from scipy import linalg, optimize
+from scipy import linalg
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from autorisk.data.arrays import exposure_column, numeric_column
 from autorisk.errors import DataError, DataIssue, ModelError, ParameterError
-from autorisk.models import inference
 from autorisk.models.design import Design
 from autorisk.models.families import (
     GAMMA,
@@ -33,6 +32,9 @@ from autorisk.models.families import (
     Family,
     tweedie,
 )
+
+if TYPE_CHECKING:
+    from autorisk.models.inference import GLMSummary
 
 INTERCEPT = "(intercept)"
 #: A standard error above this (on the log scale) means the data cannot pin the coefficient down.
@@ -294,40 +296,60 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         return mu if exposure is None else mu * exposure_column(exposure, X.index)
 
     # ------------------------------------------------------------- results
+    # The helpers that read a fitted model (inference) sit above the engine and
+    # import it, so the engine imports them only when a result is asked for.
     def coef_table(self, level: float = 0.95) -> pd.DataFrame:
         """Coefficients, standard errors, z, p-values, intervals and relativities, base levels included."""
+        from autorisk.models import inference
+
         check_is_fitted(self, "params_")
         return inference.coef_table(self, level)
 
     def relativities(self, level: float = 0.95) -> pd.DataFrame:
         """Tidy relativity tables: factor, level, relativity, interval and exposure per level."""
+        from autorisk.models import inference
+
         check_is_fitted(self, "params_")
         return inference.relativities(self, level)
 
     def drop_one(self, X: pd.DataFrame, y: Any, **fit_params: Any) -> pd.DataFrame:
         """Type III likelihood-ratio test of each factor: refit without it and compare."""
+        from autorisk.models import inference
+
         check_is_fitted(self, "params_")
         return inference.drop_one(self, X, y, **fit_params)
 
-    def summary(self) -> inference.GLMSummary:
+    def summary(self) -> GLMSummary:
         """Compact statsmodels-style summary; renders as HTML in Jupyter."""
+        from autorisk.models import inference
+
         check_is_fitted(self, "params_")
         return inference.GLMSummary(self)
 
     def score(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None) -> float:
-        """D^2: the fraction of the null deviance explained on (X, y)."""
-        mu = self.predict(X, exposure)
-        n = len(mu)
+        """D^2: the fraction of the null deviance explained on (X, y).
+
+        The null model is the one ``summary()`` reports: only an intercept is
+        fitted, with every offset of the model kept (the exposure and the
+        fixed relativities of restricted factors), so a restricted factor is
+        not credited to the model. On the training data ``score`` equals the
+        summary's ``D^2``.
+        """
+        check_is_fitted(self, "params_")
+        eta = self._linear_predictor(X)
+        n = len(eta)
         weights = np.ones(n) if sample_weight is None else numeric_column(sample_weight, X.index, "sample_weight")
         y = numeric_column(y, X.index, "y")
         e = exposure_column(exposure, X.index)
-        if not self._exposure_as_offset:
-            y, mu, weights, e = y / e, mu / e, weights * e, np.ones(n)
-        family = self._family()
-        # Null model: intercept only with the same exposure offset, mu = c * e, whose
-        # score equation sum(w (y - c e) e^(1-p)) = 0 gives c in closed form.
-        c = np.sum(weights * y * e ** (1.0 - family.power)) / np.sum(weights * e ** (2.0 - family.power))
-        return 1.0 - family.deviance(y, mu, weights) / family.deviance(y, c * e, weights)
+        restricted = self._restricted_offset(self._grouped(X))
+        base = np.ones(n) if restricted is None else np.exp(restricted)  # offsets of the null model, exp scale
+        if self._exposure_as_offset:
+            mu, base = np.exp(eta) * e, base * e
+        else:  # a rate per unit of exposure, weighted by exposure, as at fit
+            y, mu, weights = y / e, np.exp(eta), weights * e
+        family = self.family_
+        null = _intercept_only_mean(family, y, weights, base)
+        return 1.0 - family.deviance(y, mu, weights) / family.deviance(y, null, weights)
 
 
 _SHARED_PARAMETERS = """
@@ -600,7 +622,7 @@ class TweedieGLM(_PricingGLM):
         amount, weights, exposure = _inputs(X, y, sample_weight, exposure, "claim_amount")
         self.power_ = self.power
         if self.power == "profile":
-            from autorisk.models.tweedie_profile import profile_power
+            from autorisk.models.tweedie_profile import profile_power  # a helper above the engine
 
             self.power_, self.power_profile_ = profile_power(self, X, amount, weights, exposure)
         return self._fit(X, amount, weights, exposure)
@@ -704,12 +726,15 @@ def _null_mean(family: Family, y: np.ndarray, weights: np.ndarray, offset: np.nd
     """Fitted mean of the intercept-only model (with the same offset)."""
     if offset is None:
         return np.full(len(y), np.average(y, weights=weights))
-    base = np.exp(offset)
-    if family.power == 1.0:
-        return base * (np.sum(weights * y) / np.sum(weights * base))
-    result = optimize.minimize_scalar(
-        lambda c: family.deviance(y, base * np.exp(c), weights),
-        bracket=(-1.0, 1.0),
-        tol=1e-12,
-    )
-    return base * np.exp(result.x)
+    return _intercept_only_mean(family, y, weights, np.exp(offset))
+
+
+def _intercept_only_mean(family: Family, y: np.ndarray, weights: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """``c * base`` with ``c`` the maximum-likelihood intercept (exp scale) given the offsets ``log(base)``.
+
+    The score equation of the log link, ``sum(w (y - c b) (c b)**(1 - p)) = 0``,
+    gives ``c = sum(w y b**(1 - p)) / sum(w b**(2 - p))`` for every power ``p``.
+    """
+    power = family.power
+    c = np.sum(weights * y * base ** (1.0 - power)) / np.sum(weights * base ** (2.0 - power))
+    return base * c
