@@ -43,6 +43,9 @@ INESTIMABLE_STD_ERR = 100.0
 #: sqrt of machine epsilon): on large data glum's gradient stalls at a round-off
 #: floor (about 1e-8 at 1M rows) and it would otherwise run to ``max_iter``.
 _STEP_SIZE_TOL = float(np.sqrt(np.finfo(float).eps))
+#: How ``dispersion=`` estimates an estimated dispersion: Pearson's chi-square or the
+#: deviance over the residual degrees of freedom, or maximum likelihood.
+DISPERSION_METHODS = ("pearson", "deviance", "ml")
 _SINGULAR = (
     "the design is singular: some coefficients are aliased (a level with no data, "
     "or factors that determine each other); group levels or drop a factor"
@@ -69,6 +72,7 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         restrict: Mapping[str, Mapping[Any, float]] | None = None,
         unseen: str = "raise",
         missing: str = "raise",
+        dispersion: str = "pearson",
         tol: float = 1e-8,
         max_iter: int = 100,
     ):
@@ -82,6 +86,7 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         self.restrict = restrict
         self.unseen = unseen
         self.missing = missing
+        self.dispersion = dispersion
         self.tol = tol
         self.max_iter = max_iter
 
@@ -93,6 +98,7 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
     def _fit(self, X: pd.DataFrame, y: Any, weights: np.ndarray, exposure: np.ndarray) -> _PricingGLM:
         """Fit on response ``y`` (count, severity or amount) with prior weights and exposure."""
         family = self._family()
+        self._check_dispersion(family)
         restricted = dict(self.restrict or {})
         factors = list(self.factors) if self.factors is not None else [c for c in X.columns if c not in restricted]
         overlap = set(factors) & set(restricted)
@@ -183,7 +189,7 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         self.deviance_ = family.deviance(response, mu, weights)
         self.null_deviance_ = family.deviance(response, _null_mean(family, response, weights, offset), weights)
         self.pearson_chi2_ = family.pearson_chi2(response, mu, weights)
-        self.dispersion_ = 1.0 if family.fixed_dispersion else self.pearson_chi2_ / self.df_resid_
+        self.dispersion_ = self._dispersion(family, response, mu, weights)
         self.loglik_ = family.loglik(response, mu, weights, self.dispersion_)
         self.aic_ = -2 * self.loglik_ + 2 * p
         self.bic_ = -2 * self.loglik_ + p * np.log(n)
@@ -193,6 +199,29 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
             columns=self.params_.index,
         )
         self._warn_inestimable()
+
+    def _dispersion(self, family: Family, response, mu, weights) -> float:
+        """The dispersion by the method ``self.dispersion`` (1 when the family fixes it)."""
+        if family.fixed_dispersion:
+            return 1.0
+        if self.dispersion == "pearson":
+            return self.pearson_chi2_ / self.df_resid_
+        if self.dispersion == "deviance":
+            return self.deviance_ / self.df_resid_
+        return family.ml_dispersion(response, mu, weights, start=self.pearson_chi2_ / max(self.df_resid_, 1))
+
+    def _check_dispersion(self, family: Family) -> None:
+        if self.dispersion not in DISPERSION_METHODS:
+            raise ParameterError(f"dispersion must be one of {DISPERSION_METHODS}, got {self.dispersion!r}")
+        if family.fixed_dispersion and self.dispersion != "pearson":
+            raise ParameterError(
+                f"dispersion={self.dispersion!r} needs an estimated dispersion: the {family.name} dispersion is 1 "
+                "by definition (overdispersion='quasi' estimates it)"
+            )
+        if self.dispersion == "ml" and family.name == "quasi_poisson":
+            raise ParameterError(
+                "dispersion='ml' needs a likelihood, which quasi-Poisson does not have; use 'pearson' or 'deviance'"
+            )
 
     def _warn_inestimable(self) -> None:
         """Flag level coefficients driven towards infinity: typically a level with no claims.
@@ -384,6 +413,15 @@ _SHARED_PARAMETERS = """
     tol : float, default 1e-8
         Gradient tolerance of the IRLS solver, which also stops once a step
         changes the coefficients by less than 1.5e-8 (L2 norm).
+    dispersion : {"pearson", "deviance", "ml"}, default "pearson"
+        How an estimated dispersion (Gamma, inverse Gaussian, Tweedie,
+        quasi-Poisson) is estimated: Pearson's chi-square over the residual
+        degrees of freedom ``n - p`` (statsmodels' ``scale="X2"``, R's
+        ``summary.glm``), the deviance over ``n - p`` (``scale="dev"``), or
+        maximum likelihood given the fitted means (not for quasi-Poisson,
+        which has no likelihood). The coefficients do not depend on it; the
+        standard errors, t intervals, F tests and log-likelihood use it. A
+        Poisson model's dispersion is 1 and takes only ``"pearson"``.
     max_iter : int, default 100"""
 
 
@@ -393,7 +431,7 @@ class FrequencyGLM(_PricingGLM):
     Parameters
     ----------<shared>
     overdispersion : {"none", "quasi"}, default "none"
-        ``"quasi"`` estimates the dispersion by Pearson's chi-square
+        ``"quasi"`` estimates the dispersion (by ``dispersion=``, Pearson's chi-square by default)
         (quasi-Poisson): same coefficients, wider intervals.
 
     Attributes
@@ -432,13 +470,14 @@ class FrequencyGLM(_PricingGLM):
         unseen: str = "raise",
         missing: str = "raise",
         overdispersion: str = "none",
+        dispersion: str = "pearson",
         tol: float = 1e-8,
         max_iter: int = 100,
     ):
         super().__init__(
             factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
             interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
-            missing=missing, tol=tol, max_iter=max_iter,
+            missing=missing, dispersion=dispersion, tol=tol, max_iter=max_iter,
         )
         self.overdispersion = overdispersion
 
@@ -503,13 +542,14 @@ class SeverityGLM(_PricingGLM):
         unseen: str = "raise",
         missing: str = "raise",
         family: str = "gamma",
+        dispersion: str = "pearson",
         tol: float = 1e-8,
         max_iter: int = 100,
     ):
         super().__init__(
             factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
             interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
-            missing=missing, tol=tol, max_iter=max_iter,
+            missing=missing, dispersion=dispersion, tol=tol, max_iter=max_iter,
         )
         self.family = family
 
@@ -600,13 +640,14 @@ class TweedieGLM(_PricingGLM):
         missing: str = "raise",
         power: float | str = 1.5,
         power_grid: Sequence[float] = (1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8),
+        dispersion: str = "pearson",
         tol: float = 1e-8,
         max_iter: int = 100,
     ):
         super().__init__(
             factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
             interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
-            missing=missing, tol=tol, max_iter=max_iter,
+            missing=missing, dispersion=dispersion, tol=tol, max_iter=max_iter,
         )
         self.power = power
         self.power_grid = power_grid

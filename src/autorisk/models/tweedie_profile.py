@@ -106,7 +106,7 @@ def profile_power(
                 "power": power,
                 "loglik": loglik,
                 "dispersion": dispersion,
-                "pearson_dispersion": float(fitted.dispersion_),
+                "pearson_dispersion": float(fitted.pearson_chi2_ / fitted.df_resid_),
                 "deviance": float(fitted.deviance_),
                 "n_iter": int(fitted.n_iter_),
             }
