@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import glum
@@ -23,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from autorisk.data.arrays import exposure_column, numeric_column
 from autorisk.errors import DataError, DataIssue, ModelError, ParameterError
+from autorisk.models import persistence
 from autorisk.models.design import Design
 from autorisk.models.families import (
     GAMMA,
@@ -381,6 +383,62 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         return 1.0 - family.deviance(y, mu, weights) / family.deviance(y, null, weights)
 
 
+    # ------------------------------------------------------------ save, load
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted model to the JSON file ``path`` and return the path.
+
+        The file holds the design (terms, levels, base levels, bands, spline
+        knots, groups, restrictions, the unseen and missing policies), the
+        coefficients, their covariance, the dispersion and the training
+        statistics, with the autorisk version and the format version (see
+        :mod:`autorisk.models.persistence`). No pickle: :meth:`load` reads it
+        back without running code, and the loaded model predicts bit-identically.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file to write (its folder must exist), e.g. ``"frequency.json"``.
+
+        Returns
+        -------
+        Path
+
+        Raises
+        ------
+        ModelError
+            If the model is not fitted, or holds a level or parameter JSON
+            cannot hold (a date, an arbitrary object), naming it.
+        """
+        check_is_fitted(self, "params_")
+        return persistence.write(persistence.glm_to_dict(self), path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> _PricingGLM:
+        """Read a model written by :meth:`save` (of this class, or any GLM class when called on the base).
+
+        Parameters
+        ----------
+        path : str or Path
+            The JSON file :meth:`save` wrote.
+
+        Returns
+        -------
+        FrequencyGLM, SeverityGLM or TweedieGLM
+            The class that was saved; its predictions are bit-identical.
+
+        Raises
+        ------
+        ModelError
+            If the file is not a saved GLM, is of another format version, or
+            holds another class than ``cls``.
+        """
+        document = persistence.read(path)
+        classes = {name: klass for name, klass in _GLM_CLASSES.items() if issubclass(klass, cls)}
+        if document.get("class") in _GLM_CLASSES and document["class"] not in classes:
+            raise ModelError(f"{path} holds a {document['class']}, not a {cls.__name__}")
+        return persistence.glm_from_dict(document, classes)
+
+
 _SHARED_PARAMETERS = """
     factors : list of str, optional
         Rating factors (columns of ``X``) entering as main effects; default
@@ -671,6 +729,9 @@ class TweedieGLM(_PricingGLM):
 
 for _estimator in (FrequencyGLM, SeverityGLM, TweedieGLM):
     _estimator.__doc__ = _estimator.__doc__.replace("<shared>", _SHARED_PARAMETERS)
+
+#: The classes a saved GLM may name (read by ``load``).
+_GLM_CLASSES: dict[str, type[_PricingGLM]] = {c.__name__: c for c in (FrequencyGLM, SeverityGLM, TweedieGLM)}
 
 
 # ---------------------------------------------------------------- helpers
