@@ -1,7 +1,7 @@
 """The import structure of ``autorisk.models``: no cycle, the engine below its helpers.
 
 Layers, lowest first: the Tweedie density, the families, the GLM engine
-(``glm``), then the helpers that read or refit a fitted model (``inference``,
+(``glm`` on ``glm_numerics``, ``glm_results`` and ``persistence``), then the helpers that read or refit a fitted model (``inference``,
 ``tweedie_profile``, ``refine``), then what combines models (``pair``,
 ``loading``). Checked from the source with ``ast`` (imports run when a module
 is imported: top level, not in a function and not under ``TYPE_CHECKING``)
@@ -77,8 +77,12 @@ def test_families_are_the_lowest_layer():
 
 def test_the_engine_imports_no_helper_when_it_is_imported():
     helpers = {"inference", "tweedie_profile", "refine", "pair", "gbm", "loading"}
-    assert not GRAPH["glm"]["runtime"] & helpers, GRAPH["glm"]["runtime"]
-    assert GRAPH["glm"]["runtime"] >= {"design", "families"}
+    for engine in ("glm", "glm_results", "glm_numerics", "persistence"):
+        assert not GRAPH[engine]["runtime"] & helpers, (engine, GRAPH[engine]["runtime"])
+    assert GRAPH["glm"]["runtime"] >= {"design", "families", "glm_numerics", "glm_results"}
+    # the engine's numerics and its saving know nothing of the estimators
+    for below in ("glm_numerics", "persistence"):
+        assert "glm" not in set().union(*GRAPH[below].values()), below
     # and no helper module imports the engine only lazily: they sit above it
     for helper in ("inference", "tweedie_profile", "refine"):
         assert "glm" not in GRAPH[helper]["function"], helper

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import glum
 import numpy as np
 import pandas as pd
 import tabmat
-from scipy import linalg
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from autorisk.data.arrays import exposure_column, numeric_column
 from autorisk.errors import DataError, DataIssue, ModelError, ParameterError
-from autorisk.models import persistence
 from autorisk.models.design import Design
 from autorisk.models.families import (
     GAMMA,
@@ -34,9 +31,13 @@ from autorisk.models.families import (
     Family,
     tweedie,
 )
-
-if TYPE_CHECKING:
-    from autorisk.models.inference import GLMSummary
+from autorisk.models.glm_numerics import SINGULAR as _SINGULAR
+from autorisk.models.glm_numerics import intercept_only_mean as _intercept_only_mean
+from autorisk.models.glm_numerics import inverse_information as _inverse_information
+from autorisk.models.glm_numerics import null_mean as _null_mean
+from autorisk.models.glm_numerics import polish as _polish
+from autorisk.models.glm_numerics import tabmat_design as _tabmat
+from autorisk.models.glm_results import GLMResults
 
 INTERCEPT = "(intercept)"
 #: A standard error above this (on the log scale) means the data cannot pin the coefficient down.
@@ -48,14 +49,14 @@ _STEP_SIZE_TOL = float(np.sqrt(np.finfo(float).eps))
 #: How ``dispersion=`` estimates an estimated dispersion: Pearson's chi-square or the
 #: deviance over the residual degrees of freedom, or maximum likelihood.
 DISPERSION_METHODS = ("pearson", "deviance", "ml")
-_SINGULAR = (
-    "the design is singular: some coefficients are aliased (a level with no data, "
-    "or factors that determine each other); group levels or drop a factor"
-)
 
 
-class _PricingGLM(RegressorMixin, BaseEstimator):
-    """Shared engine of the pricing GLMs; use a public subclass."""
+class _PricingGLM(GLMResults, RegressorMixin, BaseEstimator):
+    """Shared engine of the pricing GLMs; use a public subclass.
+
+    Fitting and prediction are here; what is read off a fitted model (tables,
+    tests, summary) and saving it come from :class:`~autorisk.models.glm_results.GLMResults`.
+    """
 
     #: True when exposure enters as a log offset; False when the response is a
     #: rate per unit of exposure weighted by exposure (Tweedie).
@@ -326,37 +327,6 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         mu = np.exp(self._linear_predictor(X))
         return mu if exposure is None else mu * exposure_column(exposure, X.index)
 
-    # ------------------------------------------------------------- results
-    # The helpers that read a fitted model (inference) sit above the engine and
-    # import it, so the engine imports them only when a result is asked for.
-    def coef_table(self, level: float = 0.95) -> pd.DataFrame:
-        """Coefficients, standard errors, z, p-values, intervals and relativities, base levels included."""
-        from autorisk.models import inference
-
-        check_is_fitted(self, "params_")
-        return inference.coef_table(self, level)
-
-    def relativities(self, level: float = 0.95) -> pd.DataFrame:
-        """Tidy relativity tables: factor, level, relativity, interval and exposure per level."""
-        from autorisk.models import inference
-
-        check_is_fitted(self, "params_")
-        return inference.relativities(self, level)
-
-    def drop_one(self, X: pd.DataFrame, y: Any, **fit_params: Any) -> pd.DataFrame:
-        """Type III likelihood-ratio test of each factor: refit without it and compare."""
-        from autorisk.models import inference
-
-        check_is_fitted(self, "params_")
-        return inference.drop_one(self, X, y, **fit_params)
-
-    def summary(self) -> GLMSummary:
-        """Compact statsmodels-style summary; renders as HTML in Jupyter."""
-        from autorisk.models import inference
-
-        check_is_fitted(self, "params_")
-        return inference.GLMSummary(self)
-
     def score(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None) -> float:
         """D^2: the fraction of the null deviance explained on (X, y).
 
@@ -381,62 +351,6 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         family = self.family_
         null = _intercept_only_mean(family, y, weights, base)
         return 1.0 - family.deviance(y, mu, weights) / family.deviance(y, null, weights)
-
-
-    # ------------------------------------------------------------ save, load
-    def save(self, path: str | Path) -> Path:
-        """Write the fitted model to the JSON file ``path`` and return the path.
-
-        The file holds the design (terms, levels, base levels, bands, spline
-        knots, groups, restrictions, the unseen and missing policies), the
-        coefficients, their covariance, the dispersion and the training
-        statistics, with the autorisk version and the format version (see
-        :mod:`autorisk.models.persistence`). No pickle: :meth:`load` reads it
-        back without running code, and the loaded model predicts bit-identically.
-
-        Parameters
-        ----------
-        path : str or Path
-            The file to write (its folder must exist), e.g. ``"frequency.json"``.
-
-        Returns
-        -------
-        Path
-
-        Raises
-        ------
-        ModelError
-            If the model is not fitted, or holds a level or parameter JSON
-            cannot hold (a date, an arbitrary object), naming it.
-        """
-        check_is_fitted(self, "params_")
-        return persistence.write(persistence.glm_to_dict(self), path)
-
-    @classmethod
-    def load(cls, path: str | Path) -> _PricingGLM:
-        """Read a model written by :meth:`save` (of this class, or any GLM class when called on the base).
-
-        Parameters
-        ----------
-        path : str or Path
-            The JSON file :meth:`save` wrote.
-
-        Returns
-        -------
-        FrequencyGLM, SeverityGLM or TweedieGLM
-            The class that was saved; its predictions are bit-identical.
-
-        Raises
-        ------
-        ModelError
-            If the file is not a saved GLM, is of another format version, or
-            holds another class than ``cls``.
-        """
-        document = persistence.read(path)
-        classes = {name: klass for name, klass in _GLM_CLASSES.items() if issubclass(klass, cls)}
-        if document.get("class") in _GLM_CLASSES and document["class"] not in classes:
-            raise ModelError(f"{path} holds a {document['class']}, not a {cls.__name__}")
-        return persistence.glm_from_dict(document, classes)
 
 
 _SHARED_PARAMETERS = """
@@ -730,9 +644,6 @@ class TweedieGLM(_PricingGLM):
 for _estimator in (FrequencyGLM, SeverityGLM, TweedieGLM):
     _estimator.__doc__ = _estimator.__doc__.replace("<shared>", _SHARED_PARAMETERS)
 
-#: The classes a saved GLM may name (read by ``load``).
-_GLM_CLASSES: dict[str, type[_PricingGLM]] = {c.__name__: c for c in (FrequencyGLM, SeverityGLM, TweedieGLM)}
-
 
 # ---------------------------------------------------------------- helpers
 def _inputs(X, y, sample_weight, exposure, response_name, *, integer=False, positive_exposure=True):
@@ -755,88 +666,3 @@ def _inputs(X, y, sample_weight, exposure, response_name, *, integer=False, posi
     if issues:
         raise DataError(issues)
     return y, weights, exposure
-
-
-def _tabmat(frame: pd.DataFrame) -> tabmat.MatrixBase:
-    # tabmat's kernels write into their inputs' buffers; pandas copy-on-write hands out read-only ones.
-    return tabmat.from_pandas(frame.copy(), drop_first=True, cat_threshold=1)
-
-
-def _polish(matrix, family, y, weights, offset, beta, steps: int = 5) -> np.ndarray:
-    """Fisher-scoring steps from the engine's solution to the maximum likelihood.
-
-    glum stops on a gradient tolerance of its weight-normalised objective, which
-    can leave the coefficient of a level with a claim or two ~1e-6 away from the
-    maximum; a few scoring steps bring every coefficient to round-off, as
-    statsmodels' IRLS does. A large step means no nearby maximum (say a level
-    without claims, whose coefficient runs off to -inf): the engine's answer stays.
-    The information is computed and factored once, at the engine's solution (a
-    chord iteration): that close to the maximum it changes by ~1e-6 relative
-    from step to step, so the steps contract as fast, and each costs one
-    product with the design instead of a sandwich product.
-    """
-    def score(beta):
-        mu = np.exp(beta[0] + matrix.matvec(beta[1:]) + (0.0 if offset is None else offset))
-        residual = weights * (y - mu) * mu ** (1.0 - family.power)
-        return mu, np.r_[residual.sum(), matrix.transpose_matvec(residual)]
-
-    mu, gradient = score(beta)
-    try:
-        factor = linalg.cho_factor(_information(matrix, family.working_weights(mu, weights)))
-    except linalg.LinAlgError:
-        return beta
-    for _ in range(steps):
-        step = linalg.cho_solve(factor, gradient)
-        if not np.all(np.isfinite(step)) or np.max(np.abs(step)) > 1e-3:
-            break
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-12:
-            break
-        mu, gradient = score(beta)
-    return beta
-
-
-def _information(matrix: tabmat.MatrixBase, working: np.ndarray) -> np.ndarray:
-    """``[1 X]' diag(working) [1 X]``: the (unscaled) Fisher information of intercept and coefficients."""
-    working = np.array(working, dtype=float)
-    p = matrix.shape[1] + 1
-    information = np.empty((p, p))
-    information[0, 0] = working.sum()
-    if p > 1:
-        cross = matrix.transpose_matvec(working)
-        information[0, 1:] = cross
-        information[1:, 0] = cross
-        sandwich = matrix.sandwich(working)
-        # A lone categorical factor is a CategoricalMatrix, whose sandwich is a scipy sparse matrix.
-        information[1:, 1:] = sandwich.toarray() if hasattr(sandwich, "toarray") else sandwich
-    return information
-
-
-def _inverse_information(matrix: tabmat.MatrixBase, working: np.ndarray) -> np.ndarray:
-    information = _information(matrix, working)
-    p = len(information)
-    try:
-        factor = np.linalg.cholesky(information)
-    except np.linalg.LinAlgError:
-        raise ModelError(_SINGULAR) from None
-    identity = np.eye(p)
-    inverse_factor = np.linalg.solve(factor, identity)
-    return inverse_factor.T @ inverse_factor
-
-
-def _null_mean(family: Family, y: np.ndarray, weights: np.ndarray, offset: np.ndarray | None) -> np.ndarray:
-    """Fitted mean of the intercept-only model (with the same offset)."""
-    if offset is None:
-        return np.full(len(y), np.average(y, weights=weights))
-    return _intercept_only_mean(family, y, weights, np.exp(offset))
-
-
-def _intercept_only_mean(family: Family, y: np.ndarray, weights: np.ndarray, base: np.ndarray) -> np.ndarray:
-    """``c * base`` with ``c`` the maximum-likelihood intercept (exp scale) given the offsets ``log(base)``.
-
-    The score equation of the log link, ``sum(w (y - c b) (c b)**(1 - p)) = 0``,
-    gives ``c = sum(w y b**(1 - p)) / sum(w b**(2 - p))`` for every power ``p``.
-    """
-    power = family.power
-    c = np.sum(weights * y * base ** (1.0 - power)) / np.sum(weights * base ** (2.0 - power))
-    return base * c

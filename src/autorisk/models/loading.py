@@ -12,7 +12,7 @@ from typing import Any
 
 from autorisk.errors import ModelError
 from autorisk.models import gbm, persistence
-from autorisk.models.glm import _GLM_CLASSES
+from autorisk.models.glm import FrequencyGLM, SeverityGLM, TweedieGLM
 from autorisk.models.pair import FrequencySeverity
 
 
@@ -68,7 +68,7 @@ def load_model(path: str | Path) -> Any:
     persistence.check_header(document, str(source))
     if document.get("class") == FrequencySeverity.__name__:
         return FrequencySeverity._from_document(document, str(source))
-    return persistence.glm_from_dict(document, _GLM_CLASSES)
+    return persistence.glm_from_dict(document, {c.__name__: c for c in (FrequencyGLM, SeverityGLM, TweedieGLM)})
 
 
 __all__ = ["load_model"]
