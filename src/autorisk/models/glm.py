@@ -403,21 +403,62 @@ class FrequencyGLM(_PricingGLM):
     Parameters
     ----------<shared>
     overdispersion : {"none", "quasi"}, default "none"
-        ``"quasi"`` estimates the dispersion (by ``dispersion=``, Pearson's chi-square by default)
-        (quasi-Poisson): same coefficients, wider intervals.
+        ``"quasi"`` estimates the dispersion (quasi-Poisson, by
+        ``dispersion=``, Pearson's chi-square by default): the same
+        coefficients, wider intervals, F tests instead of chi-square.
 
     Attributes
     ----------
     params_ : Series
-        Intercept and coefficients by name (``factor[level]``).
+        Intercept and coefficients by name (``factor[level]``, the intercept
+        ``(intercept)``); ``intercept_`` and ``coef_`` hold the same numbers.
     cov_params_ : DataFrame
-        Covariance of ``params_``.
-    deviance_, null_deviance_, dispersion_, loglik_, aic_, bic_ : float
+        Covariance of ``params_``: ``dispersion_ * (X'WX)^-1``.
+    dispersion_ : float
+        1 for Poisson; estimated as ``dispersion=`` says for quasi-Poisson.
+    deviance_, null_deviance_, pearson_chi2_, loglik_, aic_, bic_ : float
+        Fit statistics on the training rows (the null model keeps the
+        exposure and restricted offsets, as :meth:`score`).
+    n_obs_, df_resid_, n_iter_ : int
+        Rows, residual degrees of freedom ``n - p``, solver iterations.
     design_ : Design
         Fitted terms: levels, base levels, bands, knots, exposure per level.
+    restricted_exposure_ : dict
+        Training exposure per level of each restricted factor.
+    feature_names_in_ : ndarray of str
+        The columns of ``X`` at fit; ``n_features_in_`` their number.
+
+    See Also
+    --------
+    SeverityGLM, TweedieGLM, FrequencySeverity
+    autorisk.models.load_model : read a model written by :meth:`save`.
 
     Examples
     --------
+    Area ``a`` has 2 claims in 10 years of exposure and ``b`` 8 in 10: the
+    fitted frequencies are 0.2 and 0.8, and on equal exposure the first
+    level, ``a``, is the base, so ``b`` has relativity 4.
+
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"area": list("aaaabbbb")})
+    >>> claims, exposure = [1, 0, 0, 1, 2, 2, 3, 1], [2.5] * 8
+    >>> model = FrequencyGLM(["area"]).fit(X, claims, exposure=exposure)
+    >>> model.relativities()[["level", "relativity", "exposure", "status"]].round(3)
+      level  relativity  exposure     status
+    0     a        1.00      10.0       base
+    1     b        4.00      10.0  estimated
+    >>> model.predict(X.iloc[[0, 4]], exposure=[1.0, 0.5]).round(3)
+    array([0.2, 0.4])
+
+    Saved as JSON and read back, it predicts the same bits:
+
+    >>> import pathlib, tempfile
+    >>> again = FrequencyGLM.load(model.save(pathlib.Path(tempfile.mkdtemp()) / "frequency.json"))
+    >>> bool((again.predict(X) == model.predict(X)).all())
+    True
+
+    On a synthetic book:
+
     >>> from autorisk.datasets import synthetic_book
     >>> book = synthetic_book(5_000, 2, seed=3)
     >>> counts = book.claims.groupby("policy_id").size()
@@ -476,11 +517,18 @@ class SeverityGLM(_PricingGLM):
     Parameters
     ----------<shared>
     family : {"gamma", "inverse_gaussian"}, default "gamma"
+        Distribution of the average claim: variance proportional to
+        ``mu**2`` (Gamma) or ``mu**3`` (inverse Gaussian).
 
     Attributes
     ----------
-    As :class:`FrequencyGLM`; the ``exposure`` of a level in
-    ``relativities()`` is its claim count.
+    As :class:`FrequencyGLM`; ``dispersion_`` is estimated (``dispersion=``),
+    so Wald tests use t and nested-model tests F on ``df_resid_``; the
+    ``exposure`` of a level in ``relativities()`` is its claim count.
+
+    See Also
+    --------
+    FrequencyGLM, FrequencySeverity
 
     Examples
     --------
@@ -498,6 +546,10 @@ class SeverityGLM(_PricingGLM):
     1     a        0.75       2.0  estimated
     >>> model.predict(X).round(2)
     array([2000.  , 2000.  , 2666.67, 2666.67, 2666.67])
+    >>> import pathlib, tempfile
+    >>> again = SeverityGLM.load(model.save(pathlib.Path(tempfile.mkdtemp()) / "severity.json"))
+    >>> bool((again.predict(X) == model.predict(X)).all()), again.dispersion_ == model.dispersion_
+    (True, True)
     """
 
     def __init__(
@@ -571,9 +623,17 @@ class TweedieGLM(_PricingGLM):
 
     Attributes
     ----------
-    As :class:`FrequencyGLM`, plus ``power_`` (the power used) and, with
-    ``power="profile"``, ``power_profile_`` (see
-    :func:`~autorisk.models.tweedie_profile.profile_power`).
+    As :class:`FrequencyGLM` (``dispersion_`` estimated, as ``dispersion=``
+    says), plus:
+    power_ : float
+        The power used.
+    power_profile_ : DataFrame
+        With ``power="profile"``: the log-likelihood of each grid power (see
+        :func:`~autorisk.models.tweedie_profile.profile_power`).
+
+    See Also
+    --------
+    FrequencySeverity : frequency times severity, the other road to a pure premium.
 
     Examples
     --------
