@@ -11,11 +11,14 @@ the truth and each loaded model against the model that was saved, with
 from __future__ import annotations
 
 import json
+import math
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autorisk.errors import ModelError
 from autorisk.models import (
@@ -26,7 +29,7 @@ from autorisk.models import (
     TweedieGLM,
     load_model,
 )
-from autorisk.models.persistence import FORMAT, FORMAT_VERSION
+from autorisk.models.persistence import FORMAT, FORMAT_VERSION, decode, encode
 
 REGION = {"r1": 1.0, "r2": 1.0, "r3": 1.3, "r4": 1.3, "r5": 0.8}
 GROUPS = {"r1": "low", "r2": "low", "r3": "high", "r4": "high", "r5": "rural"}
@@ -251,3 +254,41 @@ def test_a_level_json_cannot_hold_is_refused_at_save_naming_it(tmp_path):
         from autorisk.models.persistence import glm_to_dict
 
         glm_to_dict(FrequencyGLM())
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
+                     st.text(max_size=5))  # fmt: skip
+_KEYS = st.one_of(st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False), st.text(max_size=3))
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.tuples(inner, inner), st.dictionaries(_KEYS, inner, max_size=3)),
+    max_leaves=12,
+)
+
+
+def _same(a, b) -> bool:
+    """Equal with types kept (True is not 1, 1 is not 1.0) and NaN equal to NaN."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return (math.isnan(a) and math.isnan(b)) or a == b
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return len(a) == len(b) and all(_same(ka, kb) and _same(a[ka], b[kb]) for ka, kb in zip(a, b, strict=True))
+    return a == b
+
+
+@settings(max_examples=200, deadline=None)
+@given(_VALUES)
+def test_values_keep_their_types_and_bits_through_strict_json(value):
+    text = json.dumps(encode(value, "value"), allow_nan=False)
+    assert _same(decode(json.loads(text)), value)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=20))
+def test_float_arrays_read_back_bit_for_bit(values):
+    array = np.array(values)
+    again = decode(json.loads(json.dumps(encode(array, "array"), allow_nan=False)))
+    assert again.dtype == array.dtype and np.array_equal(again.view(np.int64), array.view(np.int64))
