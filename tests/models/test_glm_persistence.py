@@ -292,3 +292,12 @@ def test_float_arrays_read_back_bit_for_bit(values):
     array = np.array(values)
     again = decode(json.loads(json.dumps(encode(array, "array"), allow_nan=False)))
     assert again.dtype == array.dtype and np.array_equal(again.view(np.int64), array.view(np.int64))
+
+
+def test_a_model_that_cannot_be_saved_leaves_the_previous_file_whole(frequency, tmp_path):
+    path = frequency.save(tmp_path / "f.json")
+    before = path.read_text()
+    broken = FrequencyGLM(["start"]).fit(pd.DataFrame({"start": [pd.Timestamp("2024-01-01"), "x"] * 2}), [0, 1, 2, 1])
+    with pytest.raises(ModelError):
+        broken.save(path)
+    assert path.read_text() == before and sorted(p.name for p in tmp_path.iterdir()) == ["f.json"]

@@ -335,9 +335,16 @@ def _class(document: Mapping[str, Any], classes: Mapping[str, type]) -> type:
 
 # -------------------------------------------------------------------- files
 def write(document: Mapping[str, Any], path: str | Path) -> Path:
-    """Write a saved model as JSON (strict: no NaN tokens) and return its path."""
+    """Write a saved model as JSON (strict: no NaN tokens) and return its path.
+
+    The text goes to a temporary file beside ``path`` that then replaces it,
+    so a failed save never leaves half a model where a whole one was.
+    """
     target = Path(path)
-    target.write_text(json.dumps(document, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    text = json.dumps(document, indent=1, allow_nan=False) + "\n"
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(target)
     return target
 
 
