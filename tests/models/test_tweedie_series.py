@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autorisk.models.tweedie_profile import (
+from autorisk.models.tweedie_density import (
     _LAPLACE_MODE,
     _laplace_log_series,
     _log_series,
