@@ -199,3 +199,14 @@ def test_a_restricted_factor_lists_its_hundred_levels_briefly():
     model = FrequencyGLM(["area"], restrict=restrict).fit(X, rng.poisson(0.3, 500))
     with pytest.raises(DataError, match=r"a level among \['m000', .*, \.\.\. \(100 levels\)\] with relativity > 0"):
         model.predict(pd.DataFrame({"make": ["new"], "area": ["a"]}))
+
+
+def test_saved_glm_keeps_its_level_groups(tmp_path, book):
+    X, y, exposure = book
+    model = FrequencyGLM(["make"], min_exposure=100.0).fit(X, y, exposure=exposure)
+    again = FrequencyGLM.load(model.save(tmp_path / "glm.json"))
+    assert again.level_groups_ == model.level_groups_
+    rows = pd.DataFrame({"make": ["vw", "lada", "skoda"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        np.testing.assert_array_equal(again.predict(rows), model.predict(rows))
