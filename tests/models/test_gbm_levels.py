@@ -210,3 +210,19 @@ def test_saved_glm_keeps_its_level_groups(tmp_path, book):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         np.testing.assert_array_equal(again.predict(rows), model.predict(rows))
+
+
+def test_composed_groups_give_each_raw_value_the_level_the_model_reads(book):
+    from autorisk.models.levels import composed_groups
+
+    X, y, exposure = book
+    # the user merges trabant into lada, and lada (with trabant) is still below min_exposure
+    model = FrequencyGLM(["make"], groups={"make": {"trabant": "lada"}}, min_exposure=150.0).fit(X, y, exposure=exposure)
+    grouped = pd.Series(exposure).groupby(X["make"].replace({"trabant": "lada"}).to_numpy()).sum()
+    assert sorted(grouped.index[grouped < 150]) == ["lada"]
+    mapping = composed_groups(model.groups, model.level_groups_)["make"]
+    assert mapping == {"trabant": OTHER, "lada": OTHER, "audi": "audi", "vw": "vw"}
+    params = model.params_
+    for raw, level in mapping.items():
+        coef = 0.0 if level == model.design_.terms[0].base_level else params[f"make[{level}]"]
+        np.testing.assert_allclose(model.predict(pd.DataFrame({"make": [raw]})), np.exp(model.intercept_ + coef), rtol=1e-12)

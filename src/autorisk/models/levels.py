@@ -23,7 +23,7 @@ from autorisk.models.design import _ordered_levels
 #: The group rare (and, at prediction, unseen) levels join.
 OTHER = "other"
 
-__all__ = ["OTHER", "apply_level_groups", "group_rare_levels", "rare_level_groups"]
+__all__ = ["OTHER", "apply_level_groups", "composed_groups", "group_rare_levels", "rare_level_groups"]
 
 
 def group_rare_levels(
@@ -169,6 +169,43 @@ def apply_level_groups(X: pd.DataFrame, groups: Mapping[str, Mapping[Any, Any]],
         order = list(dict.fromkeys([*(g for g in mapping.values() if g != OTHER), OTHER]))
         X[column] = pd.Categorical(mapped, categories=order)
     return X
+
+
+def composed_groups(
+    groups: Mapping[str, Mapping[Any, Any]] | None, level_groups: Mapping[str, Mapping[Any, Any]] | None
+) -> dict[str, dict[Any, Any]]:
+    """A GLM's two groupings as one ``{factor: {raw value: level of the model}}``.
+
+    A GLM reads a raw value through ``groups`` (the user's merges, as
+    :func:`~autorisk.models.group_levels` writes them) and then through
+    ``level_groups_`` (``min_exposure``); a rating table needs the result
+    per raw value, every raw value getting its level's relativity.
+
+    Parameters
+    ----------
+    groups : dict or None
+        The model's ``groups`` parameter.
+    level_groups : dict or None
+        The model's fitted ``level_groups_``.
+
+    Returns
+    -------
+    dict
+        ``{factor: {raw: level}}`` for every factor either grouping maps.
+
+    Examples
+    --------
+    >>> composed_groups({"make": {"seat": "vw group"}}, {"make": {"vw group": "vw group", "lada": "other"}})
+    {'make': {'seat': 'vw group', 'vw group': 'vw group', 'lada': 'other'}}
+    """
+    groups, level_groups = dict(groups or {}), dict(level_groups or {})
+    out: dict[str, dict[Any, Any]] = {}
+    for factor in dict.fromkeys([*groups, *level_groups]):
+        first, second = dict(groups.get(factor, {})), dict(level_groups.get(factor, {}))
+        mapping = {raw: second.get(group, group) for raw, group in first.items()}
+        mapping.update({level: group for level, group in second.items() if level not in mapping})
+        out[factor] = mapping
+    return out
 
 
 def _is_levels(values: pd.Series) -> bool:
