@@ -226,3 +226,12 @@ def test_composed_groups_give_each_raw_value_the_level_the_model_reads(book):
     for raw, level in mapping.items():
         coef = 0.0 if level == model.design_.terms[0].base_level else params[f"make[{level}]"]
         np.testing.assert_allclose(model.predict(pd.DataFrame({"make": [raw]})), np.exp(model.intercept_ + coef), rtol=1e-12)
+
+
+def test_a_missing_grouped_column_is_named(book):
+    from autorisk.errors import SchemaError
+
+    X, y, exposure = book
+    model = FrequencyGLM(["make"], min_exposure=100.0).fit(X, y, exposure=exposure)
+    with pytest.raises(SchemaError, match="'make': missing column"):
+        model.predict(pd.DataFrame({"age": [30]}))

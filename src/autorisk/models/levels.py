@@ -156,6 +156,8 @@ def apply_level_groups(X: pd.DataFrame, groups: Mapping[str, Mapping[Any, Any]],
         return X
     X = X.copy()
     for column, mapping in groups.items():
+        if column not in X.columns:
+            continue  # the model's own column check names it
         values = X[column].astype(object)
         present = values.notna().to_numpy()
         known = values.isin(list(mapping)).to_numpy()
