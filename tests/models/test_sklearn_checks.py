@@ -227,3 +227,15 @@ def test_no_rows_can_be_predicted():
         assert model.predict(X.iloc[:0]).shape == (0,)
         with pytest.warns(UserWarning, match="fitted with feature names"):
             assert model.predict(np.zeros((0, 2), dtype=object)).shape == (0,)
+
+
+def test_an_object_column_is_numbers_only_when_every_cell_is_a_number():
+    X = np.array(
+        [[1, "3", True], [2.5, "4", False], [3, "3", False], [4, "4", True], [5, "3", True], [6, "4", True]],
+        dtype=object,
+    )
+    model = FrequencyGLM().fit(X, [0, 1, 1, 2, 0, 1])
+    kinds = {term.name: term.kind for term in model.design_.terms}
+    # numbers as a number; numeric text and booleans as levels, as in a DataFrame (no silent parsing)
+    assert kinds == {"x0": "numeric", "x1": "categorical", "x2": "categorical"}
+    assert set(model.design_.terms[1].levels) == {"3", "4"}

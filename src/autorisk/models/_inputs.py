@@ -218,7 +218,7 @@ def _array_table(estimator: Any, X: Any, *, reset: bool) -> pd.DataFrame:
 
 
 def _array_column(name: str, values: np.ndarray, index: pd.Index) -> np.ndarray:
-    """One array column: finite numbers, or (object arrays) text levels kept as objects."""
+    """One array column: finite numbers, or (an object column not all numbers) levels kept as objects."""
     if values.dtype == object:
         scalar = np.array([v is None or isinstance(v, str | int | float | np.generic) for v in values])
         if not scalar.all():
@@ -228,10 +228,12 @@ def _array_column(name: str, values: np.ndarray, index: pd.Index) -> np.ndarray:
                     ~scalar, index, values,
                 )
             )
-        try:
-            values = values.astype(float)
-        except (TypeError, ValueError):
-            return values  # text: levels of a categorical factor (missing ones follow the missing= policy)
+        numbers = [isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_) for v in values]
+        if not all(numbers):
+            # text or booleans: levels of a categorical factor, as in a DataFrame ("3" stays the level "3";
+            # missing ones follow the model's missing= policy)
+            return values
+        values = values.astype(float)
     if values.dtype.kind in "fc":
         for rule, mask in (("Input contains NaN", np.isnan(values)), ("Input contains infinity", np.isinf(values))):
             if mask.any():
