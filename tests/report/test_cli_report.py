@@ -80,13 +80,13 @@ def test_report_of_a_plan_and_saved_models(tmp_path, capsys):
     # the average premium by use is the plan's premium: 900 x relativity / (1 - 0.2), rounded to the cent
     shown = html.split("Average premium at this plan by use")[1]
     rows = dict(
-        (level, (int(n), a))
-        for level, n, a in re.findall(r"<th>(\w+)</th>\s*<td>(\d+)</td>\s*<td>([\d,]+)</td>", shown)
+        (level, (int(n.replace(",", "")), a))
+        for level, n, a in re.findall(r"<th>(\w+)</th>\s*<td>([\d,]+)</td>\s*<td>([\d,.]+)</td>", shown)
     )
     counts = portfolio["use"].value_counts()
-    assert rows == {
-        "private": (counts["private"], f"{900 / 0.8:,.0f}"),
-        "business": (counts["business"], f"{900 * 1.3 / 0.8:,.0f}"),
+    assert rows == {  # money to the cent, with thousands separators
+        "private": (counts["private"], f"{900 / 0.8:,.2f}"),
+        "business": (counts["business"], f"{900 * 1.3 / 0.8:,.2f}"),
     }
 
 
