@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
