@@ -90,13 +90,13 @@ def test_report_of_a_plan_and_saved_models(tmp_path, capsys):
     }
 
 
-def test_report_model_needs_a_target(tmp_path, capsys):
+def test_report_names_a_missing_model_or_plan(tmp_path, capsys):
     pd.DataFrame({"exposure": [1.0], "claim_count": [0], "claim_amount": [0.0]}).to_parquet(
         tmp_path / "b.parquet"
     )
     code = main(["report", "--portfolio", str(tmp_path / "b.parquet"), "--model", "x=nowhere",
                  "--output", str(tmp_path / "r.html")])  # fmt: skip
-    assert code == 2 and "--model needs --target" in capsys.readouterr().err
+    assert code == 2 and "model x 'nowhere': no such file" in capsys.readouterr().err
     code = main(["report", "--portfolio", str(tmp_path / "b.parquet"), "--plan", str(tmp_path / "none.json"),
                  "--output", str(tmp_path / "r.html")])  # fmt: skip
     assert code == 2 and "none.json" in capsys.readouterr().err
