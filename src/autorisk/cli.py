@@ -307,10 +307,12 @@ def _rerate(args: argparse.Namespace) -> int:
 
     from autorisk.batch import QuoteJob, ResumeError, rerate
     from autorisk.batch.columns import MappedJob
+    from autorisk.batch.manifest import now
     from autorisk.errors import AutoriskError, ParameterError, PlanError
     from autorisk.rating import RatingPlan
     from autorisk.renewal import RenewalJob, RenewalRules, load_ladder
 
+    started = None  # when the run itself began (after the options were checked)
     try:
         try:
             plan = RatingPlan.load(args.plan)
@@ -346,6 +348,7 @@ def _rerate(args: argparse.Namespace) -> int:
             job = QuoteJob.from_plan(plan, keep=keep, breakdown=args.breakdown, errors=args.errors)
         if rename or constants:
             job = MappedJob(job, rename, constants)
+        started = now()
         result = rerate(args.input, Path(args.output), job, engine=args.engine, scheduler=args.scheduler,
                         n_workers=args.workers, chunk_rows=args.chunk_rows, resume=not args.no_resume,
                         progress=not args.no_progress)  # fmt: skip
@@ -353,7 +356,9 @@ def _rerate(args: argparse.Namespace) -> int:
         print(f"autorisk rerate: error: {error.cli_message()}", file=sys.stderr)
         return 2
     except (AutoriskError, OSError) as error:
-        print(f"autorisk rerate: error: {error}{_after_failure(Path(args.output))}", file=sys.stderr)
+        print(f"autorisk rerate: error: {error}", file=sys.stderr)
+        if started is not None and (hint := _after_failure(Path(args.output), started)):
+            print(f"autorisk rerate: {hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("autorisk rerate: interrupted; run the same command again to resume", file=sys.stderr)
@@ -373,17 +378,18 @@ def _check_run_options(args: argparse.Namespace) -> None:
         raise ParameterError(f"--scheduler {args.scheduler!r} is only used with --engine dask")
 
 
-def _after_failure(output: Path) -> str:
-    """What to do after a run that stopped on an error, if it left a run in ``output``."""
+def _after_failure(output: Path, started: str) -> str:
+    """What to do after this command's run stopped on an error and left its manifest in ``output`` (else "")."""
     import json
 
     from autorisk.batch import MANIFEST
 
     try:
-        status = json.loads((output / MANIFEST).read_text()).get("status")
-    except (OSError, ValueError, AttributeError):
+        manifest = json.loads((output / MANIFEST).read_text())
+        last = manifest["runs"][-1]
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
         return ""
-    if status != "failed":
+    if manifest.get("status") != "failed" or str(last.get("started")) < started:
         return ""
-    return (f" -- the run stopped; the parts it wrote are kept in {str(output)!r}: the same command resumes it, "
-            "and once the input or options change, add --no-resume to start over")
+    return (f"the run stopped; the parts it wrote are kept in {str(output)!r}: the same command resumes it, and "
+            "once the input or options change, add --no-resume to start over")
