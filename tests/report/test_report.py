@@ -162,7 +162,9 @@ def test_pricing_report_has_every_section(pricing_page):
     for caption in [
         "Experience by channel",
         "Actual vs models by region",
-        "Actual frequency by channel",
+        "Actual frequency by channel, on the whole book (",  # the fallback says so, and why
+        "rows; the comparison&#x27;s data lack channel)",
+        "Actual vs models by region, on ",
         "Lorenz curves",
         "Lift chart: use only",
         "Double lift: glm / use only",
