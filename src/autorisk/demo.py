@@ -206,8 +206,8 @@ GLM_BANDS = {"driver_age": [25, 30, 45, 60], "vehicle_age": [2, 4, 7, 10],
              "new_car_price": [100_000, 150_000, 250_000, 400_000]}  # fmt: skip
 #: Share of the own-damage policy-years kept out of the challenger step's fitting, drawn at random (seeded).
 HOLDOUT_SHARE = 0.3
-HOLDOUT_NOTE = (f"They are the {HOLDOUT_SHARE:.0%} of own-damage policy-years drawn at random (seeded) and kept "
-                "out of both models' fitting, all of them (no sample); the portfolio summary above is the whole book.")
+HOLDOUT_NOTE = (f"They are every own-damage policy-year of the {HOLDOUT_SHARE:.0%} drawn at random (seeded) and "
+                "kept out of both models' fitting, not a sample of them; the portfolio summary above is the whole book.")
 #: Raw attributes the GBM challenger sees (no bands: it finds its own splits).
 GBM_FEATURES = ["vehicle_type", "use", "vehicle_age", "new_car_price", "region", "driver_age", "ncd_level", "channel"]
 

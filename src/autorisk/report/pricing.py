@@ -13,7 +13,7 @@ import pandas as pd
 
 from autorisk.analytics import credibility_table, experience_table
 from autorisk.analytics.credibility import FULL_CREDIBILITY_CLAIMS
-from autorisk.errors import ParameterError
+from autorisk.errors import ParameterError, levels_text
 from autorisk.evaluate import plot_one_way, plot_relativities
 from autorisk.models.banding import assign_bands, cut_points
 from autorisk.report.builder import Report
@@ -356,7 +356,12 @@ def _plan_section(
             rows.drop(columns=["coverage", "factor"]).set_index("level"),
             f"{coverage}: {factor}",
         )
-    if portfolio is None or not set(plan.columns) <= set(portfolio.columns):
+    if portfolio is None:
+        return
+    lacking = [c for c in plan.columns if c not in portfolio.columns]
+    if lacking:
+        report.add_section("Premiums of the portfolio at this plan",
+                           f"Not computed: the portfolio lacks columns the plan reads ({levels_text(lacking)}).")  # fmt: skip
         return
     quotes = plan.quote(portfolio, breakdown=False, errors="flag")
     premium = quotes["premium_total"]
