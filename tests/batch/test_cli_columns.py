@@ -122,3 +122,17 @@ def test_python_api_speaks_python(plan, book, tmp_path):
     assert "pass resume=False to discard it and start afresh" in str(caught.value)
     assert "--no-resume" not in str(caught.value) and "--no-resume" in caught.value.cli_message()
     assert caught.value.output == tmp_path.resolve()
+
+
+def test_mapped_run_on_dask_equals_the_local_run(capsys, dask_cluster, plan_file, foreign, tmp_path):
+    mapping = ("--map", "IDpol=policy_id,Region=region,DrivAge=driver_age", "--exposure", "1")
+    outputs = {}
+    for engine in ("local", "dask"):
+        extra = ("--engine", "dask", "--scheduler", dask_cluster.scheduler_address) if engine == "dask" else ()
+        code, _, stderr = run(capsys, "--plan", plan_file, "--input", foreign, "--output", tmp_path / engine,
+                              "--no-progress", "--chunk-rows", 1000, *mapping, *extra)  # fmt: skip
+        assert code == 0, stderr
+        outputs[engine] = sorted((tmp_path / engine).glob("part-*.parquet"))
+    assert len(outputs["local"]) == len(outputs["dask"]) == 3
+    for local, remote in zip(outputs["local"], outputs["dask"], strict=True):
+        assert local.read_bytes() == remote.read_bytes()
