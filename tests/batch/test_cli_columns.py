@@ -4,6 +4,7 @@ refused or failed run says on the command line (--no-resume, the folder), never 
 from __future__ import annotations
 
 import json
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -122,6 +123,8 @@ def test_python_api_speaks_python(plan, book, tmp_path):
     assert "pass resume=False to discard it and start afresh" in str(caught.value)
     assert "--no-resume" not in str(caught.value) and "--no-resume" in caught.value.cli_message()
     assert caught.value.output == tmp_path.resolve()
+    again = pickle.loads(pickle.dumps(caught.value))  # e.g. sent back from a worker: the same message and parts
+    assert str(again) == str(caught.value) and again.cli_message() == caught.value.cli_message()
 
 
 def test_mapped_run_on_dask_equals_the_local_run(capsys, dask_cluster, plan_file, foreign, tmp_path):
