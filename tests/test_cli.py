@@ -65,6 +65,7 @@ def test_demo_prints_real_and_synthetic_summaries(capsys, recwarn):
     held_out = int(re.search(r"held-out comparison on ([\d,]+) policy-years", out).group(1).replace(",", ""))
     assert f"Metrics on the {held_out:,} hold-out rows" in html and "test data" not in html
     assert "not a sample of them" in html
+    assert not re.search(r"<td>-?[\d,.]+e[+-]?\d+</td>", html)  # no exponent notation in any table cell
     assert "Not computed: the portfolio lacks columns the plan reads ([&#x27;ctpl_class&#x27;," in html
 
 
