@@ -30,7 +30,8 @@ figcaption, .caption { font-size: .9rem; color: #555; margin: .3rem 0; font-styl
               margin: .8rem 0; border: 1px solid #ddd; }
 table { border-collapse: collapse; font-size: .85rem; font-variant-numeric: tabular-nums; }
 th, td { padding: .25rem .6rem; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
-thead th { position: sticky; top: 0; background: #e8ecf4; }
+thead th { position: sticky; top: 0; background: #e8ecf4; white-space: normal; vertical-align: bottom;
+           min-width: 3.5rem; }
 tbody tr:nth-child(even) { background: #fafbfd; }
 tbody th { text-align: left; }
 """
@@ -101,6 +102,9 @@ class Report:
             escape=True,
             classes="data",
         )
+        # Long column names (credibility_frequency) may wrap after an underscore, so wide tables need less room.
+        head, sep, rest = body.partition("</thead>")
+        body = head.replace("_", "_<wbr>") + sep + rest if sep else body
         self._parts.append(
             f'{_caption(caption, "p", "caption")}<div class="table-wrap">{body}</div>'
         )
