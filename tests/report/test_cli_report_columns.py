@@ -38,7 +38,7 @@ def book(tmp_path_factory):
 
 def _metrics(page: str) -> dict[str, str]:
     """The metric cells of the comparison table: {metric: shown value} of its one model row."""
-    table = page.split("Metrics on the")[1].split("</table>")[0]
+    table = page.split("Metrics on the")[1].split("</table>")[0].replace("<wbr>", "")
     heads = [h for h in re.findall(r"<th>([a-z_0-9]+)</th>", table.split("</thead>")[0]) if h not in ("metric", "model")]
     cells = re.findall(r"<td>([^<]*)</td>", table)
     return dict(zip(heads, cells, strict=True))
