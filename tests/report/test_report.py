@@ -341,3 +341,12 @@ def test_report_renders_in_headless_chromium(tmp_path, pricing_page):
     assert any(int(t) > int(f) for t, f, *_ in frames)  # at 900 px some tables are wider than the page
     # numbers as the reader sees them: one decimal count per column, no exponents, money with separators
     assert number_format_problems(dom) == []
+
+
+def test_long_column_names_may_wrap_at_underscores_only_in_the_header():
+    report = Report("wrap")
+    report.add_table(pd.DataFrame({"credibility_frequency": ["a_b"]}, index=pd.Index(["x_y"], name="level_name")))
+    page = report.to_html()
+    head, body = page.split("</thead>")
+    assert "credibility_<wbr>frequency" in head and "level_<wbr>name" in head
+    assert "<td>a_b</td>" in body and "<th>x_y</th>" in body and "<wbr>" not in body
