@@ -95,7 +95,7 @@ def check_ranges(ranges: Mapping[str, Sequence[object]] | None) -> dict[str, Bou
     >>> check_ranges({"driver_age": (99, 18)})
     Traceback (most recent call last):
     ...
-    autorisk.errors.ParameterError: ranges['driver_age'] must be (low, high) with low <= high ...
+    autorisk.errors.ParameterError: ranges['driver_age'] must be (low, high) with low <= high, ...
     """
     if ranges is None:
         return {}
@@ -224,6 +224,14 @@ def _level_checks(
             column, "boolean", "levels of one kind; a boolean only in a boolean column", boolean, frame, values
         )
         present = present & ~boolean
+    other = np.flatnonzero(present & (kinds == OTHER))
+    if other.size:
+        unhashable = np.zeros(len(values), dtype=bool)
+        unhashable[other] = [not _is_hashable(v) for v in values.to_numpy()[other]]
+        checks += failed(
+            column, "not a level", "a level: text, a number or a boolean", unhashable, frame, values
+        )
+        present = present & ~unhashable
     hint = text_hint(column) if numbers_as_text(values, kinds) else ""
     if known is None:
         if hint:
@@ -246,6 +254,14 @@ def _level_checks(
         column, "unknown level", f"one of {levels_text(known)}{hint}", unknown, frame, values
     )
     return checks
+
+
+def _is_hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _range_text(column: str, low: float | None, high: float | None) -> str:
