@@ -148,9 +148,9 @@ def value_kinds(values: pd.Series) -> np.ndarray:
         kinds = np.full(len(values), OTHER, dtype=object)
     elif pd.api.types.is_numeric_dtype(dtype):
         kinds = np.full(len(values), NUMBER, dtype=object)
-    elif pd.api.types.is_string_dtype(dtype) and dtype != object:
+    elif isinstance(dtype, pd.StringDtype):
         kinds = np.full(len(values), TEXT, dtype=object)
-    elif dtype == object:
+    elif pd.api.types.is_object_dtype(dtype):
         types = pd.Series([type(v) for v in values.to_numpy()], dtype=object)
         kinds = types.map({t: _kind_of_type(t) for t in pd.unique(types)}).to_numpy(dtype=object)
     else:  # dates, periods, intervals
