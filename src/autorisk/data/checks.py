@@ -153,9 +153,12 @@ def missing_mask(values: pd.Series) -> np.ndarray:
     [False, True, True, True, False]
     """
     mask = values.isna().to_numpy().copy()
+    if isinstance(values.dtype, pd.StringDtype):  # vectorised (Arrow) text
+        blank = values.str.strip() == ""
+        return mask | blank.to_numpy(dtype=bool, na_value=False)
     if isinstance(values.dtype, pd.CategoricalDtype):
         texts = list(values.cat.categories)
-    elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+    elif pd.api.types.is_object_dtype(values.dtype):
         texts = distinct(values[~mask])
     else:
         return mask

@@ -32,8 +32,9 @@ from autorisk.errors import ParameterError, levels_text
 
 Bounds = tuple[float | None, float | None]
 
-#: Kinds of value in a factor column.
-MISSING, BOOLEAN, NUMBER, TEXT, OTHER = "missing", "boolean", "number", "text", "other"
+#: Kinds of value in a factor column, as the codes :func:`value_kinds` returns.
+MISSING, BOOLEAN, NUMBER, TEXT, OTHER = 0, 1, 2, 3, 4
+KIND_NAMES = ("missing", "boolean", "number", "text", "other")
 
 _NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 
@@ -127,41 +128,36 @@ def check_ranges(ranges: Mapping[str, Sequence[object]] | None) -> dict[str, Bou
 
 
 def value_kinds(values: pd.Series) -> np.ndarray:
-    """The kind of each value: ``"missing"``, ``"boolean"``, ``"number"``, ``"text"`` or ``"other"``.
+    """The kind of each value, as codes: :data:`MISSING`, :data:`BOOLEAN`, :data:`NUMBER`, :data:`TEXT`, :data:`OTHER`.
 
     Object columns are read value by value (``True`` is a boolean, not the number 1).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> value_kinds(pd.Series([1, True, "3", None, 2.5, [1]], dtype=object)).tolist()
+    >>> [KIND_NAMES[k] for k in value_kinds(pd.Series([1, True, "3", None, 2.5, [1]], dtype=object))]
     ['number', 'boolean', 'text', 'missing', 'number', 'other']
     """
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         categories = value_kinds(pd.Series(values.cat.categories, dtype=object))
         codes = values.cat.codes.to_numpy()
-        kinds = np.where(codes >= 0, categories[np.maximum(codes, 0)] if len(categories) else MISSING, MISSING)
-    elif pd.api.types.is_bool_dtype(dtype):
-        kinds = np.full(len(values), BOOLEAN, dtype=object)
-    elif pd.api.types.is_complex_dtype(dtype):
-        kinds = np.full(len(values), OTHER, dtype=object)
-    elif pd.api.types.is_numeric_dtype(dtype):
-        kinds = np.full(len(values), NUMBER, dtype=object)
-    elif isinstance(dtype, pd.StringDtype):
-        kinds = np.full(len(values), TEXT, dtype=object)
+        kinds = categories[np.maximum(codes, 0)] if len(categories) else np.zeros(len(codes), np.int8)
     elif pd.api.types.is_object_dtype(dtype):
         types = pd.Series([type(v) for v in values.to_numpy()], dtype=object)
-        kinds = types.map({t: _kind_of_type(t) for t in pd.unique(types)}).to_numpy(dtype=object)
-    else:  # dates, periods, intervals
-        kinds = np.full(len(values), OTHER, dtype=object)
-    return np.where(missing_mask(values), MISSING, kinds).astype(object)
+        kinds = types.map({t: _kind_of_type(t) for t in pd.unique(types)}).to_numpy(dtype=np.int8)
+    else:
+        kinds = np.full(len(values), _kind_of_dtype(dtype), dtype=np.int8)
+    kinds[missing_mask(values)] = MISSING
+    return kinds
 
 
 def numbers_as_text(values: pd.Series, kinds: np.ndarray) -> bool:
     """Whether the column's text values (there are some) all hold numbers, such as ``"20"`` or ``"0.5"``."""
-    texts = distinct(values[kinds == TEXT])
-    return bool(texts) and all(_NUMBER_TEXT.fullmatch(str(text)) for text in texts)
+    texts = values[kinds == TEXT]
+    if not len(texts):
+        return False
+    return all(_NUMBER_TEXT.fullmatch(str(text)) for text in distinct(texts))
 
 
 def text_hint(column: str) -> str:
@@ -177,7 +173,19 @@ def as_numbers(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values.where(kinds == NUMBER), errors="coerce")
 
 
-def _kind_of_type(kind: type) -> str:
+def _kind_of_dtype(dtype: object) -> int:
+    if pd.api.types.is_bool_dtype(dtype):
+        return BOOLEAN
+    if pd.api.types.is_complex_dtype(dtype):
+        return OTHER
+    if pd.api.types.is_numeric_dtype(dtype):
+        return NUMBER
+    if isinstance(dtype, pd.StringDtype):
+        return TEXT
+    return OTHER  # dates, periods, intervals
+
+
+def _kind_of_type(kind: type) -> int:
     if issubclass(kind, (bool, np.bool_)):
         return BOOLEAN
     if issubclass(kind, str):
