@@ -247,7 +247,7 @@ def _level_checks(
                 f"validate_policies: factor column '{column}' holds numbers as text, so it is checked as "
                 f"levels{hint} and declare it in numeric=",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return checks
     known = list(known)
