@@ -5,6 +5,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autorisk.data import aggregate_claims, link_claims, validate_claims, validate_policies
 from autorisk.errors import DataError, ParameterError, SchemaError
@@ -293,3 +295,49 @@ def test_nil_claims_are_not_counted_per_coverage():
     assert experience["claim_count_tpl"].tolist() == [0, 1, 0]
     assert experience["claim_count_od"].tolist() == [1, 0, 0]
     assert experience["claim_amount_tpl"].tolist() == [0.0, 3_000.0, 0.0]
+
+
+# --- real claims and properties ----------------------------------------------------------------
+
+
+def test_french_claim_amounts_without_ids_or_dates():
+    from autorisk.datasets import load
+
+    sev = load("freMTPL2sev")  # IDpol and ClaimAmount only; a policy may have several claims
+    sev = sev.assign(policy_id=sev["policy_id"].astype(str))
+    policies = pd.DataFrame({"policy_id": sev["policy_id"].unique(), "exposure": 1.0})
+    valid = quiet(sev, policies, {"incurred": "claim_amount"}, claim_ids="number").valid
+    per_policy = sev.groupby("policy_id", sort=False).size()
+    assert valid.groupby("policy_id", sort=False)["claim_id"].max().equals(per_policy)
+    experience = aggregate_claims(policies, valid, claim_ids="within_key")
+    assert experience.set_index("policy_id")["claim_count"].equals(per_policy.reindex(policies["policy_id"]))
+    assert experience["claim_amount"].sum() == pytest.approx(sev["claim_amount"].sum(), rel=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.floats(0, 1e5, allow_nan=False), st.floats(0, 1e5, allow_nan=False)),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_netting_keeps_one_row_per_claim_and_the_total(rows):
+    """Each drawn claim pays a, recovers at most a (b clipped), all as separate rows."""
+    ids, paid = [], []
+    for claim, payment, recovery in rows:
+        ids += [claim, claim]
+        paid += [payment, -min(recovery, payment)]
+    claims = pd.DataFrame({"claim_id": ids, "policy_id": 7, "paid": paid})
+    valid = validate_claims(claims, negative="net", zero="nil").valid
+    assert sorted(valid["claim_id"]) == sorted(set(ids))
+    assert valid["paid"].sum() == pytest.approx(sum(paid), abs=1e-6)
+    expected = claims.groupby("claim_id")["paid"].sum()
+    np.testing.assert_allclose(valid.set_index("claim_id")["paid"].sort_index(), expected, atol=1e-9)
+
+
+def test_a_payment_recovered_in_full_nets_to_a_nil_claim_not_a_negative_one():
+    claims = pd.DataFrame({"claim_id": [1, 1, 1], "policy_id": 7, "paid": [0.3, -0.1, -0.2]})
+    assert 0.3 - 0.1 - 0.2 < 0  # in binary floating point
+    valid = quiet(claims, negative="net", zero="nil").valid
+    assert valid["paid"].tolist() == [0.0]
