@@ -106,7 +106,9 @@ def link_checks(
     :func:`~autorisk.data.matching.locate_periods` (``ORPHAN`` for skipped claims).
     """
     key = list(key)
-    usable = ~claims[key].isna().any(axis=1).to_numpy()
+    usable = np.ones(len(claims), dtype=bool)
+    for column in key:
+        usable &= ~missing_mask(claims[column])
     if has_dates(policies):
         usable &= claims["occurrence_date"].notna().to_numpy()
     positions = np.full(len(claims), ORPHAN, dtype=np.int64)
@@ -114,8 +116,8 @@ def link_checks(
     orphan = usable & (positions == ORPHAN)
     column = ", ".join(key)
     values = claims[key[0]] if len(key) == 1 else _joined(claims, key, orphan)
-    checks = failed(column, "orphan", f"a ({column}) present in the policy table" if len(key) > 1
-                    else f"a {column} present in the policy table", orphan, claims, values)
+    named = column if len(key) == 1 else f"({column})"
+    checks = failed(column, "orphan", f"a {named} present in the policy table", orphan, claims, values)
     if has_dates(policies):
         checks += failed(
             "occurrence_date",
