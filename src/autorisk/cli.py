@@ -162,7 +162,7 @@ def _comparison(models: list[str], target: str | None, portfolio: Any) -> Any:
     """Compare saved GBMs (``NAME=PATH``) on the portfolio's ``target`` claim counts."""
     from autorisk.errors import ParameterError
     from autorisk.evaluate import compare
-    from autorisk.models import load_gbm
+    from autorisk.models import load_model
 
     if target is None:
         raise ParameterError("--model needs --target, the claim-count column the models predict")
@@ -171,7 +171,7 @@ def _comparison(models: list[str], target: str | None, portfolio: Any) -> Any:
         name, sep, path = spec.partition("=")
         if not sep or not name or not path:
             raise ParameterError(f"--model {spec!r}: expected NAME=PATH")
-        loaded[name] = load_gbm(_existing(path, f"model {name}"))
+        loaded[name] = load_model(_existing(path, f"model {name}"))
     return compare(loaded, portfolio, target=target)
 
 

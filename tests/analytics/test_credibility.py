@@ -94,6 +94,22 @@ def test_buhlmann_straub_rows_as_cells_matches_within_when_one_row_per_period():
     assert by_row.vhm == pytest.approx(by_year.vhm)
 
 
+@pytest.mark.parametrize("missing", [None, np.nan, "", "  "])
+def test_buhlmann_straub_rows_with_a_missing_level_are_the_missing_cell(missing):
+    # Rows without a region form the "(missing)" level, exactly as if they had a region of
+    # their own: the same EPV, VHM and credibilities as the worked example with "C" relabelled.
+    relabelled = WORKED.astype({"region": object})
+    relabelled.loc[relabelled["region"] == "C", "region"] = missing
+    for within in (None, "year"):
+        named = buhlmann_straub(WORKED, "region", within=within)
+        fit = buhlmann_straub(relabelled, "region", within=within)
+        assert list(fit.table.index) == ["A", "B", "(missing)"]
+        assert fit.epv == pytest.approx(named.epv)
+        assert fit.vhm == pytest.approx(named.vhm)
+        np.testing.assert_allclose(fit.table["credibility"], named.table["credibility"])
+        assert fit.table["periods"].tolist() == [4, 4, 4]
+
+
 def test_buhlmann_straub_recovers_structural_parameters():
     rng = np.random.default_rng(20240601)
     n_groups, n_years, mu, tau = 600, 6, 0.10, 0.02

@@ -9,6 +9,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -341,3 +342,67 @@ def test_synthetic_book_is_priced_and_round_trips(book_frame, tmp_path):
             assert np.array_equal(again[column].to_numpy(), quoted[column].to_numpy()), column
     with pytest.raises(QuoteError, match="Other"):
         china_motor_plan(tpl, OD).quote(frame)
+
+
+# ------------------------------------------------------- accepted ranges
+
+
+@pytest.mark.parametrize("bad", [-1, 999999, 1e308, -0.5, 31])
+def test_vehicle_ages_outside_the_templates_range_are_refused_on_both_paths(bad):
+    rated = plan()
+    assert rated.quote_one(policy(vehicle_age=30))["premium_od"] > 0  # both ends are accepted
+    assert rated.quote_one(policy(vehicle_age=0))["premium_od"] > 0
+    with pytest.raises(QuoteError, match=rf"'vehicle_age'.*{re.escape(repr(bad))}.*\[0\.0, 30\.0\]"):
+        rated.quote_one(policy(vehicle_age=bad))
+    frame = pd.DataFrame([policy(), policy(vehicle_age=bad), policy(vehicle_age=4)])
+    flagged = rated.quote(frame, errors="flag")
+    errors = flagged["quote_error"].tolist()
+    assert errors[0] == errors[2] == "" and "vehicle_age" in errors[1] and "out of range" in errors[1]
+    assert np.isnan(flagged["premium_total"].iloc[1]) and np.isfinite(flagged["premium_total"].iloc[[0, 2]]).all()
+    with pytest.raises(QuoteError, match=r"'vehicle_age': out of range in 1 row.*rows: 1"):
+        rated.quote(frame)
+
+
+def test_every_band_factor_of_a_benchmark_gets_a_range_with_its_reason():
+    data = china_template()["accepted_ranges"]["columns"]
+    assert {c: tuple(e["range"]) for c, e in data.items()} == {
+        "vehicle_age": (0, 30), "driver_age": (18, 100), "seats": (1, 60), "new_car_price": (10_000, 50_000_000)}
+    assert all(e["reason"] and e["confidence"] in ("confirmed", "recalled", "illustrative") for e in data.values())
+    driver = BandFactor("driver_age", "driver_age", (25.0, 60.0), (1.5, 1.0, 1.1))
+    price = BandFactor("price", "new_car_price", (200_000.0,), (1.0, 1.2), lower=30_000.0)  # its own lower end is kept
+    rated = china_motor_plan(Coverage("tpl", 800.0, (driver, price)), OD)
+    driver, price = rated.coverages[1].factors[:2]
+    assert (driver.lower, driver.upper, price.lower, price.upper) == (18.0, 100.0, 30_000.0, 50_000_000.0)
+    with pytest.raises(QuoteError, match="driver_age"):
+        rated.quote_one({**policy(), "driver_age": 17, "new_car_price": 100_000})
+    # ranges= replaces the template's range of a column, and gives one to a column it does not know
+    mileage = BandFactor("mileage", "annual_km", (10_000.0,), (1.0, 1.1))
+    with pytest.raises(PlanError, match=r"'annual_km' has no accepted range; give ranges="):
+        china_motor_plan(Coverage("tpl", 800.0, (mileage,)))
+    custom = china_motor_plan(Coverage("tpl", 800.0, (mileage,)), OD, ranges={"annual_km": (0, 200_000), "vehicle_age": (0, 40)})
+    assert (custom.coverages[1].factors[0].lower, custom.coverages[2].factors[1].upper) == (0.0, 40.0)
+    with pytest.raises(PlanError, match="does not fit its bands"):
+        china_motor_plan(TPL, OD, ranges={"vehicle_age": (0, 5)})  # leaves out the band >= 8
+    with pytest.raises(ParameterError, match="ranges"):
+        china_motor_plan(TPL, OD, ranges={"vehicle_age": (10, 0)})
+
+
+def test_a_glm_benchmark_keeps_the_narrower_of_its_training_range_and_the_templates(book_frame):
+    frame, data = book_frame
+    glm = FrequencyGLM(["use", "vehicle_age"], bands={"vehicle_age": [2, 4, 7, 10]}).fit(
+        data, data["claim_count_tpl"], exposure=data["exposure"])  # fmt: skip
+    low, high = data["vehicle_age"].min(), data["vehicle_age"].max()
+    rated = china_motor_plan(coverage_from_glm(glm, "tpl"), OD, extra_regions={"Other": "E"})
+    band = next(f for f in rated.coverages[1].factors if f.name == "vehicle_age")
+    assert (band.lower, band.upper) == (0.0, min(30.0, high + 0.1 * (high - low)))
+    quoted = rated.quote(frame.assign(vehicle_age=frame["vehicle_age"].astype(float)), errors="flag")
+    assert (quoted["quote_error"] == "").all()  # the book it was fitted on stays in range
+    with pytest.raises(QuoteError, match="vehicle_age"):
+        rated.quote_one({**frame.iloc[0].to_dict(), "vehicle_age": 999999})
+
+
+def test_ctpl_vehicle_class_refuses_seats_outside_1_to_60():
+    assert ctpl_vehicle_class(["business", "business"], [1, 60]).tolist() == ["enterprise_nonop_lt6", "enterprise_nonop_ge20"]
+    for seats in (0, 61, 999999, 1e308):
+        with pytest.raises(DataError, match=r"seats in \[1, 60\]"):
+            ctpl_vehicle_class("business", seats)

@@ -193,3 +193,19 @@ def test_issue_examples_are_refused_on_both_paths(column, value):
     assert flagged["quote_error"].iloc[0] == "" and column in flagged["quote_error"].iloc[1]
     with pytest.raises(QuoteError, match=column):
         plan.quote(_frame([good, bad]))
+
+
+@pytest.mark.parametrize("value", [[1], {"a": 1}, [], (1, [2])])
+def test_unhashable_value_is_not_a_level_of_an_empty_two_way_table(value):
+    # Found by the fuzz test: a two-way table with no cells (every pair at its default) knows no kind
+    # of level, so the batch took the stand-in of a list for a level and rated it at the default
+    # while quote_one refused it.
+    use = CategoricalFactor("use", "use", ("private", "business"), (1.0, 1.2))
+    pair = InteractionFactor("pair", "use", "level", (), default=1.0)
+    plan = RatingPlan("p", "1", (Coverage("c", 100.0, (use, pair)),))
+    good, bad = {"use": "private", "level": 0}, {"use": "private", "level": value}
+    assert plan.quote_one(good)["premium_total"] == 100.0
+    with pytest.raises(QuoteError, match="level"):
+        plan.quote_one(bad)
+    flagged = plan.quote(_frame([good, bad, good]), errors="flag")
+    assert flagged["quote_error"].tolist()[0::2] == ["", ""] and "level" in flagged["quote_error"].iloc[1]

@@ -9,6 +9,7 @@ on several periods per level (:func:`buhlmann_straub`).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -16,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from autorisk.analytics.experience import experience_table
+from autorisk.analytics.experience import _segments, experience_table
 from autorisk.errors import DataError, DataIssue, ParameterError, SchemaError
 
 #: Claims for full credibility of a frequency: ``(1.645 / 0.05) ** 2`` (90% probability
@@ -227,9 +228,7 @@ def buhlmann_straub(
     )
     if within is None:
         cells = pd.DataFrame({"exposure": data[exposure], "claim_count": data[claim_count]})
-        cell_levels = (
-            pd.MultiIndex.from_frame(data[keys]) if len(keys) > 1 else pd.Index(data[keys[0]])
-        )
+        cell_levels = _row_levels(data, keys)
     else:
         cells = experience_table(
             data,
@@ -295,6 +294,15 @@ def buhlmann_straub(
     table["credibility"] = z
     table["credibility_frequency"] = z * x_i + (1 - z) * mu
     return BuhlmannStraubResult(mu, epv, vhm, vhm_raw, float(k), table)
+
+
+def _row_levels(data: pd.DataFrame, keys: list[str]) -> pd.Index:
+    """Each row's level as :func:`experience_table` labels it (missing values as ``"(missing)"``)."""
+    with warnings.catch_warnings():  # experience_table has already said what it has to say
+        warnings.simplefilter("ignore", UserWarning)
+        columns = {key: _segments(data[key], key, None) for key in keys}
+    frame = pd.DataFrame(columns)
+    return pd.MultiIndex.from_frame(frame) if len(keys) > 1 else pd.Index(frame[keys[0]])
 
 
 def credibility_table(

@@ -13,6 +13,8 @@ splines, interactions, restrictions, ``coef_table()``, ``relativities()``,
   targets as gradient-boosted trees (LightGBM), exposure as an offset, saved
   as LightGBM text plus JSON metadata.
 - :class:`FrequencySeverity`: a frequency and a severity GLM combined into expected cost.
+- :func:`load_model`: read any saved model (GLMs and pairs are JSON files
+  written by ``save``, GBMs folders); the kind is read from the file.
 - :func:`group_levels`, :func:`restrict_factor`, :func:`smooth_factor`: refine a
   fitted GLM (merge levels, fix or smooth a factor's relativities) and refit.
 """
@@ -20,6 +22,7 @@ splines, interactions, restrictions, ``coef_table()``, ``relativities()``,
 from autorisk.models.gbm import FrequencyGBM, SeverityGBM, TweedieGBM, load_gbm
 from autorisk.models.glm import FrequencyGLM, SeverityGLM, TweedieGLM
 from autorisk.models.inference import likelihood_ratio
+from autorisk.models.loading import load_model
 from autorisk.models.pair import FrequencySeverity
 from autorisk.models.refine import (
     band_factor,
@@ -30,7 +33,7 @@ from autorisk.models.refine import (
 )
 
 __all__ = ["FrequencyGLM", "SeverityGLM", "TweedieGLM", "likelihood_ratio"]
-__all__ += ["FrequencyGBM", "SeverityGBM", "TweedieGBM", "load_gbm"]
+__all__ += ["FrequencyGBM", "SeverityGBM", "TweedieGBM", "load_gbm", "load_model"]
 __all__ += [
     "FrequencySeverity",
     "band_factor",

@@ -32,7 +32,10 @@ class Term:
     """One fitted term of a design.
 
     ``kind`` is ``"categorical"`` (including banded numerics), ``"numeric"``,
-    ``"spline"`` or ``"interaction"``.
+    ``"spline"`` or ``"interaction"``. ``value_range`` is the ``(min, max)``
+    of a numeric column (banded, raw or splined) in the training data, as
+    floats, and None for other terms: a rating plan built from the model
+    refuses values far outside it (:func:`autorisk.rating.coverage_from_glm`).
     """
 
     name: str
@@ -47,6 +50,8 @@ class Term:
     # interactions: the fitted parent terms and the non-base level pairs kept
     parents: tuple[Term, ...] = ()
     pairs: tuple[tuple[Any, Any], ...] = ()
+    # numeric main effects: (min, max) of the training values
+    value_range: tuple[float, float] | None = None
 
     @property
     def is_categorical(self) -> bool:
@@ -123,17 +128,19 @@ class Design:
                     raise ParameterError(f"factor {name!r} is not numeric and cannot be banded or splined")
             else:
                 x = _numeric_values(name, values)
+                value_range = (float(x.min()), float(x.max())) if x.size else None
                 if name in self.splines:
                     knots = spline_knots(x, self.splines[name], exposure)
                     coefs = tuple(f"{name}[ns{k + 1}]" for k in range(len(knots) - 1))
-                    return Term(name, "spline", (name,), knots=knots, coef_names=coefs)
+                    return Term(name, "spline", (name,), knots=knots, coef_names=coefs, value_range=value_range)
                 if name in self.bands:
                     points = cut_points(x, self.bands[name], self.n_bands, exposure=exposure, response=response)
                     banded = pd.Series(assign_bands(x, points), index=values.index)
                     term = self._fit_categorical(name, banded, exposure)
                     term.cut_points = points
+                    term.value_range = value_range
                     return term
-                return Term(name, "numeric", (name,), coef_names=(name,))
+                return Term(name, "numeric", (name,), coef_names=(name,), value_range=value_range)
         return self._fit_categorical(name, values, exposure)
 
     def _fit_categorical(self, name: str, values: pd.Series, exposure: np.ndarray) -> Term:

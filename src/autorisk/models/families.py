@@ -1,12 +1,23 @@
-"""Exponential-dispersion families with a log link: variance, deviance, likelihood."""
+"""Exponential-dispersion families with a log link: variance, deviance, likelihood.
+
+The lowest layer of the GLM code: it imports only the Tweedie density
+(:mod:`autorisk.models.tweedie_density`); the engine
+(:mod:`autorisk.models.glm`) sits on it, and the helpers that read or refit
+a fitted model (:mod:`~autorisk.models.inference`,
+:mod:`~autorisk.models.tweedie_profile`, :mod:`~autorisk.models.refine`)
+sit on the engine.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import optimize, special, stats
 from sklearn.metrics import mean_tweedie_deviance
+
+from autorisk.errors import ModelError, ParameterError
+from autorisk.models.tweedie_density import tweedie_dispersion_mle, tweedie_loglik
 
 
 @dataclass(frozen=True)
@@ -60,9 +71,41 @@ class Family:
                     )
                 )
             )
-        from autorisk.models.tweedie_profile import tweedie_loglik
-
         return float(tweedie_loglik(y, mu, dispersion, self.power, weights))
+
+    def ml_dispersion(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray, start: float = 1.0) -> float:
+        """Maximum-likelihood dispersion given the fitted means ``mu`` (rows of zero weight left out).
+
+        Gamma: the root of ``sum(w (log(w / phi) - digamma(w / phi))) = D / 2``
+        (the likelihood equation of the shapes ``w / phi``; McCullagh & Nelder
+        1989, section 8.3.6, with weights). Inverse Gaussian: ``D / n`` in
+        closed form. Tweedie: Dunn & Smyth's series maximised numerically
+        (:func:`~autorisk.models.tweedie_density.tweedie_dispersion_mle`).
+        ``start`` (say the Pearson estimate) brackets the search.
+        """
+        used = weights > 0
+        y, mu, weights = y[used], mu[used], weights[used]
+        if self.name == "inverse_gaussian":
+            return self.deviance(y, mu, weights) / y.size
+        if self.name == "gamma":
+            half_deviance = self.deviance(y, mu, weights) / 2.0
+            if half_deviance <= 0:
+                raise ModelError("the maximum-likelihood Gamma dispersion is 0: the model fits every claim exactly")
+
+            def equation(log_phi: float) -> float:
+                shape = weights / np.exp(log_phi)
+                return float(np.sum(weights * (np.log(shape) - special.digamma(shape)))) - half_deviance
+
+            centre = np.log(start) if np.isfinite(start) and start > 0 else 0.0
+            lower, upper = centre - 5.0, centre + 5.0
+            for _ in range(20):  # the left side increases with phi: widen until it brackets the root
+                if equation(lower) < 0 < equation(upper):
+                    break
+                lower, upper = lower - 5.0, upper + 5.0
+            return float(np.exp(optimize.brentq(equation, lower, upper, xtol=1e-14, rtol=1e-15)))
+        if self.name == "tweedie":
+            return tweedie_dispersion_mle(y, mu, self.power, weights, start=start)[0]
+        raise ParameterError(f"the {self.name} family has no maximum-likelihood dispersion")
 
 
 POISSON = Family("poisson", 1.0, True)

@@ -17,13 +17,11 @@ import glum
 import numpy as np
 import pandas as pd
 import tabmat
-from scipy import linalg, optimize
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from autorisk.data.arrays import exposure_column, numeric_column
 from autorisk.errors import DataError, DataIssue, ModelError, ParameterError
-from autorisk.models import inference
 from autorisk.models.design import Design
 from autorisk.models.families import (
     GAMMA,
@@ -33,6 +31,13 @@ from autorisk.models.families import (
     Family,
     tweedie,
 )
+from autorisk.models.glm_numerics import SINGULAR as _SINGULAR
+from autorisk.models.glm_numerics import intercept_only_mean as _intercept_only_mean
+from autorisk.models.glm_numerics import inverse_information as _inverse_information
+from autorisk.models.glm_numerics import null_mean as _null_mean
+from autorisk.models.glm_numerics import polish as _polish
+from autorisk.models.glm_numerics import tabmat_design as _tabmat
+from autorisk.models.glm_results import GLMResults
 
 INTERCEPT = "(intercept)"
 #: A standard error above this (on the log scale) means the data cannot pin the coefficient down.
@@ -41,14 +46,17 @@ INESTIMABLE_STD_ERR = 100.0
 #: sqrt of machine epsilon): on large data glum's gradient stalls at a round-off
 #: floor (about 1e-8 at 1M rows) and it would otherwise run to ``max_iter``.
 _STEP_SIZE_TOL = float(np.sqrt(np.finfo(float).eps))
-_SINGULAR = (
-    "the design is singular: some coefficients are aliased (a level with no data, "
-    "or factors that determine each other); group levels or drop a factor"
-)
+#: How ``dispersion=`` estimates an estimated dispersion: Pearson's chi-square or the
+#: deviance over the residual degrees of freedom, or maximum likelihood.
+DISPERSION_METHODS = ("pearson", "deviance", "ml")
 
 
-class _PricingGLM(RegressorMixin, BaseEstimator):
-    """Shared engine of the pricing GLMs; use a public subclass."""
+class _PricingGLM(GLMResults, RegressorMixin, BaseEstimator):
+    """Shared engine of the pricing GLMs; use a public subclass.
+
+    Fitting and prediction are here; what is read off a fitted model (tables,
+    tests, summary) and saving it come from :class:`~autorisk.models.glm_results.GLMResults`.
+    """
 
     #: True when exposure enters as a log offset; False when the response is a
     #: rate per unit of exposure weighted by exposure (Tweedie).
@@ -67,6 +75,7 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         restrict: Mapping[str, Mapping[Any, float]] | None = None,
         unseen: str = "raise",
         missing: str = "raise",
+        dispersion: str = "pearson",
         tol: float = 1e-8,
         max_iter: int = 100,
     ):
@@ -80,6 +89,7 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         self.restrict = restrict
         self.unseen = unseen
         self.missing = missing
+        self.dispersion = dispersion
         self.tol = tol
         self.max_iter = max_iter
 
@@ -91,6 +101,7 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
     def _fit(self, X: pd.DataFrame, y: Any, weights: np.ndarray, exposure: np.ndarray) -> _PricingGLM:
         """Fit on response ``y`` (count, severity or amount) with prior weights and exposure."""
         family = self._family()
+        self._check_dispersion(family)
         restricted = dict(self.restrict or {})
         factors = list(self.factors) if self.factors is not None else [c for c in X.columns if c not in restricted]
         overlap = set(factors) & set(restricted)
@@ -181,7 +192,7 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         self.deviance_ = family.deviance(response, mu, weights)
         self.null_deviance_ = family.deviance(response, _null_mean(family, response, weights, offset), weights)
         self.pearson_chi2_ = family.pearson_chi2(response, mu, weights)
-        self.dispersion_ = 1.0 if family.fixed_dispersion else self.pearson_chi2_ / self.df_resid_
+        self.dispersion_ = self._dispersion(family, response, mu, weights)
         self.loglik_ = family.loglik(response, mu, weights, self.dispersion_)
         self.aic_ = -2 * self.loglik_ + 2 * p
         self.bic_ = -2 * self.loglik_ + p * np.log(n)
@@ -191,6 +202,29 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
             columns=self.params_.index,
         )
         self._warn_inestimable()
+
+    def _dispersion(self, family: Family, response, mu, weights) -> float:
+        """The dispersion by the method ``self.dispersion`` (1 when the family fixes it)."""
+        if family.fixed_dispersion:
+            return 1.0
+        if self.dispersion == "pearson":
+            return self.pearson_chi2_ / self.df_resid_
+        if self.dispersion == "deviance":
+            return self.deviance_ / self.df_resid_
+        return family.ml_dispersion(response, mu, weights, start=self.pearson_chi2_ / max(self.df_resid_, 1))
+
+    def _check_dispersion(self, family: Family) -> None:
+        if self.dispersion not in DISPERSION_METHODS:
+            raise ParameterError(f"dispersion must be one of {DISPERSION_METHODS}, got {self.dispersion!r}")
+        if family.fixed_dispersion and self.dispersion != "pearson":
+            raise ParameterError(
+                f"dispersion={self.dispersion!r} needs an estimated dispersion: the {family.name} dispersion is 1 "
+                "by definition (overdispersion='quasi' estimates it)"
+            )
+        if self.dispersion == "ml" and family.name == "quasi_poisson":
+            raise ParameterError(
+                "dispersion='ml' needs a likelihood, which quasi-Poisson does not have; use 'pearson' or 'deviance'"
+            )
 
     def _warn_inestimable(self) -> None:
         """Flag level coefficients driven towards infinity: typically a level with no claims.
@@ -293,41 +327,30 @@ class _PricingGLM(RegressorMixin, BaseEstimator):
         mu = np.exp(self._linear_predictor(X))
         return mu if exposure is None else mu * exposure_column(exposure, X.index)
 
-    # ------------------------------------------------------------- results
-    def coef_table(self, level: float = 0.95) -> pd.DataFrame:
-        """Coefficients, standard errors, z, p-values, intervals and relativities, base levels included."""
-        check_is_fitted(self, "params_")
-        return inference.coef_table(self, level)
-
-    def relativities(self, level: float = 0.95) -> pd.DataFrame:
-        """Tidy relativity tables: factor, level, relativity, interval and exposure per level."""
-        check_is_fitted(self, "params_")
-        return inference.relativities(self, level)
-
-    def drop_one(self, X: pd.DataFrame, y: Any, **fit_params: Any) -> pd.DataFrame:
-        """Type III likelihood-ratio test of each factor: refit without it and compare."""
-        check_is_fitted(self, "params_")
-        return inference.drop_one(self, X, y, **fit_params)
-
-    def summary(self) -> inference.GLMSummary:
-        """Compact statsmodels-style summary; renders as HTML in Jupyter."""
-        check_is_fitted(self, "params_")
-        return inference.GLMSummary(self)
-
     def score(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None) -> float:
-        """D^2: the fraction of the null deviance explained on (X, y)."""
-        mu = self.predict(X, exposure)
-        n = len(mu)
+        """D^2: the fraction of the null deviance explained on (X, y).
+
+        The null model is the one ``summary()`` reports: only an intercept is
+        fitted, with every offset of the model kept (the exposure and the
+        fixed relativities of restricted factors), so a restricted factor is
+        not credited to the model. On the training data ``score`` equals the
+        summary's ``D^2``.
+        """
+        check_is_fitted(self, "params_")
+        eta = self._linear_predictor(X)
+        n = len(eta)
         weights = np.ones(n) if sample_weight is None else numeric_column(sample_weight, X.index, "sample_weight")
         y = numeric_column(y, X.index, "y")
         e = exposure_column(exposure, X.index)
-        if not self._exposure_as_offset:
-            y, mu, weights, e = y / e, mu / e, weights * e, np.ones(n)
-        family = self._family()
-        # Null model: intercept only with the same exposure offset, mu = c * e, whose
-        # score equation sum(w (y - c e) e^(1-p)) = 0 gives c in closed form.
-        c = np.sum(weights * y * e ** (1.0 - family.power)) / np.sum(weights * e ** (2.0 - family.power))
-        return 1.0 - family.deviance(y, mu, weights) / family.deviance(y, c * e, weights)
+        restricted = self._restricted_offset(self._grouped(X))
+        base = np.ones(n) if restricted is None else np.exp(restricted)  # offsets of the null model, exp scale
+        if self._exposure_as_offset:
+            mu, base = np.exp(eta) * e, base * e
+        else:  # a rate per unit of exposure, weighted by exposure, as at fit
+            y, mu, weights = y / e, np.exp(eta), weights * e
+        family = self.family_
+        null = _intercept_only_mean(family, y, weights, base)
+        return 1.0 - family.deviance(y, mu, weights) / family.deviance(y, null, weights)
 
 
 _SHARED_PARAMETERS = """
@@ -362,6 +385,15 @@ _SHARED_PARAMETERS = """
     tol : float, default 1e-8
         Gradient tolerance of the IRLS solver, which also stops once a step
         changes the coefficients by less than 1.5e-8 (L2 norm).
+    dispersion : {"pearson", "deviance", "ml"}, default "pearson"
+        How an estimated dispersion (Gamma, inverse Gaussian, Tweedie,
+        quasi-Poisson) is estimated: Pearson's chi-square over the residual
+        degrees of freedom ``n - p`` (statsmodels' ``scale="X2"``, R's
+        ``summary.glm``), the deviance over ``n - p`` (``scale="dev"``), or
+        maximum likelihood given the fitted means (not for quasi-Poisson,
+        which has no likelihood). The coefficients do not depend on it; the
+        standard errors, t intervals, F tests and log-likelihood use it. A
+        Poisson model's dispersion is 1 and takes only ``"pearson"``.
     max_iter : int, default 100"""
 
 
@@ -371,21 +403,62 @@ class FrequencyGLM(_PricingGLM):
     Parameters
     ----------<shared>
     overdispersion : {"none", "quasi"}, default "none"
-        ``"quasi"`` estimates the dispersion by Pearson's chi-square
-        (quasi-Poisson): same coefficients, wider intervals.
+        ``"quasi"`` estimates the dispersion (quasi-Poisson, by
+        ``dispersion=``, Pearson's chi-square by default): the same
+        coefficients, wider intervals, F tests instead of chi-square.
 
     Attributes
     ----------
     params_ : Series
-        Intercept and coefficients by name (``factor[level]``).
+        Intercept and coefficients by name (``factor[level]``, the intercept
+        ``(intercept)``); ``intercept_`` and ``coef_`` hold the same numbers.
     cov_params_ : DataFrame
-        Covariance of ``params_``.
-    deviance_, null_deviance_, dispersion_, loglik_, aic_, bic_ : float
+        Covariance of ``params_``: ``dispersion_ * (X'WX)^-1``.
+    dispersion_ : float
+        1 for Poisson; estimated as ``dispersion=`` says for quasi-Poisson.
+    deviance_, null_deviance_, pearson_chi2_, loglik_, aic_, bic_ : float
+        Fit statistics on the training rows (the null model keeps the
+        exposure and restricted offsets, as :meth:`score`).
+    n_obs_, df_resid_, n_iter_ : int
+        Rows, residual degrees of freedom ``n - p``, solver iterations.
     design_ : Design
         Fitted terms: levels, base levels, bands, knots, exposure per level.
+    restricted_exposure_ : dict
+        Training exposure per level of each restricted factor.
+    feature_names_in_ : ndarray of str
+        The columns of ``X`` at fit; ``n_features_in_`` their number.
+
+    See Also
+    --------
+    SeverityGLM, TweedieGLM, FrequencySeverity
+    autorisk.models.load_model : read a model written by :meth:`save`.
 
     Examples
     --------
+    Area ``a`` has 2 claims in 10 years of exposure and ``b`` 8 in 10: the
+    fitted frequencies are 0.2 and 0.8, and on equal exposure the first
+    level, ``a``, is the base, so ``b`` has relativity 4.
+
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"area": list("aaaabbbb")})
+    >>> claims, exposure = [1, 0, 0, 1, 2, 2, 3, 1], [2.5] * 8
+    >>> model = FrequencyGLM(["area"]).fit(X, claims, exposure=exposure)
+    >>> model.relativities()[["level", "relativity", "exposure", "status"]].round(3)
+      level  relativity  exposure     status
+    0     a        1.00      10.0       base
+    1     b        4.00      10.0  estimated
+    >>> model.predict(X.iloc[[0, 4]], exposure=[1.0, 0.5]).round(3)
+    array([0.2, 0.4])
+
+    Saved as JSON and read back, it predicts the same bits:
+
+    >>> import pathlib, tempfile
+    >>> again = FrequencyGLM.load(model.save(pathlib.Path(tempfile.mkdtemp()) / "frequency.json"))
+    >>> bool((again.predict(X) == model.predict(X)).all())
+    True
+
+    On a synthetic book:
+
     >>> from autorisk.datasets import synthetic_book
     >>> book = synthetic_book(5_000, 2, seed=3)
     >>> counts = book.claims.groupby("policy_id").size()
@@ -410,13 +483,14 @@ class FrequencyGLM(_PricingGLM):
         unseen: str = "raise",
         missing: str = "raise",
         overdispersion: str = "none",
+        dispersion: str = "pearson",
         tol: float = 1e-8,
         max_iter: int = 100,
     ):
         super().__init__(
             factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
             interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
-            missing=missing, tol=tol, max_iter=max_iter,
+            missing=missing, dispersion=dispersion, tol=tol, max_iter=max_iter,
         )
         self.overdispersion = overdispersion
 
@@ -443,11 +517,18 @@ class SeverityGLM(_PricingGLM):
     Parameters
     ----------<shared>
     family : {"gamma", "inverse_gaussian"}, default "gamma"
+        Distribution of the average claim: variance proportional to
+        ``mu**2`` (Gamma) or ``mu**3`` (inverse Gaussian).
 
     Attributes
     ----------
-    As :class:`FrequencyGLM`; the ``exposure`` of a level in
-    ``relativities()`` is its claim count.
+    As :class:`FrequencyGLM`; ``dispersion_`` is estimated (``dispersion=``),
+    so Wald tests use t and nested-model tests F on ``df_resid_``; the
+    ``exposure`` of a level in ``relativities()`` is its claim count.
+
+    See Also
+    --------
+    FrequencyGLM, FrequencySeverity
 
     Examples
     --------
@@ -465,6 +546,10 @@ class SeverityGLM(_PricingGLM):
     1     a        0.75       2.0  estimated
     >>> model.predict(X).round(2)
     array([2000.  , 2000.  , 2666.67, 2666.67, 2666.67])
+    >>> import pathlib, tempfile
+    >>> again = SeverityGLM.load(model.save(pathlib.Path(tempfile.mkdtemp()) / "severity.json"))
+    >>> bool((again.predict(X) == model.predict(X)).all()), again.dispersion_ == model.dispersion_
+    (True, True)
     """
 
     def __init__(
@@ -481,13 +566,14 @@ class SeverityGLM(_PricingGLM):
         unseen: str = "raise",
         missing: str = "raise",
         family: str = "gamma",
+        dispersion: str = "pearson",
         tol: float = 1e-8,
         max_iter: int = 100,
     ):
         super().__init__(
             factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
             interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
-            missing=missing, tol=tol, max_iter=max_iter,
+            missing=missing, dispersion=dispersion, tol=tol, max_iter=max_iter,
         )
         self.family = family
 
@@ -537,9 +623,17 @@ class TweedieGLM(_PricingGLM):
 
     Attributes
     ----------
-    As :class:`FrequencyGLM`, plus ``power_`` (the power used) and, with
-    ``power="profile"``, ``power_profile_`` (see
-    :func:`~autorisk.models.tweedie_profile.profile_power`).
+    As :class:`FrequencyGLM` (``dispersion_`` estimated, as ``dispersion=``
+    says), plus:
+    power_ : float
+        The power used.
+    power_profile_ : DataFrame
+        With ``power="profile"``: the log-likelihood of each grid power (see
+        :func:`~autorisk.models.tweedie_profile.profile_power`).
+
+    See Also
+    --------
+    FrequencySeverity : frequency times severity, the other road to a pure premium.
 
     Examples
     --------
@@ -578,13 +672,14 @@ class TweedieGLM(_PricingGLM):
         missing: str = "raise",
         power: float | str = 1.5,
         power_grid: Sequence[float] = (1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8),
+        dispersion: str = "pearson",
         tol: float = 1e-8,
         max_iter: int = 100,
     ):
         super().__init__(
             factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
             interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
-            missing=missing, tol=tol, max_iter=max_iter,
+            missing=missing, dispersion=dispersion, tol=tol, max_iter=max_iter,
         )
         self.power = power
         self.power_grid = power_grid
@@ -600,7 +695,7 @@ class TweedieGLM(_PricingGLM):
         amount, weights, exposure = _inputs(X, y, sample_weight, exposure, "claim_amount")
         self.power_ = self.power
         if self.power == "profile":
-            from autorisk.models.tweedie_profile import profile_power
+            from autorisk.models.tweedie_profile import profile_power  # a helper above the engine
 
             self.power_, self.power_profile_ = profile_power(self, X, amount, weights, exposure)
         return self._fit(X, amount, weights, exposure)
@@ -631,85 +726,3 @@ def _inputs(X, y, sample_weight, exposure, response_name, *, integer=False, posi
     if issues:
         raise DataError(issues)
     return y, weights, exposure
-
-
-def _tabmat(frame: pd.DataFrame) -> tabmat.MatrixBase:
-    # tabmat's kernels write into their inputs' buffers; pandas copy-on-write hands out read-only ones.
-    return tabmat.from_pandas(frame.copy(), drop_first=True, cat_threshold=1)
-
-
-def _polish(matrix, family, y, weights, offset, beta, steps: int = 5) -> np.ndarray:
-    """Fisher-scoring steps from the engine's solution to the maximum likelihood.
-
-    glum stops on a gradient tolerance of its weight-normalised objective, which
-    can leave the coefficient of a level with a claim or two ~1e-6 away from the
-    maximum; a few scoring steps bring every coefficient to round-off, as
-    statsmodels' IRLS does. A large step means no nearby maximum (say a level
-    without claims, whose coefficient runs off to -inf): the engine's answer stays.
-    The information is computed and factored once, at the engine's solution (a
-    chord iteration): that close to the maximum it changes by ~1e-6 relative
-    from step to step, so the steps contract as fast, and each costs one
-    product with the design instead of a sandwich product.
-    """
-    def score(beta):
-        mu = np.exp(beta[0] + matrix.matvec(beta[1:]) + (0.0 if offset is None else offset))
-        residual = weights * (y - mu) * mu ** (1.0 - family.power)
-        return mu, np.r_[residual.sum(), matrix.transpose_matvec(residual)]
-
-    mu, gradient = score(beta)
-    try:
-        factor = linalg.cho_factor(_information(matrix, family.working_weights(mu, weights)))
-    except linalg.LinAlgError:
-        return beta
-    for _ in range(steps):
-        step = linalg.cho_solve(factor, gradient)
-        if not np.all(np.isfinite(step)) or np.max(np.abs(step)) > 1e-3:
-            break
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-12:
-            break
-        mu, gradient = score(beta)
-    return beta
-
-
-def _information(matrix: tabmat.MatrixBase, working: np.ndarray) -> np.ndarray:
-    """``[1 X]' diag(working) [1 X]``: the (unscaled) Fisher information of intercept and coefficients."""
-    working = np.array(working, dtype=float)
-    p = matrix.shape[1] + 1
-    information = np.empty((p, p))
-    information[0, 0] = working.sum()
-    if p > 1:
-        cross = matrix.transpose_matvec(working)
-        information[0, 1:] = cross
-        information[1:, 0] = cross
-        sandwich = matrix.sandwich(working)
-        # A lone categorical factor is a CategoricalMatrix, whose sandwich is a scipy sparse matrix.
-        information[1:, 1:] = sandwich.toarray() if hasattr(sandwich, "toarray") else sandwich
-    return information
-
-
-def _inverse_information(matrix: tabmat.MatrixBase, working: np.ndarray) -> np.ndarray:
-    information = _information(matrix, working)
-    p = len(information)
-    try:
-        factor = np.linalg.cholesky(information)
-    except np.linalg.LinAlgError:
-        raise ModelError(_SINGULAR) from None
-    identity = np.eye(p)
-    inverse_factor = np.linalg.solve(factor, identity)
-    return inverse_factor.T @ inverse_factor
-
-
-def _null_mean(family: Family, y: np.ndarray, weights: np.ndarray, offset: np.ndarray | None) -> np.ndarray:
-    """Fitted mean of the intercept-only model (with the same offset)."""
-    if offset is None:
-        return np.full(len(y), np.average(y, weights=weights))
-    base = np.exp(offset)
-    if family.power == 1.0:
-        return base * (np.sum(weights * y) / np.sum(weights * base))
-    result = optimize.minimize_scalar(
-        lambda c: family.deviance(y, base * np.exp(c), weights),
-        bracket=(-1.0, 1.0),
-        tol=1e-12,
-    )
-    return base * np.exp(result.x)

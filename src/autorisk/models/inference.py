@@ -147,8 +147,10 @@ def likelihood_ratio(small: _PricingGLM, large: _PricingGLM) -> dict[str, Any]:
     chi-square, as ``phi`` is itself an estimate: the test is
     ``F = (dD / df) / phi`` on ``(df, n - p)`` degrees of freedom, ``phi`` and
     ``n - p`` those of the larger model, as R's ``anova(small, large,
-    test="F")``. (R's ``drop1(test="F")`` takes ``phi`` as the deviance over
-    ``n - p``; here ``phi`` is the model's own ``dispersion_``.)
+    test="F")``. ``phi`` is the larger model's own ``dispersion_``, estimated
+    as its ``dispersion=`` option says (Pearson by default; R's
+    ``drop1(test="F")`` takes the deviance over ``n - p``, which
+    ``dispersion="deviance"`` gives).
 
     Parameters
     ----------
@@ -311,6 +313,7 @@ class GLMSummary:
             "null deviance": m.null_deviance_,
             "D^2": 1 - m.deviance_ / m.null_deviance_ if m.null_deviance_ > 0 else np.nan,
             "dispersion": m.dispersion_,
+            "dispersion method": getattr(m, "dispersion", "pearson") if dispersion_is_estimated(m) else "fixed at 1",
             "Wald tests": f"t on {m.df_resid_:,} df" if dispersion_is_estimated(m) else "normal (z)",
             "log-likelihood": m.loglik_,
             "AIC": m.aic_,

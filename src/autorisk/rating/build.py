@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from autorisk.errors import PlanError
+from autorisk.errors import ParameterError, PlanError
 from autorisk.models.banding import band_labels
 from autorisk.rating.coverage import Coverage
 from autorisk.rating.factors import BandFactor, CategoricalFactor, Factor, InteractionFactor
 
 Ranges = Mapping[str, tuple[float | None, float | None]]
 
+#: Default widening of a numeric factor's training range, as a share of its width on each side.
+RANGE_MARGIN = 0.1
 
-def coverage_from_glm(model: Any, name: str, *, ranges: Ranges | None = None) -> Coverage:
+
+def coverage_from_glm(
+    model: Any, name: str, *, ranges: Ranges | Literal[False] | None = None, range_margin: float = RANGE_MARGIN
+) -> Coverage:
     """A coverage whose premium reproduces a fitted log-link GLM's prediction per unit exposure.
 
     The base rate is ``exp(intercept)``; each categorical or banded term
@@ -25,6 +31,19 @@ def coverage_from_glm(model: Any, name: str, *, ranges: Ranges | None = None) ->
     table of its fixed relativities. Raw numeric and spline terms have no
     table form and are refused with a PlanError (band them first).
 
+    Level groups (``groups``, e.g. from :func:`~autorisk.models.group_levels`)
+    are expanded: the table lists every raw value the model reads, each with
+    its group's relativity (a group's own name stays a level too, as the model
+    reads a value equal to it as that group), so the plan rates the model's
+    training data. Restricted factors on grouped levels are expanded the same way.
+
+    Each banded factor accepts, by default, the range of the model's training
+    values (``Term.value_range`` of its design) widened by ``range_margin``
+    times its width on each side, with the lower end raised to 0 when the
+    training data had no negative value; a value outside it is a QuoteError,
+    not the outermost band. The range is recorded in the plan (``lower`` and
+    ``upper`` of the band factor).
+
     Parameters
     ----------
     model : fitted FrequencyGLM, SeverityGLM or TweedieGLM
@@ -32,10 +51,16 @@ def coverage_from_glm(model: Any, name: str, *, ranges: Ranges | None = None) ->
         premium is per unit of.
     name : str
         Name of the coverage, e.g. ``"tpl"``.
-    ranges : mapping of str to (lower, upper), optional
+    ranges : mapping of str to (lower, upper), or False, optional
         Accepted values of banded factors, e.g. ``{"driver_age": (18, 99)}``:
         the plan then refuses a driver aged 8 instead of rating them in the
-        youngest band. Either end may be None.
+        youngest band. Either end may be None (``(None, None)``: no range for
+        that factor). Factors not named keep their default range from the
+        training data; ``False`` gives no factor a range (any number is rated).
+    range_margin : float, default RANGE_MARGIN (0.1)
+        Widening of the default ranges, as a share of the training width
+        ``max - min`` on each side: training ages 18-88 accept 11-95 (7 each
+        side), training vehicle ages 0-20 accept 0-22 (-2 raised to 0).
 
     Returns
     -------
@@ -46,8 +71,13 @@ def coverage_from_glm(model: Any, name: str, *, ranges: Ranges | None = None) ->
     Raises
     ------
     PlanError
-        If the model has a raw numeric or spline term, or ``ranges`` names a
-        factor that is not banded.
+        If the model has a raw numeric or spline term, ``ranges`` names a
+        factor that is not banded, or a default range does not reach past the
+        outer cut points (the training data left an outer band empty: give
+        ``ranges``).
+    ParameterError
+        If ``range_margin`` is not a finite number >= 0, or ``ranges`` is not
+        a mapping, None or False.
 
     Examples
     --------
@@ -65,16 +95,28 @@ def coverage_from_glm(model: Any, name: str, *, ranges: Ranges | None = None) ->
     >>> RatingPlan("frequency", "1", (tpl,)).quote(X)["premium_total"].round(4).tolist()
     [0.2, 0.2, 0.5333, 0.5333, 0.5333]
 
-    A banded factor with an accepted range:
+    A banded factor accepts its training range 19-70 widened by 0.1 x 51
+    on each side, or the range given:
 
     >>> ages = pd.DataFrame({"age": [19.0, 30.0, 50.0, 70.0]})
     >>> model = FrequencyGLM(["age"], bands={"age": [25, 60]}).fit(ages, [1, 1, 0, 1], exposure=[1.0] * 4)
+    >>> banded = coverage_from_glm(model, "tpl").factors[0]
+    >>> round(banded.lower, 2), round(banded.upper, 2)
+    (13.9, 75.1)
     >>> banded = coverage_from_glm(model, "tpl", ranges={"age": (18, 99)}).factors[0]
     >>> banded.lower, banded.upper
     (18.0, 99.0)
     """
+    margin = _checked_margin(range_margin)
+    factors = _tables(model)
+    return Coverage(name, float(np.exp(model.intercept_)), _with_ranges(factors, ranges, _training_ranges([model], margin)))
+
+
+def _tables(model: Any) -> list[Factor]:
+    """The model's factor tables on raw column values (level groups expanded), no accepted ranges yet."""
     factors: list[Factor] = []
     params = model.params_
+    groups = {factor: dict(mapping) for factor, mapping in (model.groups or {}).items()}
     for term in model.design_.terms:
         if term.is_categorical:
             values = tuple(
@@ -87,10 +129,15 @@ def coverage_from_glm(model: Any, name: str, *, ranges: Ranges | None = None) ->
                 band_values = tuple(values[labels.index(label)] if label in labels else 1.0 for label in all_labels)
                 factors.append(BandFactor(term.name, term.name, tuple(map(float, term.cut_points)), band_values))
             else:
-                factors.append(CategoricalFactor(term.name, term.name, tuple(term.levels), values))
+                levels, raw_values = _expanded(term.levels, values, groups.get(term.name))
+                factors.append(CategoricalFactor(term.name, term.name, levels, raw_values))
         elif term.kind == "interaction" and term.pairs:
+            members = [_members(p.levels, groups.get(p.name)) for p in term.parents]
             cells = tuple(
-                (la, lb, float(np.exp(params[coef]))) for coef, (la, lb) in zip(term.coef_names, term.pairs, strict=True)
+                (raw_a, raw_b, float(np.exp(params[coef])))
+                for coef, (la, lb) in zip(term.coef_names, term.pairs, strict=True)
+                for raw_a in members[0][la]
+                for raw_b in members[1][lb]
             )
             # A banded parent is looked up by its bands, whose labels are the GLM's levels.
             cuts = [None if p.cut_points is None else tuple(map(float, p.cut_points)) for p in term.parents]
@@ -101,17 +148,54 @@ def coverage_from_glm(model: Any, name: str, *, ranges: Ranges | None = None) ->
                 f"term {term.name!r} ({term.kind}) has no rating-table form; band it (bands=...) before building a plan"
             )
     for factor, relativities in (model.restrict or {}).items():
-        levels = tuple(relativities)
-        factors.append(CategoricalFactor(factor, factor, levels, tuple(float(relativities[v]) for v in levels)))
-    return Coverage(name, float(np.exp(model.intercept_)), _with_ranges(factors, ranges))
+        levels, values = _expanded(tuple(relativities), tuple(float(v) for v in relativities.values()),
+                                   groups.get(factor))  # fmt: skip
+        factors.append(CategoricalFactor(factor, factor, levels, values))
+    return factors
 
 
-def coverage_from_pair(pair: Any, name: str, *, ranges: Ranges | None = None) -> Coverage:
+def _members(levels: tuple[Any, ...], mapping: Mapping[Any, Any] | None) -> dict[Any, list[Any]]:
+    """The raw values the model reads as each of its ``levels`` through a level grouping ``{raw: group}``.
+
+    A raw value mapped to a group that is a level is that level; a level that
+    is not itself mapped away also reads as itself (unmapped values stay as
+    they are), so a group's own name is one of its members, as the model reads it.
+    """
+    members: dict[Any, list[Any]] = {level: [] for level in levels}
+    mapping = dict(mapping or {})
+    for raw, group in mapping.items():
+        if group in members:
+            members[group].append(raw)
+    for level in levels:
+        if level not in mapping and level not in members[level]:
+            members[level].append(level)
+    return members
+
+
+def _expanded(
+    levels: tuple[Any, ...], values: tuple[float, ...], mapping: Mapping[Any, Any] | None
+) -> tuple[tuple[Any, ...], tuple[float, ...]]:
+    """A table by (grouped) level as a table by raw value: each raw value gets its group's relativity."""
+    if not mapping:
+        return tuple(levels), tuple(values)
+    members = _members(levels, mapping)
+    pairs = [(raw, value) for level, value in zip(levels, values, strict=True) for raw in members[level]]
+    return tuple(raw for raw, _ in pairs), tuple(value for _, value in pairs)
+
+
+def coverage_from_pair(
+    pair: Any, name: str, *, ranges: Ranges | Literal[False] | None = None, range_margin: float = RANGE_MARGIN
+) -> Coverage:
     """A coverage whose premium reproduces a fitted frequency-severity pair's expected cost per unit exposure.
 
     Tables of the same factor in both models are multiplied level by level
     when they have the same levels (or cut points); otherwise both are kept,
-    the severity one named ``"<factor> (severity)"``.
+    the severity one named ``"<factor> (severity)"``. Each table is then
+    rebased to 1 at the frequency model's base level, as
+    :meth:`~autorisk.models.FrequencySeverity.relativities` does, its value
+    there moving into the base rate, so the filed table is the pair's
+    relativity table and every premium is unchanged. (A factor the frequency
+    model restricts, and two-way tables, are kept as they are.)
 
     Parameters
     ----------
@@ -120,18 +204,23 @@ def coverage_from_pair(pair: Any, name: str, *, ranges: Ranges | None = None) ->
         :func:`coverage_from_glm`.
     name : str
         Name of the coverage.
-    ranges : mapping of str to (lower, upper), optional
-        As :func:`coverage_from_glm`, on the merged tables.
+    ranges : mapping of str to (lower, upper), or False, optional
+        As :func:`coverage_from_glm`, on the merged tables; the default range
+        of a factor is the hull of both models' training ranges, widened.
+    range_margin : float, default RANGE_MARGIN (0.1)
+        As :func:`coverage_from_glm`.
 
     Returns
     -------
     Coverage
-        Base rate ``frequency base x severity base`` and the merged tables.
+        Base rate ``frequency base x severity base`` (times the severity
+        relativities at the frequency base levels) and the merged tables.
 
     Raises
     ------
     PlanError
-        If either model has a raw numeric or spline term.
+        If either model has a raw numeric or spline term, or as
+        :func:`coverage_from_glm`.
 
     Examples
     --------
@@ -151,30 +240,126 @@ def coverage_from_pair(pair: Any, name: str, *, ranges: Ranges | None = None) ->
     >>> RatingPlan("cost", "1", (od,)).quote(X)["premium_total"].round(2).tolist()
     [160.0, 160.0, 366.67, 366.67, 366.67]
     """
-    frequency = coverage_from_glm(pair.frequency_, name)
-    severity = coverage_from_glm(pair.severity_, name)
-    by_name = {f.name: f for f in frequency.factors}
+    margin = _checked_margin(range_margin)
+    frequency, severity = pair.frequency_, pair.severity_
+    base_rate = float(np.exp(frequency.intercept_)) * float(np.exp(severity.intercept_))
+    by_name = {f.name: f for f in _tables(frequency)}
     merged = dict(by_name)
-    for factor in severity.factors:
+    for factor in _tables(severity):
         other = by_name.get(factor.name)
         combined = _multiply(other, factor) if other is not None else factor
         if combined is None:
             combined = dataclasses.replace(factor, name=f"{factor.name} (severity)")
         merged[combined.name] = combined
-    return Coverage(name, frequency.base_rate * severity.base_rate, _with_ranges(list(merged.values()), ranges))
+    # One table per factor with 1 at the frequency model's base level, as pair.relativities():
+    # the table's value there moves into the base rate, so every premium is unchanged.
+    bases = {t.name: t for t in frequency.design_.terms if t.is_categorical}
+    factors = []
+    for factor in merged.values():
+        term = bases.get(factor.column) if isinstance(factor, (CategoricalFactor, BandFactor)) else None
+        scale = 1.0 if term is None else _value_at_base(factor, term, (frequency.groups or {}).get(term.name))
+        if scale is not None and scale != 1.0:
+            factor = dataclasses.replace(factor, values=tuple(v / scale for v in factor.values))
+            base_rate *= scale
+        factors.append(factor)
+    return Coverage(name, base_rate, _with_ranges(factors, ranges, _training_ranges([frequency, severity], margin)))
 
 
-def _with_ranges(factors: list[Factor], ranges: Ranges | None) -> tuple[Factor, ...]:
-    """``factors`` with the accepted ``(lower, upper)`` of the banded ones named in ``ranges``."""
+def _value_at_base(factor: Factor, term: Any, mapping: Mapping[Any, Any] | None) -> float | None:
+    """The table's relativity at the (frequency) term's base level, or None when the table has no such level."""
+    if isinstance(factor, BandFactor):
+        labels = band_labels(np.asarray(factor.cut_points, dtype=float))
+        return factor.values[labels.index(term.base_level)] if term.base_level in labels else None
+    by_level = dict(zip(factor.levels, factor.values, strict=True))
+    for raw in _members(term.levels, mapping).get(term.base_level, []):
+        if raw in by_level:
+            return by_level[raw]
+    return None
+
+
+def _checked_margin(margin: float) -> float:
+    if isinstance(margin, bool) or not isinstance(margin, (int, float, np.integer, np.floating)) or not (
+        np.isfinite(margin) and margin >= 0
+    ):
+        raise ParameterError(f"range_margin must be a finite number >= 0 (a share of the training width), got {margin!r}")
+    return float(margin)
+
+
+def _training_ranges(models: list[Any], margin: float) -> dict[str, tuple[float, float] | None]:
+    """Default accepted range of each banded column: the models' training range widened by ``margin``.
+
+    The range ``[min, max]`` of the training values (over all ``models``) is
+    widened by ``margin * (max - min)`` on each side; a lower end below 0 is
+    raised to 0 when the training data had no negative value. A column whose
+    models recorded no training range (a model saved before ranges were
+    recorded) maps to None.
+    """
+    found: dict[str, list[tuple[float, float]]] = {}
+    for model in models:
+        for term in model.design_.terms:
+            if term.cut_points is not None:
+                seen = getattr(term, "value_range", None)
+                found.setdefault(term.name, []).extend([] if seen is None else [tuple(map(float, seen))])
+    hulls = {
+        column: (min(r[0] for r in seen), max(r[1] for r in seen)) if seen else None for column, seen in found.items()
+    }
+    out: dict[str, tuple[float, float] | None] = {}
+    for column, hull in hulls.items():
+        if hull is None:
+            out[column] = None
+            continue
+        low, high = hull
+        width = high - low
+        lower, upper = low - margin * width, high + margin * width
+        if low >= 0 > lower:
+            lower = 0.0  # refuse negatives where the training data had none
+        out[column] = (lower, upper)
+    return out
+
+
+def _with_ranges(
+    factors: list[Factor], ranges: Ranges | Literal[False] | None, defaults: Mapping[str, tuple[float, float] | None]
+) -> tuple[Factor, ...]:
+    """``factors`` with the accepted ``(lower, upper)`` of each banded one: ``ranges`` first, else the default."""
+    if ranges is False:
+        return tuple(factors)
+    if ranges is True or not (ranges is None or isinstance(ranges, Mapping)):
+        raise ParameterError(f"ranges must be a mapping of factor to (lower, upper), None or False, got {ranges!r}")
     ranges = dict(ranges or {})
-    banded = {f.name for f in factors if isinstance(f, BandFactor)}
-    stray = sorted(set(ranges) - banded)
+    banded = {f.column for f in factors if isinstance(f, BandFactor)}
+    stray = sorted(set(ranges) - banded, key=str)
     if stray:
         raise PlanError(f"ranges name {stray}, which are not banded factors of the model (banded: {sorted(banded)})")
-    return tuple(
-        dataclasses.replace(f, lower=_end(ranges[f.name][0]), upper=_end(ranges[f.name][1])) if f.name in ranges else f
-        for f in factors
-    )
+    out = []
+    for factor in factors:
+        if isinstance(factor, BandFactor):
+            if factor.column in ranges:
+                low, high = ranges[factor.column]
+                factor = dataclasses.replace(factor, lower=_end(low), upper=_end(high))
+            elif factor.column in defaults:
+                factor = _with_default(factor, defaults[factor.column])
+        out.append(factor)
+    return tuple(out)
+
+
+def _with_default(factor: BandFactor, default: tuple[float, float] | None) -> BandFactor:
+    if default is None:
+        warnings.warn(
+            f"factor {factor.name!r}: the model recorded no training range, so the plan accepts any number; "
+            f"give ranges={{{factor.column!r}: (lower, upper)}}",
+            UserWarning,
+            stacklevel=4,
+        )
+        return factor
+    lower, upper = default
+    cuts = factor.cut_points
+    if cuts and not (lower < cuts[0] and upper > cuts[-1]):
+        raise PlanError(
+            f"factor {factor.name!r}: the training range widened to [{lower:g}, {upper:g}] does not reach past the "
+            f"cut points {list(cuts)}, so an outer band had no training data; give ranges={{{factor.column!r}: "
+            "(lower, upper)}} or ranges=False"
+        )
+    return dataclasses.replace(factor, lower=lower, upper=upper)
 
 
 def _end(value: float | None) -> float | None:

@@ -22,6 +22,7 @@ from autorisk.rating.values import (
     NOT_FINITE,
     NUMBER,
     TEXT_NUMBER,
+    Unhashable,
     as_number,
     is_missing,
     ladder_position,
@@ -236,13 +237,6 @@ def _as_floats(values: pd.Series) -> np.ndarray | None:
     return None
 
 
-class _Unhashable:
-    """Stands for every unhashable value of a column (a list, a dict): never a level, never a number."""
-
-    def __repr__(self) -> str:
-        return "<unhashable>"
-
-
 def _typed_factorize(array: np.ndarray) -> tuple[np.ndarray, pd.Index]:
     """``pd.factorize`` of a column of mixed Python objects, keyed by :func:`level_key` (kind and value).
 
@@ -252,7 +246,7 @@ def _typed_factorize(array: np.ndarray) -> tuple[np.ndarray, pd.Index]:
     index: dict[Any, int] = {}
     uniques: list[Any] = []
     codes = np.empty(len(array), dtype=np.intp)
-    unhashable = _Unhashable()
+    unhashable = Unhashable()
     for row, value in enumerate(array):
         key = level_key(value)
         if key is None:

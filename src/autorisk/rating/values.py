@@ -93,6 +93,13 @@ def _int_as_float(value: int) -> float | None:
         return None
 
 
+class Unhashable:
+    """Stands, in a batch, for every unhashable value of a column (a list, a dict): never a level, never a number."""
+
+    def __repr__(self) -> str:
+        return "<unhashable>"
+
+
 def level_key(value: Any) -> tuple[str, Any] | None:
     """The key under which a value matches a level: ``(kind, value)``; None for a missing or unhashable value.
 
@@ -113,6 +120,8 @@ def level_key(value: Any) -> tuple[str, Any] | None:
         return (TEXT, str(value))
     if isinstance(value, numbers.Real):
         return (NUMBER, value.item() if isinstance(value, np.generic) else value)
+    if isinstance(value, Unhashable):
+        return None
     try:
         hash(value)
     except TypeError:

@@ -37,6 +37,11 @@ its caveats. The plan built here is
     2022-12-30, in force region by region in 2023), or a range you give;
   - expense loading: at most 25% (2020 guidance, down from 35%).
 
+  Every band factor of a benchmark has an accepted range (the JSON's
+  ``accepted_ranges``: vehicle age 0-30, driver age 18-100, seats 1-60, new-car
+  price 10,000-50,000,000 yuan, each with its reason, or your ``ranges=``), so
+  ``vehicle_age=-1`` or ``1e308`` is refused, not rated in an outer band.
+
 The loading cap, the NCD range and the autonomous range are also plan
 :class:`~autorisk.rating.Bound` s, each carrying its source, so a hand-edited
 plan file breaking them is refused on load and a relativity outside them is
@@ -69,6 +74,7 @@ from autorisk.errors import DataError, DataIssue, ParameterError, PlanError
 from autorisk.rating.bounds import Bound
 from autorisk.rating.coverage import Coverage
 from autorisk.rating.factors import (
+    BandFactor,
     BonusMalusFactor,
     BoundedCoefficient,
     CategoricalFactor,
@@ -119,8 +125,9 @@ def china_template() -> dict[str, Any]:
     dict
         Top-level keys ``meta``, ``ncd_ladders``,
         ``autonomous_pricing_coefficient``, ``expense_loading_cap``, ``ctpl``,
-        ``tpl_limits``, ``od_deductibles``, ``traffic_violation_coefficient``
-        and ``vat_rate``; every table has its ``source`` and ``confidence``.
+        ``tpl_limits``, ``od_deductibles``, ``traffic_violation_coefficient``,
+        ``accepted_ranges`` and ``vat_rate``; every table has its ``source``
+        and ``confidence``.
 
     Examples
     --------
@@ -147,7 +154,8 @@ def ctpl_vehicle_class(use: ArrayLike, seats: ArrayLike) -> np.ndarray:
         non-operating* classes, 企业非营业, as in the synthetic book),
         ``"enterprise"`` or ``"government"`` (机关非营业).
     seats : array-like of int
-        Number of seats, >= 1; broadcast against ``use``.
+        Number of seats, an integer in the JSON's ``accepted_ranges`` for
+        ``seats`` (1-60); broadcast against ``use``.
 
     Returns
     -------
@@ -157,7 +165,7 @@ def ctpl_vehicle_class(use: ArrayLike, seats: ArrayLike) -> np.ndarray:
     Raises
     ------
     DataError
-        A use not listed above, or a number of seats that is not an integer >= 1.
+        A use not listed above, or a number of seats that is not an integer in 1-60.
 
     Examples
     --------
@@ -174,13 +182,14 @@ def ctpl_vehicle_class(use: ArrayLike, seats: ArrayLike) -> np.ndarray:
         low, high = entry["seats"]
         upper = math.inf if high is None else high
         out[(owner == entry["use"]) & (seat_array >= low) & (seat_array < upper)] = entry["code"]
+    low_seats, high_seats = _accepted_ranges()["seats"]
     whole = np.isfinite(seat_array) & (seat_array == np.floor(seat_array))
-    bad = np.equal(out, None) | ~whole
+    bad = np.equal(out, None) | ~whole | (seat_array < low_seats) | (seat_array > high_seats)
     if bad.any():
         flat = bad.ravel()
         values = np.empty(flat.size, dtype=object)
         values[:] = list(zip(use_array.ravel().tolist(), seat_array.ravel().tolist(), strict=True))
-        expected = f"use in {sorted(USE_TO_OWNER)} and an integer number of seats >= 1"
+        expected = f"use in {sorted(USE_TO_OWNER)} and an integer number of seats in [{low_seats:g}, {high_seats:g}]"
         raise DataError(DataIssue.from_mask("use, seats", "no CTPL vehicle class", expected, flat,
                                             pd.RangeIndex(flat.size), values))  # fmt: skip
     return out
@@ -250,6 +259,7 @@ def china_motor_plan(
     version: str = "1",
     effective_from: str | None = None,
     columns: Mapping[str, str] | None = None,
+    ranges: Mapping[str, tuple[float | None, float | None]] | None = None,
 ) -> RatingPlan:
     """A Chinese motor rating plan: CTPL plus commercial TPL (and own damage) on your benchmark pure premiums.
 
@@ -258,6 +268,13 @@ def china_motor_plan(
     ``"ncd"``, ``"traffic_violation"`` and ``"autonomous"``, with the loading
     ``{"expenses": expense_loading}``. The quote records the clamp of the
     autonomous coefficient in ``<coverage>.autonomous.clamped``.
+
+    Every band factor of a benchmark gets an accepted range: the narrower of
+    its own (``lower``/``upper``, e.g. the training range that
+    :func:`~autorisk.rating.coverage_from_glm` records) and the template's for
+    its column (``ranges``, else the JSON's ``accepted_ranges``); a band
+    factor with neither is refused, so no plan built here rates
+    ``vehicle_age=-1`` or ``1e308`` in an outer band.
 
     Parameters
     ----------
@@ -284,6 +301,11 @@ def china_motor_plan(
         Passed to :class:`~autorisk.rating.RatingPlan`.
     columns : mapping of str to str, optional
         Your names for the attributes in :data:`DEFAULT_COLUMNS`.
+    ranges : mapping of str to (lower, upper), optional
+        Accepted values of the benchmarks' banded columns, by column name,
+        replacing or adding to the JSON's ``accepted_ranges``
+        (``vehicle_age`` 0-30, ``driver_age`` 18-100, ``seats`` 1-60,
+        ``new_car_price`` 10,000-50,000,000); either end may be None.
 
     Returns
     -------
@@ -295,7 +317,9 @@ def china_motor_plan(
     ------
     PlanError
         ``expense_loading`` above the cap (or negative); a benchmark with
-        loadings or rating a template column.
+        loadings or rating a template column; a band factor with no accepted
+        range (neither its own nor the template's), or whose range leaves out
+        one of its bands.
     ParameterError
         An unknown ``ncd_scale``, ``autonomous_range``, column key or region group.
 
@@ -311,6 +335,18 @@ def china_motor_plan(
     (950.0, 1.5, 1)
     >>> round(quote["premium_tpl"], 6)  # 600 x 0.5 x 1.1 x 1.5 / 0.8
     618.75
+
+    A benchmark's vehicle-age bands accept 0-30 years:
+
+    >>> from autorisk.rating import BandFactor
+    >>> age = BandFactor("vehicle_age", "vehicle_age", (3.0, 8.0), (1.2, 1.0, 0.9))
+    >>> plan = china_motor_plan(tpl, Coverage("od", 1500.0, (age,)))
+    >>> plan.coverages[2].factors[0].lower, plan.coverages[2].factors[0].upper
+    (0.0, 30.0)
+    >>> plan.quote_one({**policy, "od_deductible": 0, "vehicle_age": -1})
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.QuoteError: column 'vehicle_age': cannot rate value -1 (expected a number in [0.0, 30.0])
     """
     data = china_template()
     cols = _columns(columns)
@@ -329,11 +365,13 @@ def china_motor_plan(
     autonomous = BoundedCoefficient("autonomous", cols["autonomous_coefficient"], low, high, autonomous_source)
     violation = _traffic_violation(data, regions, cols)
     common = (ncd, violation, autonomous)
+    accepted = {**_accepted_ranges(), **_checked_ranges(ranges)}
     coverages = [ctpl_coverage(extra_regions, columns),
-                 _commercial(tpl, _option_factor("tpl_limits", cols["tpl_limit"]), common, expense_loading, cols)]
+                 _commercial(_ranged(tpl, accepted), _option_factor("tpl_limits", cols["tpl_limit"]), common,
+                             expense_loading, cols)]  # fmt: skip
     if od is not None:
         option = _option_factor("od_deductibles", cols["od_deductible"])
-        coverages.append(_commercial(od, option, common, expense_loading, cols))
+        coverages.append(_commercial(_ranged(od, accepted), option, common, expense_loading, cols))
     bounds = (
         Bound("loading", upper=cap, source=f"expense loading cap: {cap_section['source']}"),
         Bound("ncd", min(ncd.values), max(ncd.values), f"{NCD_SCALES[ncd_scale]} NCD ladder: {ladder['source']}"),
@@ -345,6 +383,51 @@ def china_motor_plan(
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _accepted_ranges() -> dict[str, tuple[float, float]]:
+    """The JSON's ``accepted_ranges``: ``{column: (lower, upper)}``."""
+    columns = china_template()["accepted_ranges"]["columns"]
+    return {column: (float(entry["range"][0]), float(entry["range"][1])) for column, entry in columns.items()}
+
+
+def _checked_ranges(ranges: Mapping[str, Any] | None) -> dict[str, tuple[float | None, float | None]]:
+    out: dict[str, tuple[float | None, float | None]] = {}
+    for column, bounds in (ranges or {}).items():
+        try:
+            low, high = (None if v is None else float(v) for v in bounds)
+        except (TypeError, ValueError):
+            raise ParameterError(f"ranges[{column!r}] must be (lower, upper), got {bounds!r}") from None
+        if any(v is not None and not math.isfinite(v) for v in (low, high)) or (
+            low is not None and high is not None and low > high
+        ):
+            raise ParameterError(f"ranges[{column!r}] must be a finite interval (lower <= upper), got {bounds!r}")
+        out[str(column)] = (low, high)
+    return out
+
+
+def _ranged(benchmark: Coverage, accepted: Mapping[str, tuple[float | None, float | None]]) -> Coverage:
+    """``benchmark`` with every band factor's range narrowed to the template's for its column."""
+    factors = []
+    for factor in benchmark.factors:
+        if isinstance(factor, BandFactor):
+            low, high = accepted.get(factor.column, (None, None))
+            lower = max((e for e in (factor.lower, low) if e is not None), default=None)
+            upper = min((e for e in (factor.upper, high) if e is not None), default=None)
+            if lower is None and upper is None:
+                raise PlanError(
+                    f"benchmark coverage {benchmark.name!r}: band factor {factor.name!r} on {factor.column!r} has no "
+                    f"accepted range; give ranges={{{factor.column!r}: (lower, upper)}} (the template knows "
+                    f"{sorted(accepted)})"
+                )
+            try:
+                factor = dataclasses.replace(factor, lower=lower, upper=upper)
+            except PlanError as error:
+                raise PlanError(f"benchmark coverage {benchmark.name!r}: the accepted range of {factor.column!r} "
+                                f"(its own [{factor.lower}, {factor.upper}] within the template's [{low}, {high}]) "
+                                f"does not fit its bands: {error}") from None  # fmt: skip
+        factors.append(factor)
+    return dataclasses.replace(benchmark, factors=tuple(factors))
 
 
 def _columns(columns: Mapping[str, str] | None) -> dict[str, str]:
