@@ -43,7 +43,7 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--factors", default="", help="comma-separated rating factors for one-way analysis")
     report.add_argument("--plan", help="a rating plan (JSON): its rating tables and the portfolio's premiums")
     report.add_argument("--model", action="append", default=[], metavar="NAME=PATH",
-                        help="a saved GBM (repeatable): compared on the portfolio (its --holdout rows) by "
+                        help="a saved model, GLM file or GBM folder (repeatable): compared on the portfolio (its --holdout rows) by "
                         "deviance, Gini, lift and double lift of --target")  # fmt: skip
     report.add_argument("--target", help="the portfolio's claim-count column the models predict "
                         "(default: the --claim-count column)")  # fmt: skip
