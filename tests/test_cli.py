@@ -10,9 +10,12 @@ from autorisk.datasets import load
 from autorisk.errors import ParameterError
 
 
-def test_demo_prints_real_and_synthetic_summaries(capsys):
+def test_demo_prints_real_and_synthetic_summaries(capsys, recwarn):
     assert main(["demo", "--policies", "3000", "--years", "2", "--seed", "7"]) == 0
     out = capsys.readouterr().out
+    # the indication gets the severity CV of the credibility standard from the claim amounts: no warning
+    assert not [w for w in recwarn if "severity_cv" in str(w.message)]
+    assert re.search(r"severity CV\s+[\d.]+\s+sample std / mean of [\d,]+ claim amounts", out)
     motorcycle = load("swmotorcycle")
     assert f"validated {len(motorcycle):,} policies (0 rejected)" in out
     assert f"{int(motorcycle['claim_count'].sum()):,}" in out
@@ -58,6 +61,12 @@ def test_demo_prints_real_and_synthetic_summaries(capsys):
     assert pure_premium == loss_ratio
     assert "Loss development" in html and "Rate indication" in html and "Mack chain ladder" in html
     assert ">Rating plan</h2>" in html and ">Risk segmentation</h2>" in html and ">Monitoring</h2>" in html
+    # the comparison says what its rows are: the whole held-out set, not test data of unknown origin
+    held_out = int(re.search(r"held-out comparison on ([\d,]+) policy-years", out).group(1).replace(",", ""))
+    assert f"Metrics on the {held_out:,} hold-out rows" in html and "test data" not in html
+    assert "not a sample of them" in html
+    assert not re.search(r"<td>-?[\d,.]+e[+-]?\d+</td>", html)  # no exponent notation in any table cell
+    assert "Not computed: the portfolio lacks columns the plan reads ([&#x27;ctpl_class&#x27;," in html
 
 
 def test_demo_refuses_a_claim_level_dataset():

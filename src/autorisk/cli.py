@@ -43,9 +43,15 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--factors", default="", help="comma-separated rating factors for one-way analysis")
     report.add_argument("--plan", help="a rating plan (JSON): its rating tables and the portfolio's premiums")
     report.add_argument("--model", action="append", default=[], metavar="NAME=PATH",
-                        help="a saved GBM (repeatable): compared on the portfolio by deviance, Gini, lift "
-                        "and double lift; needs --target")  # fmt: skip
-    report.add_argument("--target", help="the portfolio's claim-count column the models predict")
+                        help="a saved model, GLM file or GBM folder (repeatable): compared on the portfolio (its --holdout rows) by "
+                        "deviance, Gini, lift and double lift of --target")  # fmt: skip
+    report.add_argument("--target", help="the portfolio's claim-count column the models predict "
+                        "(default: the --claim-count column)")  # fmt: skip
+    report.add_argument("--holdout", metavar="COLUMN",
+                        help="a True/False (or 1/0) column marking the hold-out rows, kept out of the models' "
+                        "fitting: the models are compared on those rows only, labelled hold-out (without it they "
+                        "are scored on every row and the report says it cannot tell hold-out from in-sample)")  # fmt: skip
+    _add_columns(report, "portfolio")
     report.add_argument("--offers", help="renewal offers (parquet): adds the dislocation section")
     report.add_argument("--by", help="segment column of the dislocation (in the offers)")
     report.add_argument("--output", required=True, help="the .html file to write")
@@ -99,6 +105,24 @@ def _add_rerate(commands: argparse._SubParsersAction) -> None:
                          help="column of uninsured days before this renewal (china_national resets after 183)")
     rerate.add_argument("--no-resume", action="store_true", help="discard an earlier run in the output and start afresh")
     rerate.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_columns(rerate, "input")
+
+
+def _add_columns(parser: argparse.ArgumentParser, what: str) -> None:
+    """--map, --exposure and --claim-count: reading a table whose columns are named otherwise."""
+    columns = parser.add_argument_group(
+        "columns", f"the {what}'s columns under the names autorisk reads (policy_id, exposure, claim_count, the "
+        "plan's factors)")  # fmt: skip
+    columns.add_argument("--map", action="append", default=[], metavar="INPUT=NAME",
+                         help=f"read the {what}'s column INPUT as NAME, e.g. --map IDpol=policy_id; repeatable or "
+                         "comma-separated (--map IDpol=policy_id,Region=region)")  # fmt: skip
+    kept = " (copied to the output as 'exposure')" if what == "input" else ""
+    columns.add_argument("--exposure", metavar="COLUMN|NUMBER",
+                         help=f"earned exposure: a column, or one number for every row (e.g. 1){kept}; "
+                         "default: the column 'exposure'")  # fmt: skip
+    kept = (" (copied to the output as 'claim_count'; with --renew the ladder reads --claims)" if what == "input"
+            else "; default: the column 'claim_count'")  # fmt: skip
+    columns.add_argument("--claim-count", metavar="COLUMN", help=f"column of claim counts{kept}")
 
 
 def _share(text: str) -> float | None:
@@ -165,16 +189,18 @@ def _report(args: argparse.Namespace) -> int:
         return pd.read_csv(source) if source.suffix.lower() == ".csv" else pd.read_parquet(source)
 
     try:
-        portfolio = read(args.portfolio, "portfolio")
+        portfolio, exposure, claim_count = _portfolio_columns(read(args.portfolio, "portfolio"), args)
         factors = [f.strip() for f in args.factors.split(",") if f.strip()]
         summary = dislocation(read(args.offers, "offers"), by=args.by) if args.offers else None
         plan = RatingPlan.load(_existing(args.plan, "plan")) if args.plan else None
-        comparison = _comparison(args.model, args.target, portfolio) if args.model else None
+        scored, scored_on, note = _scored_rows(portfolio, args, exposure)
+        comparison = _comparison(args.model, args.target or claim_count, scored) if args.model else None
         output = Path(args.output)
         if not output.parent.is_dir():
             raise ParameterError(f"output {args.output!r}: folder {str(output.parent)!r} does not exist")
         path = pricing_report(output, portfolio=portfolio, factors=factors, plan=plan, comparison=comparison,
-                              dislocation=summary, title=args.title)  # fmt: skip
+                              comparison_on=scored_on, comparison_note=note, dislocation=summary, title=args.title,
+                              exposure=exposure, claim_count=claim_count)  # fmt: skip
     except (AutoriskError, OSError) as error:
         print(f"autorisk report: error: {error}", file=sys.stderr)
         return 2
@@ -182,15 +208,111 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _column_options(args: argparse.Namespace) -> tuple[dict[str, str], str | float | None, str | None]:
+    """The --map renaming ``{input: name}``, the --exposure (column or constant) and the --claim-count column."""
+    from autorisk.errors import ParameterError, levels_text
+
+    rename: dict[str, str] = {}
+    for spec in (part.strip() for text in args.map for part in text.split(",")):
+        if not spec:
+            continue
+        source, sep, target = (side.strip() for side in spec.partition("="))
+        if not sep or not source or not target:
+            raise ParameterError(f"--map {spec!r}: expected INPUT=NAME, e.g. --map IDpol=policy_id")
+        if source in rename and rename[source] != target:
+            raise ParameterError(f"--map gives column {source!r} two names: {rename[source]!r} and {target!r}")
+        rename[source] = target
+    targets = list(rename.values())
+    twice = sorted({t for t in targets if targets.count(t) > 1})
+    if twice:
+        raise ParameterError(f"--map gives two input columns the same name: {levels_text(twice)}")
+    exposure: str | float | None = args.exposure
+    if exposure is not None:
+        try:
+            number = float(exposure)
+        except ValueError:
+            number = None
+        if number is not None:
+            if not (number > 0 and number < float("inf")):
+                raise ParameterError(f"--exposure {args.exposure}: a constant exposure must be a finite number > 0 "
+                                     "(years per row), or give a column name")  # fmt: skip
+            exposure = number
+    return rename, exposure, args.claim_count
+
+
+def _portfolio_columns(portfolio: Any, args: argparse.Namespace) -> tuple[Any, str, str]:
+    """The portfolio renamed by --map, with a constant --exposure added; its exposure and claim-count columns."""
+    from autorisk.errors import DataIssue, ParameterError, SchemaError, levels_text
+
+    rename, exposure, claim_count = _column_options(args)
+    columns = list(portfolio.columns)
+    absent = [s for s in rename if s not in columns]
+    if absent:
+        raise SchemaError([DataIssue(s, "missing column", f"a column to read as {rename[s]!r} (--map {s}={rename[s]}); "
+                                     f"columns: {levels_text(columns)}") for s in absent])  # fmt: skip
+    clash = sorted(set(rename.values()) & (set(columns) - set(rename)))
+    if clash:
+        raise ParameterError(f"--map: the portfolio already has column(s) {levels_text(clash)}; map them away too "
+                             "or choose other names")  # fmt: skip
+    portfolio = portfolio.rename(columns=rename)
+    if isinstance(exposure, float):
+        if "exposure" in portfolio.columns:
+            raise ParameterError(f"--exposure {args.exposure}: the portfolio already has a column 'exposure' (give "
+                                 "--exposure exposure to use it, or --map it to another name)")  # fmt: skip
+        portfolio = portfolio.assign(exposure=exposure)
+        exposure = "exposure"
+    hints = {"exposure": "--exposure COLUMN, or --exposure 1 for one year per row",
+             "claim count": "--claim-count COLUMN"}  # fmt: skip
+    named = {"exposure": exposure or "exposure", "claim count": claim_count or "claim_count"}
+    missing = [(what, column) for what, column in named.items() if column not in portfolio.columns]
+    if missing:
+        raise SchemaError([DataIssue(column, "missing column", f"the {what} column: name it with {hints[what]}; "
+                                     f"columns: {levels_text(list(portfolio.columns))}") for what, column in missing])  # fmt: skip
+    return portfolio, named["exposure"], named["claim count"]
+
+
+def _scored_rows(portfolio: Any, args: argparse.Namespace, exposure: str) -> tuple[Any, str | None, str]:
+    """The rows the models are scored on (hold-out ones with --holdout), what they are, and a note saying so."""
+    import numpy as np
+
+    from autorisk.errors import DataError, DataIssue, ParameterError, SchemaError
+
+    scored = portfolio
+    if exposure != "exposure":  # the comparison reads the column 'exposure'
+        scored = portfolio.drop(columns="exposure", errors="ignore").rename(columns={exposure: "exposure"})
+    if args.holdout is None:
+        return scored, None, ("They are every row of the portfolio: if the models were fitted on it, these metrics "
+                              "are in-sample; give --holdout COLUMN to score only the rows kept out of fitting.")  # fmt: skip
+    if not args.model:
+        raise ParameterError("--holdout marks the rows the models are scored on: add --model")
+    column = args.holdout
+    if column not in portfolio.columns:
+        raise SchemaError(DataIssue(column, "missing column", "the --holdout column (True/False or 1/0 per row)"))
+    flags = portfolio[column]
+    bad = ~flags.map(lambda v: isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, float, np.integer, np.floating))
+                                                                   and v in (0, 1))).to_numpy(dtype=bool)  # fmt: skip
+    if bad.any():
+        raise DataError(DataIssue.from_mask(column, "not a hold-out flag", "True/False or 1/0 (--holdout)", bad,
+                                            portfolio.index, flags))  # fmt: skip
+    mask = flags.astype(bool).to_numpy()
+    if not mask.any():
+        raise ParameterError(f"--holdout {column}: no row is marked hold-out (all {len(mask):,} are False or 0)")
+    note = f"They are the rows with {column} true ({int(mask.sum()):,} of {len(mask):,}), kept out of fitting."
+    return scored[mask], "hold-out", note
+
+
 def _rerate(args: argparse.Namespace) -> int:
     """Run ``autorisk rerate``: one summary line on stdout, or one error on stderr and exit code 2."""
     from pathlib import Path
 
-    from autorisk.batch import QuoteJob, rerate
+    from autorisk.batch import QuoteJob, ResumeError, rerate
+    from autorisk.batch.columns import MappedJob
+    from autorisk.batch.manifest import now
     from autorisk.errors import AutoriskError, ParameterError, PlanError
     from autorisk.rating import RatingPlan
     from autorisk.renewal import RenewalJob, RenewalRules, load_ladder
 
+    started = None  # when the run itself began (after the options were checked)
     try:
         try:
             plan = RatingPlan.load(args.plan)
@@ -198,7 +320,19 @@ def _rerate(args: argparse.Namespace) -> int:
             raise ParameterError(f"plan {args.plan!r}: cannot read it ({error.strerror or error})") from None
         except PlanError as error:
             raise PlanError(f"plan {args.plan!r}: {error}") from None
+        _check_run_options(args)
+        rename, exposure, claim_count = _column_options(args)
         keep = tuple(c.strip() for c in args.keep.split(",") if c.strip())
+        constants = {}
+        for column, given in (("exposure", exposure), ("claim_count", claim_count)):
+            if given is None:
+                continue
+            if isinstance(given, float):
+                constants[column] = given
+            elif given != column:  # read the input's column (or the one --map names so) as this one
+                sources = [s for s, t in rename.items() if t == given]
+                rename.update({s: column for s in sources} if sources else {given: column})
+            keep = (*keep, column) if column not in keep else keep
         if args.renew:
             if args.breakdown or args.errors != "raise":
                 raise ParameterError("--breakdown and --errors apply to quotes, not to --renew")
@@ -212,14 +346,50 @@ def _rerate(args: argparse.Namespace) -> int:
                                        partly_at_fault=args.partly_at_fault, lapse_days=args.lapse_days)  # fmt: skip
         else:
             job = QuoteJob.from_plan(plan, keep=keep, breakdown=args.breakdown, errors=args.errors)
+        if rename or constants:
+            job = MappedJob(job, rename, constants)
+        started = now()
         result = rerate(args.input, Path(args.output), job, engine=args.engine, scheduler=args.scheduler,
                         n_workers=args.workers, chunk_rows=args.chunk_rows, resume=not args.no_resume,
                         progress=not args.no_progress)  # fmt: skip
+    except ResumeError as error:
+        print(f"autorisk rerate: error: {error.cli_message()}", file=sys.stderr)
+        return 2
     except (AutoriskError, OSError) as error:
         print(f"autorisk rerate: error: {error}", file=sys.stderr)
+        if started is not None and (hint := _after_failure(Path(args.output), started)):
+            print(f"autorisk rerate: {hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("autorisk rerate: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
     print(result.summary())
     return 0
+
+
+def _check_run_options(args: argparse.Namespace) -> None:
+    """The run options in the command line's words (rerate() itself names its Python arguments)."""
+    from autorisk.errors import ParameterError
+
+    for flag, value in (("--chunk-rows", args.chunk_rows), ("--workers", args.workers)):
+        if value < 1:
+            raise ParameterError(f"{flag} must be a positive integer, got {value}")
+    if args.scheduler is not None and args.engine != "dask":
+        raise ParameterError(f"--scheduler {args.scheduler!r} is only used with --engine dask")
+
+
+def _after_failure(output: Path, started: str) -> str:
+    """What to do after this command's run stopped on an error and left its manifest in ``output`` (else "")."""
+    import json
+
+    from autorisk.batch import MANIFEST
+
+    try:
+        manifest = json.loads((output / MANIFEST).read_text())
+        last = manifest["runs"][-1]
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return ""
+    if manifest.get("status") != "failed" or str(last.get("started")) < started:
+        return ""
+    return (f"the run stopped; the parts it wrote are kept in {str(output)!r}: the same command resumes it, and "
+            "once the input or options change, add --no-resume to start over")

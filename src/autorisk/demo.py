@@ -97,7 +97,9 @@ def run_demo(
         reserves, indication = _reserving_and_indication(book, rated, current_plan)
         path = pricing_report(
             Path(tempfile.gettempdir()) / "autorisk-report.html", portfolio=experience, factors=["region", "use"],
-            two_way=[("region", "use")], comparison=comparison, glm=glm, plan=new_plan, dislocation=summary, reserves=reserves, indication=indication, **segments,
+            two_way=[("region", "use")], comparison=comparison, comparison_on="hold-out",
+            comparison_note=HOLDOUT_NOTE, glm=glm, plan=new_plan, dislocation=summary, reserves=reserves,
+            indication=indication, **segments,
             title="autorisk demo: synthetic Chinese book",
         )  # fmt: skip
         print(f"\nHTML report of this run (self-contained) written to {path}")
@@ -202,6 +204,10 @@ GLM_FACTORS = ["vehicle_type", "use", "vehicle_age", "new_car_price", "driver_ag
 #: Bands of the challenger step's GLM: the truth's age bands, and car price (a smooth power in the truth).
 GLM_BANDS = {"driver_age": [25, 30, 45, 60], "vehicle_age": [2, 4, 7, 10],
              "new_car_price": [100_000, 150_000, 250_000, 400_000]}  # fmt: skip
+#: Share of the own-damage policy-years kept out of the challenger step's fitting, drawn at random (seeded).
+HOLDOUT_SHARE = 0.3
+HOLDOUT_NOTE = (f"They are every own-damage policy-year of the {HOLDOUT_SHARE:.0%} drawn at random (seeded) and "
+                "kept out of both models' fitting, not a sample of them; the portfolio summary above is the whole book.")
 #: Raw attributes the GBM challenger sees (no bands: it finds its own splits).
 GBM_FEATURES = ["vehicle_type", "use", "vehicle_age", "new_car_price", "region", "driver_age", "ncd_level", "channel"]
 
@@ -214,7 +220,7 @@ def _gbm_challenger(book: SyntheticBook, experience: pd.DataFrame, seed: int) ->
     """
     _title("3. GBM challenger: own-damage claim frequency, main-effects GLM against LightGBM")
     data = experience[experience["od_cover"]].assign(ncd_level=experience["ncd_level"].astype("category"))
-    test = np.random.default_rng(seed).random(len(data)) < 0.3
+    test = np.random.default_rng(seed).random(len(data)) < HOLDOUT_SHARE
     train, held_out = data[~test], data[test]
     target = "claim_count_od"
     glm = FrequencyGLM(GLM_FACTORS, bands=GLM_BANDS).fit(train, train[target], exposure=train["exposure"])
@@ -416,6 +422,8 @@ def _reserving_and_indication(
         on_level_premium=on_level["on_level_premium"].to_numpy(), forecast_effective="2027-07-01",
         loss_trend=INDICATION_LOSS_TREND, variable_expense_ratio=expense, profit_ratio=0.0,
         claim_counts=reported.groupby(reported["occurrence_date"].dt.year).size().reindex(years, fill_value=0),
+        # The severity CV of the credibility standard, from the same (capped) claims; nil claims carry no severity.
+        claim_amounts=reported.loc[reported["paid"] > 0, "paid"].to_numpy(),
         current_base_rate=plan.coverage("tpl").base_rate,
     )  # fmt: skip
     indication = loss_ratio_indication(inputs)

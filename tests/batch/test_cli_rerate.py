@@ -51,7 +51,8 @@ def test_options_reach_the_job(capsys, plan_file, plan, book, inforce, tmp_path)
                                                errors="flag"))  # fmt: skip
     # other options are another job: refused on the same output, then replaced with --no-resume
     code, _, stderr = run(capsys, "--plan", plan_file, "--input", inforce, "--output", out, "--no-progress")
-    assert code == 2 and "holds a run of another job" in stderr and "--no-resume" in stderr
+    assert code == 2 and "holds a complete run of another job" in stderr
+    assert "run the same command with --no-resume" in stderr and "resume=False" not in stderr  # CLI words
     code, stdout, _ = run(capsys, "--plan", plan_file, "--input", inforce, "--output", out, "--no-progress",
                           "--no-resume")  # fmt: skip
     assert code == 0 and "re-rated 3,000 rows into 3 parts" in stdout  # one per file
@@ -99,8 +100,11 @@ def test_bad_options_and_unratable_policies(capsys, plan_file, book, tmp_path):
     common = ("--plan", plan_file, "--input", tmp_path / "in", "--output", tmp_path / "offers", "--no-progress")
     code, stdout, stderr = run(capsys, *common)
     assert code == 2 and stdout == "" and "unit 0 (" in stderr and "Atlantis" in stderr and "rows: 42" in stderr
-    assert_one_line_error(*run(capsys, *common, "--chunk-rows", 0), "chunk_rows must be a positive integer")
-    assert_one_line_error(*run(capsys, *common, "--scheduler", "tcp://127.0.0.1:8786"), "only used with engine='dask'")
+    # the command line's words, not rerate()'s Python arguments
+    assert_one_line_error(*run(capsys, *common, "--chunk-rows", 0), "--chunk-rows must be a positive integer, got 0")
+    assert_one_line_error(*run(capsys, *common, "--workers", -1), "--workers must be a positive integer, got -1")
+    assert_one_line_error(*run(capsys, *common, "--scheduler", "tcp://127.0.0.1:8786"),
+                          "--scheduler 'tcp://127.0.0.1:8786' is only used with --engine dask")  # fmt: skip
     assert_one_line_error(*run(capsys, *common, "--keep", "policy_number"), "column 'policy_number': missing column")
     with pytest.raises(SystemExit):
         main(["rerate", "--plan", str(plan_file)])  # argparse: --input and --output are required

@@ -231,7 +231,7 @@ def books(draw) -> tuple[pd.DataFrame, pd.DataFrame]:
         period = draw(st.integers(0, len(policies) - 1))
         start, end = policies.loc[period, ["period_start", "period_end"]]
         offset = draw(st.integers(0, (end - start).days - 1))
-        amount = draw(st.floats(0, 1e6, allow_nan=False))
+        amount = draw(st.one_of(st.just(0.0), st.floats(0, 1e6, allow_nan=False)))
         claim_rows.append(
             (
                 claim,
@@ -254,12 +254,16 @@ def books(draw) -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_aggregation_preserves_totals_and_finds_the_right_period(book, cap):
     policies, claims = book
     aggregated = aggregate_claims(policies, claims, cap=cap)
-    assert aggregated["claim_count"].sum() == len(claims)
+    assert aggregated["claim_count"].sum() + aggregated["nil_claim_count"].sum() == len(claims)
     assert aggregated["claim_amount"].sum() == pytest.approx(
         claims["incurred"].sum(), rel=1e-12, abs=1e-9
     )
-    expected_counts = np.bincount(claims["true_period"].astype(int), minlength=len(policies))
+    period = claims["true_period"].astype(int)
+    positive = claims["incurred"] > 0
+    expected_counts = np.bincount(period[positive], minlength=len(policies))
+    expected_nil = np.bincount(period[~positive], minlength=len(policies))
     np.testing.assert_array_equal(aggregated["claim_count"].to_numpy(), expected_counts)
+    np.testing.assert_array_equal(aggregated["nil_claim_count"].to_numpy(), expected_nil)
     present = sorted(claims["coverage"].unique())
     count_columns = [f"claim_count_{c}" for c in present]
     amount_columns = [f"claim_amount_{c}" for c in present]

@@ -306,10 +306,16 @@ def test_claim_column_mapping():
 
 
 def test_missing_claim_column():
+    with pytest.raises(SchemaError, match="column 'claim_id': missing_column.*'policy_id'"):
+        validate_claims(raw_claims().drop(columns="claim_id"))
+
+
+def test_occurrence_date_is_needed_against_dated_policies():
+    policies = validate_policies(raw_policies(), MAPPING).valid
     with pytest.raises(
         SchemaError, match="column 'occurrence_date': missing_column.*'claim_id', 'policy_id'"
     ):
-        validate_claims(raw_claims().drop(columns="occurrence_date"))
+        validate_claims(raw_claims().drop(columns="occurrence_date"), policies)
 
 
 def test_missing_occurrence_date():

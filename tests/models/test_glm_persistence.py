@@ -143,6 +143,21 @@ def test_frequency_glm_round_trip_is_bit_identical(frequency, book, new_book, tm
     assert np.array_equal(refit.predict(book), frequency.predict(book))
 
 
+def test_training_ranges_survive_the_round_trip_and_give_the_same_plan(book, tmp_path):
+    # The plan built from a loaded model carries the same default accepted ranges: each numeric
+    # term's (min, max) of the training data is saved with the design.
+    from autorisk.rating import coverage_from_glm
+
+    options = {**OPTIONS, "factors": ["region", "use", "driver_age", "fleet"], "splines": {}}
+    model = _fit_quietly(FrequencyGLM(**options), book, book["claim_count"], exposure=book["exposure"])
+    loaded = FrequencyGLM.load(model.save(tmp_path / "frequency.json"))
+    age = next(t for t in loaded.design_.terms if t.name == "driver_age")
+    assert age.value_range == (float(book["driver_age"].min()), float(book["driver_age"].max()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a restricted factor's table, an unseen-level policy: said elsewhere
+        assert coverage_from_glm(loaded, "tpl") == coverage_from_glm(model, "tpl")
+
+
 def test_saved_file_is_strict_json_with_the_metadata(frequency, tmp_path):
     path = frequency.save(tmp_path / "frequency.json")
 

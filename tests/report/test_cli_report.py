@@ -80,23 +80,23 @@ def test_report_of_a_plan_and_saved_models(tmp_path, capsys):
     # the average premium by use is the plan's premium: 900 x relativity / (1 - 0.2), rounded to the cent
     shown = html.split("Average premium at this plan by use")[1]
     rows = dict(
-        (level, (int(n), a))
-        for level, n, a in re.findall(r"<th>(\w+)</th>\s*<td>(\d+)</td>\s*<td>([\d,]+)</td>", shown)
+        (level, (int(n.replace(",", "")), a))
+        for level, n, a in re.findall(r"<th>(\w+)</th>\s*<td>([\d,]+)</td>\s*<td>([\d,.]+)</td>", shown)
     )
     counts = portfolio["use"].value_counts()
-    assert rows == {
-        "private": (counts["private"], f"{900 / 0.8:,.0f}"),
-        "business": (counts["business"], f"{900 * 1.3 / 0.8:,.0f}"),
+    assert rows == {  # money to the cent, with thousands separators
+        "private": (counts["private"], f"{900 / 0.8:,.2f}"),
+        "business": (counts["business"], f"{900 * 1.3 / 0.8:,.2f}"),
     }
 
 
-def test_report_model_needs_a_target(tmp_path, capsys):
+def test_report_names_a_missing_model_or_plan(tmp_path, capsys):
     pd.DataFrame({"exposure": [1.0], "claim_count": [0], "claim_amount": [0.0]}).to_parquet(
         tmp_path / "b.parquet"
     )
     code = main(["report", "--portfolio", str(tmp_path / "b.parquet"), "--model", "x=nowhere",
                  "--output", str(tmp_path / "r.html")])  # fmt: skip
-    assert code == 2 and "--model needs --target" in capsys.readouterr().err
+    assert code == 2 and "model x 'nowhere': no such file" in capsys.readouterr().err
     code = main(["report", "--portfolio", str(tmp_path / "b.parquet"), "--plan", str(tmp_path / "none.json"),
                  "--output", str(tmp_path / "r.html")])  # fmt: skip
     assert code == 2 and "none.json" in capsys.readouterr().err

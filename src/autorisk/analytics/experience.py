@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from autorisk.data.checks import missing_mask
 from autorisk.errors import DataError, DataIssue, ParameterError, SchemaError
 from autorisk.models.banding import assign_bands, cut_points
 from autorisk.models.design import MISSING_LEVEL
-from autorisk.rating.values import is_missing
 
 #: Columns of an experience table, in order.
 EXPERIENCE_COLUMNS = (
@@ -172,7 +172,7 @@ _NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)\s*")
 
 def _segments(values: pd.Series, column: str, band: int | Sequence[float] | None) -> pd.Series:
     """The grouping key of one factor: banded if asked, missing values as ``"(missing)"`` (last)."""
-    missing = _missing_mask(values)
+    missing = missing_mask(values)
     if band is not None:
         values = _banded(values, column, band, missing)
     elif _numbers_as_text(values, missing):
@@ -201,16 +201,6 @@ def _segments(values: pd.Series, column: str, band: int | Sequence[float] | None
     full[~missing] = codes
     categories = pd.Index([*levels, MISSING_LEVEL], dtype=object)
     return pd.Series(pd.Categorical.from_codes(full, categories=categories), index=values.index, name=column)
-
-
-def _missing_mask(values: pd.Series) -> np.ndarray:
-    """NaN, None, pd.NA, pd.NaT and blank strings (the rating inputs' rule), decided once per distinct value."""
-    mask = values.isna().to_numpy().copy()
-    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-        blank = [v for v in pd.unique(values[~mask]) if isinstance(v, str) and is_missing(v)]
-        if blank:
-            mask |= values.isin(blank).to_numpy()
-    return mask
 
 
 def _numbers_as_text(values: pd.Series, missing: np.ndarray) -> bool:

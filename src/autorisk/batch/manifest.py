@@ -44,6 +44,19 @@ SUCCESS = "_SUCCESS"
 class ResumeError(AutoriskError, ValueError):
     """The output directory holds a run that this one cannot continue (another job, input or cut).
 
+    The message says how to start over in Python (``resume=False``);
+    :meth:`cli_message` says it in the command line's words (``--no-resume``,
+    or delete the folder), which ``autorisk rerate`` prints.
+
+    Parameters
+    ----------
+    reason : str
+        What the output holds and why this run cannot continue it.
+    output : path
+        The output directory.
+    replace : str, default "discard it and start afresh"
+        What starting over does, after "to".
+
     Examples
     --------
     >>> import tempfile
@@ -55,8 +68,26 @@ class ResumeError(AutoriskError, ValueError):
     >>> rerate(book, output, QuoteJob.from_plan(RatingPlan("flat", "2", (Coverage("tpl", 550.0),))), progress=False)
     Traceback (most recent call last):
     ...
-    autorisk.batch.manifest.ResumeError: output ... holds a run of another job (...); pass resume=False (--no-resume) to discard it and start afresh, or choose another output
+    autorisk.batch.manifest.ResumeError: output ... holds a complete run of another job (...); pass resume=False to discard it and start afresh, or choose another output
     """
+
+    def __init__(self, reason: str, output: str | os.PathLike, *, replace: str = "discard it and start afresh"):
+        self.reason = reason
+        self.output = Path(output)
+        self.replace = replace
+        super().__init__(f"{reason}; pass resume=False to {replace}, or choose another output")
+
+    def cli_message(self) -> str:
+        """The message with the command line's way to start over: ``--no-resume``, or deleting the folder."""
+        return (f"{self.reason}; to {self.replace}, run the same command with --no-resume (or delete the folder "
+                f"{str(self.output)!r}), or choose another --output")  # fmt: skip
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles (e.g. from a Dask worker) with its parts
+        return (_resume_error, (self.reason, str(self.output), self.replace))
+
+
+def _resume_error(reason: str, output: str, replace: str) -> ResumeError:
+    return ResumeError(reason, output, replace=replace)
 
 
 def now() -> str:
@@ -108,31 +139,42 @@ class Manifest:
         try:
             data = json.loads(path.read_text())
         except (OSError, ValueError) as error:
-            raise ResumeError(f"output {output}: cannot read the run manifest {MANIFEST} ({error}); "
-                              "pass resume=False (--no-resume) to start afresh") from None  # fmt: skip
+            raise ResumeError(f"output {output}: cannot read the run manifest {MANIFEST} ({error})", output,
+                              replace="start afresh") from None  # fmt: skip
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ResumeError(f"output {output}: {MANIFEST} is not an autorisk run manifest ({FORMAT}); "
-                              "pass resume=False (--no-resume) to start afresh")  # fmt: skip
+            raise ResumeError(f"output {output}: {MANIFEST} is not an autorisk run manifest ({FORMAT})", output,
+                              replace="start afresh")  # fmt: skip
         return cls(output, data)
 
     # ------------------------------------------------------------ resuming
     def check_continues(self, fresh: Manifest) -> None:
         """Raise ResumeError unless this (earlier) run had the same job, input and units as ``fresh``."""
-        hint = "; pass resume=False (--no-resume) to discard it and start afresh, or choose another output"
+        held = f"output {self.output} holds {self._run_text()}"
         old_job, new_job = self.data["job"], fresh.data["job"]
         if old_job.get("fingerprint") != new_job.get("fingerprint"):
-            raise ResumeError(f"output {self.output} holds a run of another job ({_job_text(old_job)}; this job: "
-                              f"{_job_text(new_job)}){hint}")  # fmt: skip
+            raise ResumeError(f"{held} of another job ({_job_text(old_job)}; this job: {_job_text(new_job)})",
+                              self.output)  # fmt: skip
         old_input, new_input = self.data["input"], fresh.data["input"]
         if old_input.get("fingerprint") != new_input.get("fingerprint"):
-            raise ResumeError(f"output {self.output} holds a run on other input data ({_input_text(old_input)}; "
-                              f"this input: {_input_text(new_input)}){hint}")  # fmt: skip
+            raise ResumeError(f"{held} on other input data ({_input_text(old_input)}; "
+                              f"this input: {_input_text(new_input)})", self.output)  # fmt: skip
         if (self.data["chunk_rows"], old_input.get("columns"), self.data["units"]) != (
             fresh.data["chunk_rows"], new_input.get("columns"), fresh.data["units"]
         ):
-            raise ResumeError(f"output {self.output} holds a run cut into other units (chunk_rows="
-                              f"{self.data['chunk_rows']:,}, {len(self.data['units'])} units; this run: chunk_rows="
-                              f"{fresh.data['chunk_rows']:,}, {len(fresh.data['units'])} units){hint}")  # fmt: skip
+            raise ResumeError(f"{held} cut into other units (chunk_rows={self.data['chunk_rows']:,}, "
+                              f"{len(self.data['units'])} units; this run: chunk_rows={fresh.data['chunk_rows']:,}, "
+                              f"{len(fresh.data['units'])} units)", self.output)  # fmt: skip
+
+    def _run_text(self) -> str:
+        """``"a failed run (QuoteError: ...)"``, ``"a complete run"``, ...: the earlier run as the manifest tells it."""
+        status = self.data.get("status")
+        runs = self.data.get("runs") or [{}]
+        if status == "failed":
+            error = str(runs[-1].get("error", "")).splitlines()[0][:200] if runs[-1].get("error") else ""
+            return f"a failed run{f' ({error})' if error else ''}"
+        if status == "running":
+            return "an unfinished run (stopped before its end)"
+        return f"a {status} run" if status in ("complete", "new") else "a run"
 
     def verified_parts(self) -> set[str]:
         """Parts done by an earlier attempt; the manifest forgets the others.

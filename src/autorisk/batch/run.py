@@ -205,7 +205,7 @@ def rerate(
         earlier = Manifest.read(out)
         if earlier is None and stale_parts(out):
             raise ResumeError(f"output {out} holds parts ({', '.join(stale_parts(out)[:3])}, ...) but no run "
-                              "manifest; pass resume=False (--no-resume) to replace them, or choose another output")  # fmt: skip
+                              "manifest", out, replace="replace them")  # fmt: skip
         if earlier is not None:
             earlier.check_continues(manifest)
             earlier.data["job"], earlier.data["input"] = manifest.data["job"], manifest.data["input"]

@@ -1,7 +1,10 @@
 """Policy and claims tables: schema, validation, exposure, periods and claim aggregation.
 
 1. Map your column names once: ``columns={"policy_id": "IDpol", "exposure": "Expo"}``.
-2. :func:`validate_policies` / :func:`validate_claims` return canonical ``valid`` rows and ``rejected`` rows with reasons.
+2. :func:`validate_policies` / :func:`validate_claims` return canonical ``valid`` rows and ``rejected`` rows with reasons;
+   policies' factors are checked by declared type and range (``numeric=``, ``ranges=``, ``levels=``), claims may
+   come keyed on several columns (``on=``), with ids repeating per policy or none (``claim_ids=``), with
+   recoveries (``negative=``) and nil claims (``zero=``).
 3. :func:`merge_periods` joins contiguous renewals; :func:`split_exposure` cuts periods by calendar year or cut-off dates.
 4. :func:`link_claims` and :func:`aggregate_claims` attach claims to the period containing their occurrence date.
 5. :func:`exposure_column` / :func:`numeric_column` check per-row arrays given beside a table (models, explanations).

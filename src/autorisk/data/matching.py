@@ -6,6 +6,8 @@ and :func:`~autorisk.data.aggregate_claims`, so they can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -23,16 +25,21 @@ def has_dates(policies: pd.DataFrame) -> bool:
     return "period_start" in policies.columns and "period_end" in policies.columns
 
 
-def locate_periods(claims: pd.DataFrame, policies: pd.DataFrame) -> np.ndarray:
+def locate_periods(
+    claims: pd.DataFrame, policies: pd.DataFrame, key: Sequence[str] = ("policy_id",)
+) -> np.ndarray:
     """Position of the policy row each claim falls in.
 
     Parameters
     ----------
     claims : DataFrame
-        Canonical claims with non-missing ``policy_id`` and ``occurrence_date``.
+        Canonical claims with non-missing ``key`` columns and, against dated
+        policies, ``occurrence_date``.
     policies : DataFrame
-        Canonical policies with non-missing ``policy_id`` and either valid
-        period dates or a unique ``policy_id``.
+        Canonical policies with non-missing ``key`` columns and either valid
+        period dates or a unique key.
+    key : sequence of str, default ("policy_id",)
+        The columns matching a claim to its policy (a composite key when several).
 
     Returns
     -------
@@ -44,15 +51,15 @@ def locate_periods(claims: pd.DataFrame, policies: pd.DataFrame) -> np.ndarray:
         periods), the one with the latest start wins.
     """
     n_policies = len(policies)
-    codes, _ = pd.factorize(
-        pd.concat([policies["policy_id"], claims["policy_id"]], ignore_index=True)
-    )
+    key = list(key)
+    codes = _key_codes(policies, claims, key)
     policy_codes, claim_codes = codes[:n_policies], codes[n_policies:]
     n_codes = codes.max(initial=-1) + 1
     has_policy = np.zeros(n_codes, dtype=bool)
     has_policy[policy_codes] = True
     if claim_codes.size and not has_policy[claim_codes].any():
-        _check_id_dtypes(claims["policy_id"], policies["policy_id"])
+        for column in key:
+            _check_id_dtypes(claims[column], policies[column], column)
     if not has_dates(policies):
         position_by_code = np.full(n_codes, ORPHAN, dtype=np.int64)
         position_by_code[policy_codes] = np.arange(n_policies)
@@ -97,6 +104,20 @@ def locate_periods(claims: pd.DataFrame, policies: pd.DataFrame) -> np.ndarray:
     return result
 
 
+def _key_codes(policies: pd.DataFrame, claims: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """One integer code per distinct key, policies' rows first, then claims'."""
+    codes = np.zeros(len(policies) + len(claims), dtype=np.int64)
+    for column in key:
+        column_codes, uniques = pd.factorize(
+            pd.concat([policies[column], claims[column]], ignore_index=True)
+        )
+        if len(key) == 1:
+            return column_codes
+        if column_codes.size:
+            codes, _ = pd.factorize(codes * (len(uniques) + 1) + column_codes)
+    return codes
+
+
 def period_order(policy_codes: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Positions that sort periods by policy, then start (stable for ties).
 
@@ -109,13 +130,13 @@ def period_order(policy_codes: np.ndarray, start: np.ndarray) -> np.ndarray:
     return np.lexsort((start, policy_codes))
 
 
-def _check_id_dtypes(claim_ids: pd.Series, policy_ids: pd.Series) -> None:
+def _check_id_dtypes(claim_ids: pd.Series, policy_ids: pd.Series, column: str = "policy_id") -> None:
     """When no claim matches any policy, blame numeric ids against text ids if that is the cause."""
     numeric = [pd.api.types.is_numeric_dtype(ids.dtype) for ids in (claim_ids, policy_ids)]
     if numeric[0] != numeric[1] and len(policy_ids):
         raise SchemaError(
             DataIssue(
-                "policy_id",
+                column,
                 "dtype",
                 f"the same kind of id in claims ({claim_ids.dtype}) and policies ({policy_ids.dtype})",
             ),

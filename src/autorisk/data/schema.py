@@ -48,7 +48,7 @@ class ColumnSpec:
     --------
     >>> from autorisk.data import CLAIM_COLUMNS
     >>> CLAIM_COLUMNS["occurrence_date"]
-    ColumnSpec(name='occurrence_date', kind='date', required=True, description='Date of the accident.')
+    ColumnSpec(name='occurrence_date', kind='date', required=True, description='Date of the accident (needed against dated policies).')
 
     Specs make a schema of your own, which :func:`standardize` enforces:
 
@@ -133,9 +133,13 @@ POLICY_COLUMNS = TableSchema(
 CLAIM_COLUMNS = TableSchema(
     table="claims",
     columns=(
-        ColumnSpec("claim_id", "id", True, "Claim identifier, unique."),
-        ColumnSpec("policy_id", "id", True, "Policy the claim is made on."),
-        ColumnSpec("occurrence_date", "date", True, "Date of the accident."),
+        ColumnSpec(
+            "claim_id", "id", True, "Claim identifier, unique (or unique within the key, claim_ids=)."
+        ),
+        ColumnSpec("policy_id", "id", True, "Policy the claim is made on (or the key given as on=)."),
+        ColumnSpec(
+            "occurrence_date", "date", True, "Date of the accident (needed against dated policies)."
+        ),
         ColumnSpec("report_date", "date", False, "Date the claim was reported."),
         ColumnSpec(
             "settlement_date", "date", False, "Date the claim was closed; missing while open."

@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from autorisk.report.formats import format_frame
 
 # Inline so the file opens anywhere, offline, with nothing fetched.
 _CSS = """
@@ -22,10 +25,13 @@ nav ol { margin: .3rem 0; }
 figure { margin: 1.2rem 0; }
 figure img { max-width: 100%; height: auto; display: block; }
 figcaption, .caption { font-size: .9rem; color: #555; margin: .3rem 0; font-style: italic; }
-.table-wrap { overflow: auto; max-height: 32rem; margin: .8rem 0; border: 1px solid #ddd; }
+/* Wide tables scroll inside their frame instead of running past the page's right edge. */
+.table-wrap { overflow-x: auto; overflow-y: auto; max-width: 100%; width: fit-content; max-height: 32rem;
+              margin: .8rem 0; border: 1px solid #ddd; }
 table { border-collapse: collapse; font-size: .85rem; font-variant-numeric: tabular-nums; }
 th, td { padding: .25rem .6rem; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
-thead th { position: sticky; top: 0; background: #e8ecf4; }
+thead th { position: sticky; top: 0; background: #e8ecf4; white-space: normal; vertical-align: bottom;
+           min-width: 3.5rem; }
 tbody tr:nth-child(even) { background: #fafbfd; }
 tbody th { text-align: left; }
 """
@@ -71,17 +77,34 @@ class Report:
         caption: str | None = None,
         *,
         max_rows: int | None = 200,
+        formats: Mapping[Any, str] | None = None,
     ) -> None:
-        """Add a table (numbers to 4 significant digits, cells escaped, scrollable when large)."""
+        """Add a table: cells escaped, scrollable when wide or long, one number format per column.
+
+        Parameters
+        ----------
+        table : DataFrame or Series
+        caption : str, optional
+        max_rows : int or None, default 200
+            Rows shown (the first and last halves beyond it).
+        formats : mapping, optional
+            ``{column: format spec}`` (e.g. ``{"premium": ",.2f"}``) for
+            columns whose automatic format
+            (:func:`autorisk.report.formats.column_format`: thousands
+            separators, the same decimals on every row, no exponents) does
+            not suit.
+        """
         frame = table.to_frame() if isinstance(table, pd.Series) else table
-        body = frame.to_html(
+        body = format_frame(frame, formats).to_html(
             border=0,
             na_rep="",
             max_rows=max_rows,
             escape=True,
-            float_format=_number,
             classes="data",
         )
+        # Long column names (credibility_frequency) may wrap after an underscore, so wide tables need less room.
+        head, sep, rest = body.partition("</thead>")
+        body = head.replace("_", "_<wbr>") + sep + rest if sep else body
         self._parts.append(
             f'{_caption(caption, "p", "caption")}<div class="table-wrap">{body}</div>'
         )
@@ -141,7 +164,3 @@ def _caption(text: str | None, tag: str, css_class: str | None = None) -> str:
     attribute = f' class="{css_class}"' if css_class else ""
     return f"<{tag}{attribute}>{html.escape(text)}</{tag}>"
 
-
-def _number(value: float) -> str:
-    # Whole numbers from 1,000 up, 4 significant digits below: no exponent notation.
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
