@@ -8,6 +8,8 @@ and R's ``drop1(test="F")`` formula with the deviance dispersion by hand.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +18,7 @@ from _glm_reference import GAMMA, POISSON, dummies, largest, limits, sm_glm
 from scipy import optimize, stats
 
 from autorisk.errors import ParameterError
-from autorisk.models import FrequencyGLM, SeverityGLM, TweedieGLM
+from autorisk.models import FrequencyGLM, SeverityGLM, TweedieGLM, families
 
 LOG = sm.families.links.Log()
 
@@ -157,3 +159,20 @@ def test_dispersion_options_that_do_not_apply_are_refused():
         FrequencyGLM(["area"], dispersion="deviance").fit(X, [0, 1, 2, 1])
     with pytest.raises(ParameterError, match="quasi-Poisson"):
         FrequencyGLM(["area"], overdispersion="quasi", dispersion="ml").fit(X, [0, 1, 2, 1])
+
+
+@pytest.mark.parametrize(
+    "family", [families.GAMMA, families.INVERSE_GAUSSIAN, families.POISSON, families.tweedie(1.5)], ids=lambda f: f.name
+)
+def test_rows_of_zero_weight_add_nothing_to_the_log_likelihood(family):
+    # A zero-weight row (a policy period with no claims in a severity fit) is left out, without the
+    # divide-by-zero warning scipy's gamma density gives for a shape of 0.
+    rng = np.random.default_rng(3)
+    y, mu, w = rng.gamma(2.0, 500.0, 40), rng.uniform(500.0, 1500.0, 40), rng.integers(1, 4, 40).astype(float)
+    w_zero = w.copy()
+    w_zero[::7] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with_zeros = family.loglik(y, mu, w_zero, 1.3)
+    keep = w_zero > 0
+    assert with_zeros == pytest.approx(family.loglik(y[keep], mu[keep], w_zero[keep], 1.3), rel=1e-13)

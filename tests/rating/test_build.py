@@ -78,6 +78,22 @@ def test_a_grouped_model_becomes_a_plan_that_rates_its_own_training_data(book):
         plan.quote_one({**first, "area": "f"})
 
 
+def test_a_model_with_rare_levels_pooled_becomes_a_plan_that_rates_its_training_data(book):
+    # min_exposure pools the rare areas into "other" (level_groups_); each raw rare area gets the
+    # pooled level's relativity in the table, so the plan rates the training data as the model.
+    rare = book.assign(area=np.where(np.arange(len(book)) % 100 == 0, "rare_" + book["area"], book["area"]))
+    model = fit_frequency(rare, min_exposure=50.0)
+    assert set(model.level_groups_["area"].values()) >= {"other"}
+    pooled = [raw for raw, level in model.level_groups_["area"].items() if level == "other"]
+    assert sorted(pooled) == sorted(f"rare_{a}" for a in AREA_TRUTH)
+    coverage = coverage_from_glm(model, "tpl")
+    quoted = RatingPlan("pooled", "1", (coverage,)).quote(rare)
+    np.testing.assert_allclose(quoted["premium_tpl"], model.predict(rare), rtol=1e-9, atol=0)
+    table = dict(next(f for f in coverage.factors if f.name == "area").table())
+    other = model.relativities().set_index(["factor", "level"]).loc[("area", "other"), "relativity"]
+    assert all(table[raw] == pytest.approx(other, rel=1e-12) for raw in pooled)
+
+
 def test_a_group_named_after_a_level_and_a_regrouped_group(book):
     model = fit_frequency(book)
     fit = {"exposure": book["exposure"]}

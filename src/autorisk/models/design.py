@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from autorisk.errors import DataError, DataIssue, ParameterError, SchemaError, UnknownCategoryError
+from autorisk.errors import (
+    DataError,
+    DataIssue,
+    ParameterError,
+    SchemaError,
+    UnknownCategoryError,
+    levels_text,
+)
 from autorisk.models.banding import assign_bands, cut_points
 from autorisk.models.splines import natural_spline_basis, spline_knots
 
@@ -150,7 +157,7 @@ class Design:
         if name in self.base_levels:
             base = self.base_levels[name]
             if base not in levels:
-                raise ParameterError(f"base level {base!r} of {name!r} is not a level; levels: {list(levels)}")
+                raise ParameterError(f"base level {base!r} of {name!r} is not a level; levels: {levels_text(levels)}")
         else:
             # Largest exposure, first in natural order on ties, as pricing tools do.
             base = max(levels, key=lambda level: by_level.get(level, 0.0))
@@ -251,7 +258,7 @@ class Design:
         unseen = codes < 0
         if unseen.any():
             issue = DataIssue.from_mask(
-                term.name, "unseen level", f"one of the fitted levels {list(term.levels)}", unseen, values.index, values
+                term.name, "unseen level", f"one of the fitted levels {levels_text(term.levels)}", unseen, values.index, values
             )
             if self.unseen == "raise":
                 raise UnknownCategoryError(issue)

@@ -54,7 +54,10 @@ class Family:
         return float(np.sum(weights * (y - mu) ** 2 / self.variance(mu)))
 
     def loglik(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray, dispersion: float) -> float:
-        """Log-likelihood as statsmodels defines it (Tweedie: Dunn & Smyth's series)."""
+        """Log-likelihood as statsmodels defines it (Tweedie: Dunn & Smyth's series); rows of zero weight add nothing."""
+        if np.any(weights == 0):
+            keep = weights != 0
+            y, mu, weights = y[keep], mu[keep], weights[keep]
         if self.power == 1.0:  # Poisson; quasi-Poisson scales it by the dispersion, as statsmodels does
             return float(np.sum(weights / dispersion * (special.xlogy(y, mu) - mu - special.gammaln(y + 1))))
         if self.name == "gamma":

@@ -11,6 +11,7 @@ import numpy as np
 
 from autorisk.errors import ParameterError, PlanError
 from autorisk.models.banding import band_labels
+from autorisk.models.levels import composed_groups
 from autorisk.rating.coverage import Coverage
 from autorisk.rating.factors import BandFactor, CategoricalFactor, Factor, InteractionFactor
 
@@ -116,7 +117,7 @@ def _tables(model: Any) -> list[Factor]:
     """The model's factor tables on raw column values (level groups expanded), no accepted ranges yet."""
     factors: list[Factor] = []
     params = model.params_
-    groups = {factor: dict(mapping) for factor, mapping in (model.groups or {}).items()}
+    groups = composed_groups(model.groups, getattr(model, "level_groups_", None))
     for term in model.design_.terms:
         if term.is_categorical:
             values = tuple(
@@ -257,7 +258,7 @@ def coverage_from_pair(
     factors = []
     for factor in merged.values():
         term = bases.get(factor.column) if isinstance(factor, (CategoricalFactor, BandFactor)) else None
-        scale = 1.0 if term is None else _value_at_base(factor, term, (frequency.groups or {}).get(term.name))
+        scale = 1.0 if term is None else _value_at_base(factor, term, composed_groups(frequency.groups, getattr(frequency, "level_groups_", None)).get(term.name))
         if scale is not None and scale != 1.0:
             factor = dataclasses.replace(factor, values=tuple(v / scale for v in factor.values))
             base_rate *= scale
