@@ -287,3 +287,17 @@ def test_credibility_without_cv_warns_and_uses_frequency_standard():
 def test_bad_severity_inputs_name_the_field(changes, error, field):
     with pytest.raises(error, match=field):
         loss_ratio_indication(worked_example(full_credibility_claims=None, **changes))
+
+
+def test_steps_read_without_exponents_and_large_amounts_with_separators():
+    # A book's premium of 137,747,123.4 showed as 1.37747e+08: amounts of a million and more are
+    # whole units with separators, the rest (years, rates, ratios) to 6 significant digits.
+    big = worked_example(earned_premium=[1000.0 * 62_612.33, 1100.0 * 62_612.33],
+                         losses=[700.0 * 62_612.33, 560.0 * 62_612.33])  # fmt: skip
+    result = loss_ratio_indication(big)
+    text, page = repr(result), result._repr_html_()
+    assert "e+" not in text and "e-0" not in text and "e+" not in page
+    premium = 2200.0 * 62_612.33
+    assert f"{premium:,.0f}" in text and f"{premium:,.0f}" in page
+    assert "2025.5" in text  # the forecast average accident date stays a year
+    assert f"{INDICATED:.6g}" in text

@@ -206,16 +206,27 @@ class IndicationResult:
 
     def __repr__(self) -> str:
         title = f"{self.method.replace('_', '-')} indication"
-        shown = self.steps.assign(value=self.steps["value"].map(lambda v: f"{v:.6g}"))
+        shown = self.steps.assign(value=self.steps["value"].map(_step_value))
         return f"{title}\n{'=' * len(title)}\n{shown.to_string(index=False)}"
 
     def _repr_html_(self) -> str:
         return (
             f"<h4>{html.escape(self.method.replace('_', '-'))} indication</h4>"
-            + self.steps.to_html(index=False, float_format=lambda v: f"{v:.6g}")
+            + self.steps.assign(value=self.steps["value"].map(_step_value)).to_html(index=False)
             + "<h4>by experience year</h4>"
-            + self.by_year.to_html(float_format=lambda v: f"{v:.6g}")
+            + self.by_year.to_html(float_format=_step_value)
         )
+
+
+def _step_value(value: float) -> str:
+    """A step's value for reading: 6 significant digits (years, rates, ratios), millions in whole units, no exponents."""
+    if not np.isfinite(value):
+        return str(value)
+    if abs(value) >= 1e6:
+        return f"{value:,.0f}"
+    if value == 0 or abs(value) >= 1e-4:
+        return f"{value:.6g}"
+    return f"{value:.10f}".rstrip("0")
 
 
 def loss_ratio_indication(inputs: Indication) -> IndicationResult:
