@@ -1,7 +1,7 @@
 """What is read off a fitted pricing GLM, and how it is saved: the results half of the estimators.
 
 :class:`GLMResults` is a base class of the GLM engine
-(:class:`autorisk.models.glm._PricingGLM`): coefficient and relativity
+(:class:`autorisk.models.glm_engine._PricingGLM`): coefficient and relativity
 tables, drop-one tests and the summary (computed by
 :mod:`autorisk.models.inference`, which sits above the engine and is
 imported when a result is asked for), and ``save`` / ``load`` as JSON
