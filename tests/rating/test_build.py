@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autorisk.errors import ParameterError, PlanError, QuoteError
+from autorisk.errors import ParameterError, PlanError, QuoteError, UnknownCategoryError
 from autorisk.models import (
     FrequencyGLM,
     FrequencySeverity,
@@ -241,9 +241,28 @@ def test_ranges_override_disable_and_check_their_arguments(book):
         coverage_from_glm(model, "tpl", ranges=True)
 
 
-def test_an_outer_band_without_training_data_needs_explicit_ranges(book):
+def test_a_band_without_training_data_is_refused_unless_the_model_rates_it_at_base(book):
+    # Ages 35-45 only, cuts at 30 and 50: the outer bands are empty. The model refuses their values
+    # (unseen="raise"), so a plan that rated them at 1 would disagree with it: the builder refuses.
     middle = book[book["age"].between(35, 45)]
     model = FrequencyGLM(["age"], bands={"age": AGE_CUTS}).fit(middle, middle["claim_count"], exposure=middle["exposure"])
+    with pytest.raises(UnknownCategoryError):
+        model.predict(pd.DataFrame({"age": [25.0]}))
+    with pytest.raises(PlanError, match=r"'age'.*'<30'.*no training data.*unseen='base'"):
+        coverage_from_glm(model, "tpl", ranges={"age": (18, 99)})
+    # With unseen="base" the model rates them at its base level, as the plan's 1 does.
+    at_base = FrequencyGLM(["age"], bands={"age": AGE_CUTS}, unseen="base").fit(
+        middle, middle["claim_count"], exposure=middle["exposure"])  # fmt: skip
+    coverage = coverage_from_glm(at_base, "tpl", ranges={"age": (18, 99)})
+    ages = pd.DataFrame({"age": [20.0, 40.0, 70.0]})
+    np.testing.assert_allclose(RatingPlan("p", "1", (coverage,)).quote(ages)["premium_tpl"], at_base.predict(ages),
+                               rtol=1e-12)  # fmt: skip
+
+
+def test_an_outer_band_without_training_data_needs_explicit_ranges(book):
+    middle = book[book["age"].between(35, 45)]
+    model = FrequencyGLM(["age"], bands={"age": AGE_CUTS}, unseen="base").fit(
+        middle, middle["claim_count"], exposure=middle["exposure"])  # fmt: skip
     with pytest.raises(PlanError, match=r"'age'.*\[34, 46\].*ranges="):
         coverage_from_glm(model, "tpl")
     assert coverage_from_glm(model, "tpl", ranges={"age": (18, 99)}).factors[0].upper == 99.0

@@ -127,6 +127,14 @@ def _tables(model: Any) -> list[Factor]:
             if term.cut_points is not None:
                 labels = list(term.levels)
                 all_labels = band_labels(term.cut_points)
+                empty = [label for label in all_labels if label not in labels]
+                if empty and getattr(model, "unseen", "raise") != "base":
+                    raise PlanError(
+                        f"factor {term.name!r}: band(s) {empty} held no training data, so the model refuses "
+                        "their values (unseen='raise') while a plan would rate them; merge the bands (bands=) "
+                        "or fit with unseen='base' to rate them at the base level"
+                    )
+                # With unseen="base" the model rates an empty band's values at its base level (relativity 1).
                 band_values = tuple(values[labels.index(label)] if label in labels else 1.0 for label in all_labels)
                 factors.append(BandFactor(term.name, term.name, tuple(map(float, term.cut_points)), band_values))
             else:
