@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from autorisk.data.checks import Check, distinct, failed, isin, missing_mask
+from autorisk.data.checks import Check, _is_hashable, distinct, failed, isin, missing_mask
 from autorisk.errors import ParameterError, levels_text
 
 Bounds = tuple[float | None, float | None]
@@ -263,13 +263,6 @@ def _level_checks(
     )
     return checks
 
-
-def _is_hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def _range_text(column: str, low: float | None, high: float | None) -> str:
