@@ -413,9 +413,8 @@ def _check_positive(name: str, values: np.ndarray, index: pd.Index) -> None:
 def _codes(frame: pd.DataFrame, factor: str, levels: list[Any]) -> np.ndarray:
     """Position of each row's level of ``factor`` in ``levels``; missing or unknown levels refused by row."""
     col = _column(frame, factor)
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        col = col.astype(object)
-    codes = pd.Categorical(col, categories=levels).codes.astype(np.int64)
+    values = col.to_numpy(dtype=object)
+    codes = pd.Index(levels, dtype=object).get_indexer(pd.Index(values, dtype=object)).astype(np.int64)
     missing = col.isna().to_numpy()
     if missing.any():
         raise DataError(

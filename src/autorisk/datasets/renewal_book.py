@@ -48,6 +48,20 @@ renewed : int8
     1 if the customer renewed at ``prem_offered``: Bernoulli of
     ``truth.retention(quotes)``.
 
+Confounding, and what undoes it
+-------------------------------
+The offer is set by the risk, not at random: a claim in the expiring year
+raises the technical premium (``claim_loading``) and, in the default truth,
+makes the customer *more* likely to stay. Within one segment, a logistic fit
+of ``renewed`` on ``log(prem_offered / prem_last)`` alone therefore finds a
+slope near zero or even positive where the true price coefficient is about
+-4 (``tests/datasets/test_demand.py``). Two remedies: model the confounders
+(``claimed`` and the competitiveness ``log(p / market)``, or the price change
+net of the technical re-rating, all columns of the book), or run a
+randomised :func:`~autorisk.datasets.price_test`, whose tested change
+``log(1 + arm)`` is independent of the risk, so even a one-variable fit on it
+recovers ``beta_i + gamma`` within its confidence interval.
+
 Examples
 --------
 >>> quotes, truth = renewal_quotes(2_000, seed=1)
