@@ -12,7 +12,14 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from autorisk.datasets import DemandTruth, RenewalBook, RenewalPricing, price_test, renewal_quotes
+from autorisk.datasets import (
+    DemandTruth,
+    RenewalBook,
+    RenewalPricing,
+    load,
+    price_test,
+    renewal_quotes,
+)
 from autorisk.datasets.truth import SyntheticTruth
 from autorisk.errors import DataError, ParameterError, SchemaError, UnknownCategoryError
 
@@ -212,3 +219,24 @@ def test_price_test_on_a_real_frame_and_bad_arguments(big):
     assert "rows: 5" in str(info.value)
     with pytest.raises(ParameterError, match="already"):
         price_test(tested)
+
+
+def test_price_test_on_eudirectlapse_drops_the_stale_outcome():
+    real = load("eudirectlapse")
+    tested = price_test(real, arms=(-0.03, 0.03), seed=1, price="prem_final", outcome="lapse")
+    assert "lapse" not in tested.columns and sorted(tested["arm"].value_counts().tolist()) == [11_530, 11_530]
+    np.testing.assert_allclose(tested["prem_final"], real["prem_final"] * (1 + tested["arm"]))
+
+
+def test_truth_parameters_are_checked():
+    with pytest.raises(ParameterError, match="gamma"):
+        DemandTruth(gamma=float("nan"))
+    with pytest.raises(ParameterError, match=r"alpha\['channel'\]\['agent'\]"):
+        DemandTruth(alpha={"channel": {"agent": "high"}})
+    with pytest.raises(ParameterError, match="columns"):
+        DemandTruth(columns={"offered": "p"})
+    custom = DemandTruth(alpha={"region": {"Beijing": 0.4}}, beta_shift={}, gamma=0.0)
+    frame = pd.DataFrame({"region": ["Beijing"], "prem_offered": [100.0], "prem_last": [100.0],
+                          "prem_market": [50.0]})
+    assert custom.linear_predictor(frame)[0] == pytest.approx(2.6)   # no market effect with gamma 0
+    assert custom.reads_columns() == {"region", "prem_offered", "prem_last", "prem_market"}

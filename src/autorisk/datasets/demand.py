@@ -60,7 +60,14 @@ import numpy as np
 import pandas as pd
 
 from autorisk.datasets.factors import LEVELS
-from autorisk.errors import DataError, DataIssue, SchemaError, UnknownCategoryError, levels_text
+from autorisk.errors import (
+    DataError,
+    DataIssue,
+    ParameterError,
+    SchemaError,
+    UnknownCategoryError,
+    levels_text,
+)
 
 #: Levels of the segment columns the default truth reads.
 DEMAND_LEVELS: dict[str, tuple[Any, ...]] = {
@@ -137,6 +144,26 @@ class DemandTruth:
     gamma: float = -2.0
     columns: Mapping[str, str] = field(default_factory=_default_columns)
     outcome: str = "renewed"
+
+    def __post_init__(self) -> None:
+        for name in ("intercept", "beta", "gamma"):
+            _check_number(name, getattr(self, name))
+        for name in ("alpha", "beta_shift"):
+            table = getattr(self, name)
+            if not isinstance(table, Mapping):
+                raise ParameterError(f"{name} must map columns to {{level: value}}, got {table!r}")
+            for factor, levels in table.items():
+                if not isinstance(levels, Mapping) or not levels:
+                    raise ParameterError(f"{name}[{factor!r}] must map levels to values, got {levels!r}")
+                for level, value in levels.items():
+                    _check_number(f"{name}[{factor!r}][{level!r}]", value)
+        wanted = ("offered", "last", "market")
+        if not isinstance(self.columns, Mapping) or sorted(self.columns) != sorted(wanted) or not all(
+            isinstance(v, str) and v for v in self.columns.values()
+        ):
+            raise ParameterError(f"columns must name the price columns {list(wanted)}, got {self.columns!r}")
+        if not isinstance(self.outcome, str) or not self.outcome:
+            raise ParameterError(f"outcome must be a column name, got {self.outcome!r}")
 
     # ------------------------------------------------------------ protocol
     @property
@@ -390,6 +417,11 @@ class DemandTruth:
         values = pd.to_numeric(_column(frame, name), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         _check_positive(name, values, frame.index)
         return values
+
+
+def _check_number(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value):
+        raise ParameterError(f"{name} must be a finite number, got {value!r}")
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

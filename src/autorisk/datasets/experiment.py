@@ -26,6 +26,7 @@ def price_test(
     *,
     truth: DemandTruth | None = None,
     arm_column: str = "arm",
+    outcome: str | None = None,
 ) -> RenewalBook | pd.DataFrame:
     """Assign each quote at random to a price arm and move its price by the arm.
 
@@ -51,14 +52,16 @@ def price_test(
     price : str, default "prem_offered"
         Column holding the price to test; it is replaced by the tested price.
     truth : DemandTruth, optional
-        Demand truth to redraw the outcome with (``truth.outcome`` column) at
-        the tested price; taken from ``book`` when it is a RenewalBook. The
-        truth must read ``price`` as its offered price. Without a truth
-        (a real book), the outcome column named by the default truth
-        (``"renewed"``) is dropped if present: it was observed at the
-        untested price, and the test's outcome comes from the market.
+        Demand truth to redraw the outcome with at the tested price; taken
+        from ``book`` when it is a RenewalBook. The truth must read ``price``
+        as its offered price.
     arm_column : str, default "arm"
         Name of the new column holding each row's arm.
+    outcome : str, optional
+        The outcome column: ``truth.outcome`` with a truth (redrawn), else
+        ``"renewed"``. Without a truth (a real book) it is dropped if present:
+        it was observed at the untested price, and the test's outcome comes
+        from the market (``outcome="lapse"`` for ``eudirectlapse``).
 
     Returns
     -------
@@ -93,7 +96,7 @@ def price_test(
     """
     arms_ = _check_arms(arms)
     seed = _check_int("seed", seed, 0)
-    for label, value in (("price", price), ("arm_column", arm_column)):
+    for label, value in (("price", price), ("arm_column", arm_column), ("outcome", outcome or "renewed")):
         if not isinstance(value, str) or not value:
             raise ParameterError(f"{label} must be a column name (a non-empty string), got {value!r}")
     if isinstance(book, RenewalBook):
@@ -131,9 +134,9 @@ def price_test(
     out[before] = values
     out[price] = values * (1.0 + arm)
     if truth is None:
-        return out.drop(columns=[DemandTruth().outcome], errors="ignore")
+        return out.drop(columns=[outcome or "renewed"], errors="ignore")
     outcome_rng = np.random.default_rng([seed, _OUTCOME_STREAM])
-    out[truth.outcome] = draw_outcome(truth, out, outcome_rng)
+    out[outcome or truth.outcome] = draw_outcome(truth, out, outcome_rng)
     if isinstance(book, RenewalBook):
         return RenewalBook(out, truth)
     return out
