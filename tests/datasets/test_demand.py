@@ -240,3 +240,10 @@ def test_truth_parameters_are_checked():
                           "prem_market": [50.0]})
     assert custom.linear_predictor(frame)[0] == pytest.approx(2.6)   # no market effect with gamma 0
     assert custom.reads_columns() == {"region", "prem_offered", "prem_last", "prem_market"}
+
+
+def test_module_docstring_prints_the_default_parameters():
+    import autorisk.datasets.demand as module
+
+    block = "\n".join("    " + line for line in DemandTruth().describe().splitlines())
+    assert block in module.__doc__

@@ -17,14 +17,15 @@ retention is ``d log P / d log p = (beta_i + gamma) * (1 - P)``
 
 Default parameters (``DemandTruth()``; printed by :meth:`DemandTruth.describe`)::
 
-    intercept                         2.20
-    alpha  age_band   18-24 -0.60   25-29 -0.30   30-44 0.00   45-59 0.30   60+ 0.50
-    alpha  channel    agent  0.30   dealer 0.00   direct 0.00  online -0.50
-    alpha  claimed    False  0.00   True   0.50
-    beta                             -3.00
-    shift  age_band   18-24 -1.50   25-29 -0.80   30-44 0.00   45-59 0.60   60+ 1.00
-    shift  channel    agent  1.00   dealer 0.50   direct 0.00  online -1.50
-    gamma                            -2.00
+    logit P(renew) = alpha_i + beta_i * log(p / last) + gamma * log(p / market)
+      intercept     2.20
+      alpha age_band  18-24 -0.60  25-29 -0.30  30-44 +0.00  45-59 +0.30  60+ +0.50
+      alpha channel   agent +0.30  dealer +0.00  direct +0.00  online -0.50
+      alpha claimed   False +0.00  True +0.50
+      beta         -3.00
+      shift age_band  18-24 -1.50  25-29 -0.80  30-44 +0.00  45-59 +0.60  60+ +1.00
+      shift channel   agent +1.00  dealer +0.50  direct +0.00  online -1.50
+      gamma        -2.00
 
 So the youngest online customers are the most price sensitive (``beta`` =
 -6.0, own-price coefficient -8.0) and the oldest agent customers the least
