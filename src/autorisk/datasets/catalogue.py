@@ -25,7 +25,8 @@ class DatasetColumn:
     name: str
     description: str
     kind: str = "auto"  # "auto" keeps the stored dtype; "date", "int", "category" convert
-    levels: tuple[str, ...] | None = None  # declared order of an ordered categorical
+    levels: tuple[str, ...] | None = None  # declared order of the categorical's levels
+    ordered: bool = True  # False: levels fix the order of a nominal factor (regions) only
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,8 @@ class DatasetInfo:
         return {c.original: c.name for c in self.columns}
 
 
-def _col(original: str, name: str, description: str, kind: str = "auto", levels=None):
-    return DatasetColumn(original, name, description, kind, tuple(levels) if levels else None)
+def _col(original: str, name: str, description: str, kind: str = "auto", levels=None, ordered=True):
+    return DatasetColumn(original, name, description, kind, tuple(levels) if levels else None, ordered)
 
 
 CATALOGUE: dict[str, DatasetInfo] = {}
@@ -244,6 +245,49 @@ _register(
             _col("InjNb", "injury_count", "number of injured people"),
             _col("Legal", "legal_representation", "claimant legally represented: No/Yes", "category"),
             _col("AggClaim", "claim_amount", "total claim amount, AUD (inflated to 1999 values)"),
+        ),
+    )
+)
+
+_POWER_BANDS = ["25-50 kW", "75 kW", "100 kW", "125-300 kW", "150 kW", "175 kW", "200 kW", "225 kW",
+                "250 kW", "275 kW", "300 kW"]
+
+_register(
+    DatasetInfo(
+        name="eudirectlapse",
+        filename="eudirectlapse.parquet",
+        title="European direct motor insurer: one-year renewal quotes and the customers' decisions",
+        source="CASdatasets (eudirectlapse; insurer and year not disclosed); " + CASDATASETS,
+        unit="renewal quote (one policy at its renewal)",
+        columns=(
+            _col("lapse", "lapse", "1 if the customer left at renewal (lapsed), 0 if they renewed"),
+            _col("polholder_age", "polholder_age", "policyholder age in years (19-85)"),
+            _col("polholder_BMCevol", "polholder_bmcevol",
+                 "move of the bonus-malus coefficient at this renewal: down (bonus grew, premium "
+                 "falls), stable, up (malus, premium rises)", "category", ["down", "stable", "up"]),
+            _col("polholder_diffdriver", "polholder_diffdriver",
+                 "who drives besides the policyholder (same, only partner, young drivers, ...)", "category"),
+            _col("polholder_gender", "polholder_gender", "policyholder gender: Female/Male", "category"),
+            _col("polholder_job", "polholder_job", "policyholder occupation: medical or normal", "category"),
+            _col("policy_age", "policy_age", "years the policy has been with the insurer (0 = first renewal)"),
+            _col("policy_caruse", "policy_caruse", "use of the car (private or freelance work, commercial, unknown)",
+                 "category"),
+            _col("policy_nbcontract", "policy_nbcontract", "number of policies the customer holds with the insurer"),
+            _col("prem_final", "prem_final", "renewal premium offered for the coming year, EUR"),
+            _col("prem_freqperyear", "prem_freqperyear", "premium instalments per year", "category",
+                 ["1 per year", "2 per year", "4 per year", "12 per year"]),
+            _col("prem_last", "prem_last", "premium paid for the expiring year, EUR"),
+            _col("prem_market", "prem_market",
+                 "proxy of the market premium for this risk, EUR (how it was computed is not disclosed)"),
+            _col("prem_pure", "prem_pure", "technical (pure) premium of the coming year, EUR"),
+            _col("vehicl_age", "vehicl_age", "vehicle age in years (0-18; 18 holds the older cars)"),
+            _col("vehicl_agepurchase", "vehicl_agepurchase", "vehicle age in years when the customer bought it"),
+            _col("vehicl_garage", "vehicl_garage", "where the car is parked at night", "category"),
+            _col("vehicl_powerkw", "vehicl_powerkw",
+                 "engine power band, ordered by lower bound ('125-300 kW' overlaps the single bands above it)",
+                 "category", _POWER_BANDS),
+            _col("vehicl_region", "vehicl_region", "anonymised region Reg1-Reg14 (no order)", "category",
+                 [f"Reg{i}" for i in range(1, 15)], ordered=False),
         ),
     )
 )

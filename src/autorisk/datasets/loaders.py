@@ -169,14 +169,16 @@ def load(name: str, *, original_names: bool = False) -> pd.DataFrame:
         )
     frame = pd.read_parquet(path)
     for column in info.columns:
-        frame[column.original] = _convert(frame[column.original], column.kind, column.levels)
+        frame[column.original] = _convert(frame[column.original], column.kind, column.levels, column.ordered)
     if not original_names:
         frame = frame.rename(columns=info.rename)
     frame.attrs["dataset"] = name
     return frame
 
 
-def _convert(values: pd.Series, kind: str, levels: tuple[str, ...] | None) -> pd.Series:
+def _convert(
+    values: pd.Series, kind: str, levels: tuple[str, ...] | None, ordered: bool = True
+) -> pd.Series:
     if kind == "date":
         converted = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
         _require(values, converted.isna() & values.notna(), "dates as YYYY-MM-DD")
@@ -192,7 +194,7 @@ def _convert(values: pd.Series, kind: str, levels: tuple[str, ...] | None) -> pd
             return values
         unknown = ~values.isin(levels) & values.notna()
         _require(values, unknown, f"one of {list(levels)}")
-        return values.cat.set_categories(levels, ordered=True)
+        return values.cat.set_categories(levels, ordered=ordered)
     return values
 
 
