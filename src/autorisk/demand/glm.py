@@ -19,6 +19,7 @@ elasticity of retention is ``b (1 - P)`` exactly.
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,12 +35,19 @@ from autorisk.demand._binomial import fit_logistic, loglik, null_loglik
 from autorisk.errors import ParameterError
 from autorisk.models.design import Design, _design_order
 from autorisk.models.families import Family
-from autorisk.models.glm_numerics import tabmat_design
+from autorisk.models.glm_numerics import tabmat_design as _tabmat_design
 
 #: The GLMs' family record for a binomial outcome: dispersion 1 (z statistics).
 BINOMIAL = Family("binomial", 0.0, True)
 #: Most segment combinations whose price slopes the monotone constraint enumerates.
 MAX_SLOPE_CELLS = 5_000
+
+
+def tabmat_design(frame: pd.DataFrame):
+    """The pricing GLMs' tabmat design, without tabmat's notice that it copies a non-contiguous block."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Input array is not contiguous", category=UserWarning)
+        return _tabmat_design(frame)
 
 
 class _DemandGLM(_DemandModel):
