@@ -93,6 +93,12 @@ def coef_table(model: _PricingGLM, level: float = 0.95) -> pd.DataFrame:
         elif term.kind == "interaction" and term.pairs:
             for coef_name, (la, lb) in zip(term.coef_names, term.pairs, strict=True):
                 rows.append((term.name, f"{la}:{lb}", *estimated[coef_name], "estimated"))
+        elif term.kind == "interaction" and any(parent.is_categorical for parent in term.parents):
+            # a level's slope on a numeric factor, "cat[level]:num": labelled by the level
+            categorical = next(parent for parent in term.parents if parent.is_categorical)
+            order = (categorical.base_level, *(v for v in categorical.levels if v != categorical.base_level))
+            for coef_name, level_name in zip(term.coef_names, order[1:], strict=True):
+                rows.append((term.name, level_name, *estimated[coef_name], "estimated"))
         else:
             for coef_name in term.coef_names:
                 label = coef_name[len(term.name):].strip("[]") if coef_name != term.name else ""
