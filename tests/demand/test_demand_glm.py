@@ -45,6 +45,11 @@ def test_coefficients_and_standard_errors_equal_statsmodels_logit(book):
     assert model.loglik_ == pytest.approx(reference.llf, rel=1e-10)
     table = model.coef_table()
     assert table.loc[("region", "s"), "relativity"] == pytest.approx(np.exp(reference.params["region[s]"]), rel=1e-6)
+    assert table.loc[("age:log_price_change", "young"), "coef"] == model.params_["age[young]:log_price_change"]
+    odds = model.relativities().set_index(["factor", "level"])
+    assert odds.loc[("age", "mid"), "status"] == "base" and odds.loc[("age", "mid"), "relativity"] == 1.0
+    assert odds.loc[("age", "old"), "relativity"] == pytest.approx(np.exp(reference.params["age[old]"]), rel=1e-6)
+    assert odds.loc[("age", "old"), "exposure"] == (X["age"] == "old").sum()
 
 
 def test_price_slopes_recover_the_truth_within_their_intervals(book):

@@ -157,3 +157,17 @@ def test_the_gbm_with_early_stopping_records_its_hold_out_curve():
     model = RetentionGBM(["age", "region"], learning_rate=0.2, patience=10, max_rounds=300).fit(X, Y)
     curve = model.evals_result_["validation"]["binary_logloss"]
     assert model.best_score_ == min(curve[: model.n_rounds_]) and 1 <= model.n_rounds_ <= 300
+
+
+@pytest.mark.parametrize("klass", [RetentionGLM, RetentionGBM, ConversionGBM])
+def test_scikit_learn_constructor_checks(klass):
+    from sklearn.utils.estimator_checks import (
+        check_get_params_invariance,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+        check_set_params,
+    )
+
+    for check in (check_parameters_default_constructible, check_no_attributes_set_in_init,
+                  check_get_params_invariance, check_set_params):
+        check(klass.__name__, klass())

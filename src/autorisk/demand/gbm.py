@@ -169,9 +169,13 @@ class _DemandGBM(_DemandModel):
         factors = self._encode_factors(X)
         if values.ndim == 2:
             return self._probability(np.column_stack([factors, values]))
-        n, k, _ = values.shape
-        stacked = np.concatenate([np.column_stack([factors, values[:, j, :]]) for j in range(k)])
-        return self._probability(stacked).reshape(k, n).T
+        # one price point at a time: memory of one (n, features) matrix, the numbers of k separate calls
+        out = np.empty(values.shape[:2])
+        matrix = np.column_stack([factors, values[:, 0, :]])
+        for j in range(values.shape[1]):
+            matrix[:, len(self.factors_):] = values[:, j, :]
+            out[:, j] = self._probability(matrix)
+        return out
 
     def _probability(self, matrix: np.ndarray) -> np.ndarray:
         return special.expit(self.base_score_ + self.booster_.predict(matrix, raw_score=True))
