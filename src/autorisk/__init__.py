@@ -12,6 +12,9 @@ analytics
 models
     Frequency, severity and Tweedie GLMs (glum) and GBMs (LightGBM), with
     coefficient tables, tests and refinement of relativities.
+demand
+    Retention and conversion models (logistic GLMs, LightGBM), monotone in
+    price; elasticity by segment and retention curves.
 evaluate
     Deviance, Gini and Lorenz curves, calibration, lift and double lift,
     bootstrap intervals and ``compare``.

@@ -10,6 +10,7 @@ from _demand_truth import SLOPES, renewal_book
 from scipy import special, stats
 
 from autorisk.demand import ConversionGLM, RetentionGLM
+from autorisk.errors import ParameterError
 
 BASE = {"age": "mid", "region": "n"}
 
@@ -157,3 +158,24 @@ def test_conversion_glm_reads_no_last_price_and_recovers_the_competitiveness_slo
     se = row["std_err"]
     assert se == pytest.approx(np.sqrt(model.cov_params_.loc["log_competitiveness", "log_competitiveness"]))
     assert stats.norm.sf(abs(row["slope"] + 3.0) / se) > 0.005
+
+
+def test_weights_are_repeated_rows(book):
+    X, y, _ = book
+    rows, outcome = X.head(3000), y[:3000]
+    weights = np.random.default_rng(2).integers(1, 4, len(rows))
+    weighted = RetentionGLM(["age", "region"], price_interactions=["age"], base_levels=BASE).fit(rows, outcome, sample_weight=weights)
+    repeated = rows.loc[rows.index.repeat(weights)].reset_index(drop=True)
+    long = RetentionGLM(["age", "region"], price_interactions=["age"], base_levels=BASE).fit(repeated, np.repeat(outcome, weights))
+    np.testing.assert_allclose(weighted.params_, long.params_, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(weighted.cov_params_, long.cov_params_, rtol=1e-8)
+
+
+def test_a_banded_segment_gets_a_slope_per_band_and_a_numeric_one_is_refused(book):
+    X, y, _ = book
+    X = X.assign(price_level=X["last"])
+    model = RetentionGLM(["region", "price_level"], bands={"price_level": [500.0, 700.0]}, price_interactions=["price_level"]).fit(X, y)
+    assert len(model.price_slopes()) == 3
+    assert model.remedy_.startswith("none")
+    with pytest.raises(ParameterError, match="band it"):
+        RetentionGLM(["region", "price_level"], price_interactions=["price_level"]).fit(X, y)
