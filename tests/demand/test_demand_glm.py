@@ -179,3 +179,24 @@ def test_a_banded_segment_gets_a_slope_per_band_and_a_numeric_one_is_refused(boo
     assert model.remedy_.startswith("none")
     with pytest.raises(ParameterError, match="band it"):
         RetentionGLM(["region", "price_level"], price_interactions=["price_level"]).fit(X, y)
+
+
+@pytest.mark.parametrize("held", [False, True])
+def test_the_active_set_method_reaches_the_same_maximum_from_zero(held):
+    # from beta = 0 with no row held, steps are blocked by rows at 0 (they join); with every row held,
+    # rows are released by their multipliers: paths unlike the one from glum's start, the same maximum
+    from autorisk.demand._binomial import _active_set, loglik
+    from autorisk.demand.glm import tabmat_design
+
+    X, y, _ = renewal_book(10_000, seed=9, slopes={"young": -4.0, "mid": 0.7, "old": 1.2}, market_slope=-2.0)
+    model = RetentionGLM(["age", "region"], market="market", price_interactions=["age"], base_levels=BASE).fit(X, y)
+    assert sorted(model.slopes_held_) == ["change (age='mid')", "change (age='old')"]
+    frame = model.design_.transform(X.assign(log_price_change=np.log(X["offered"] / X["last"]),
+                                             log_competitiveness=np.log(X["offered"] / X["market"]))[model.design_.factors])
+    matrix, weights = tabmat_design(frame), np.ones(len(X))
+    start = np.zeros(len(model.params_))
+    beta, active, _ = _active_set(matrix, y.astype(float), weights, model.slope_cells_, start, np.full(len(model.slope_cells_), held))
+    np.testing.assert_allclose(beta, model.params_.to_numpy(), rtol=0, atol=1e-7)
+    assert [label for label, held in zip(model.slope_labels_, active, strict=True) if held] == model.slopes_held_
+    eta = beta[0] + matrix.matvec(beta[1:])
+    assert loglik(eta, y, weights) == pytest.approx(model.loglik_, rel=1e-12)

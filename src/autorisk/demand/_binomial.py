@@ -87,36 +87,48 @@ def _glum(matrix, y, weights, **options) -> tuple[np.ndarray, int]:
 
 
 def _active_set(matrix, y, weights, C, beta, active) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Newton to round-off with the active rows as equalities; release or add rows until the KKT conditions hold."""
-    for _ in range(2 * len(C) + 5):
-        A = np.c_[np.zeros(int(active.sum())), C[active]]  # the intercept is never constrained
-        basis = linalg.null_space(A) if len(A) else np.eye(len(beta))
-        beta = basis @ (basis.T @ beta)
-        beta, hessian = _newton(matrix, y, weights, beta, basis)
-        if not len(C):
+    """A primal active-set Newton method from glum's (feasible) solution to the constrained maximum.
+
+    The rows in ``active`` are held at 0: Newton steps move in the null space
+    of those rows, each step cut where it would cross an inactive row (which
+    then joins the active set). At a maximum of that subproblem, the row of
+    most negative Lagrange multiplier (the likelihood pulling inside) is
+    released; the method stops when every multiplier is >= 0 (the KKT
+    conditions of the concave problem).
+    """
+    C_full = np.c_[np.zeros(len(C)), C]  # the intercept is never constrained
+    basis = _basis(C_full, active)
+    beta = basis @ (basis.T @ beta)  # onto the active rows exactly; the others had slack
+    for _ in range(10 * len(C) + 10):
+        beta, blocked = _newton(matrix, y, weights, beta, basis, C_full, active)
+        if blocked is not None:
+            active[blocked] = True
+            basis = _basis(C_full, active)
+            beta = basis @ (basis.T @ beta)
+            continue
+        if not active.any():
             break
         gradient = _gradient(matrix, y, weights, beta)
-        released = False
-        if active.any():
-            # gradient = A' lambda with lambda >= 0 at a constrained maximum of a concave likelihood
-            multipliers = np.linalg.lstsq(A.T, gradient, rcond=None)[0]
-            if multipliers.min() < -1e-8 * max(1.0, np.abs(gradient).max()):
-                active[np.flatnonzero(active)[np.argmin(multipliers)]] = False
-                released = True
-        slack = C @ beta[1:]
-        if not released and np.max(slack, initial=-np.inf) > ACTIVE_TOLERANCE:
-            active[np.argmax(slack)] = True
-            continue
-        if not released:
+        # gradient = A' lambda with lambda >= 0 at a constrained maximum of a concave likelihood
+        multipliers = np.linalg.lstsq(C_full[active].T, gradient, rcond=None)[0]
+        if multipliers.min() >= -1e-8 * max(1.0, np.abs(gradient).max()):
             break
+        active[np.flatnonzero(active)[np.argmin(multipliers)]] = False
+        basis = _basis(C_full, active)
     else:
         raise ModelError("the monotone price constraint did not converge (active-set iterations exhausted)")
-    reduced = basis.T @ hessian @ basis
+    mu = special.expit(beta[0] + matrix.matvec(beta[1:]))
+    reduced = basis.T @ information(matrix, weights * mu * (1.0 - mu)) @ basis
     try:
         inverse = linalg.cho_solve(linalg.cho_factor(reduced), np.eye(len(reduced)))
     except linalg.LinAlgError:
         raise ModelError(SINGULAR) from None
     return beta, active, basis @ inverse @ basis.T
+
+
+def _basis(C_full: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the coefficients that keep the active rows at 0."""
+    return linalg.null_space(C_full[active]) if active.any() else np.eye(C_full.shape[1])
 
 
 def _gradient(matrix, y, weights, beta) -> np.ndarray:
@@ -125,8 +137,12 @@ def _gradient(matrix, y, weights, beta) -> np.ndarray:
     return np.r_[residual.sum(), matrix.transpose_matvec(residual)]
 
 
-def _newton(matrix, y, weights, beta, basis, steps: int = 50) -> tuple[np.ndarray, np.ndarray]:
-    """Newton steps in the column space of ``basis``, halved while the likelihood does not rise."""
+def _newton(matrix, y, weights, beta, basis, C_full, active, steps: int = 50) -> tuple[np.ndarray, int | None]:
+    """Newton steps in the column space of ``basis``, halved while the likelihood does not rise.
+
+    Returns the coefficients and the inactive row a step was cut at (None
+    when the steps converged without meeting one).
+    """
     def state(beta):
         eta = beta[0] + matrix.matvec(beta[1:])
         return eta, loglik(eta, y, weights)
@@ -141,7 +157,16 @@ def _newton(matrix, y, weights, beta, basis, steps: int = 50) -> tuple[np.ndarra
             step = basis @ linalg.cho_solve(linalg.cho_factor(basis.T @ hessian @ basis), basis.T @ gradient)
         except linalg.LinAlgError:
             raise ModelError(SINGULAR) from None
-        scale = 1.0
+        # ratio test: the longest step (up to 1) that keeps every inactive row <= 0
+        rates, slack = C_full @ step, C_full @ beta
+        rising = ~active & (rates > 0)
+        limits = np.where(rising, -np.minimum(slack, 0.0) / np.where(rising, rates, 1.0), np.inf)
+        blocked = int(np.argmin(limits)) if rising.any() and limits.min() < 1.0 else None
+        scale = 1.0 if blocked is None else float(limits[blocked])
+        if blocked is not None:
+            if state(beta + scale * step)[1] >= current - 1e-12 * abs(current):
+                return beta + scale * step, blocked
+            scale /= 2  # the likelihood peaks before the row: a shorter step inside
         while scale > 1e-6:
             candidate = beta + scale * step
             eta_new, value = state(candidate)
@@ -153,5 +178,4 @@ def _newton(matrix, y, weights, beta, basis, steps: int = 50) -> tuple[np.ndarra
         beta, eta, current = candidate, eta_new, value
         if np.max(np.abs(scale * step)) < 1e-13:
             break
-    mu = special.expit(eta)
-    return beta, information(matrix, weights * mu * (1.0 - mu))
+    return beta, None
