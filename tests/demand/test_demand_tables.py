@@ -95,3 +95,16 @@ def test_scores_calibration_and_lift():
     assert lift["predicted_rate"].is_monotonic_increasing and lift["exposure"].sum() == len(X)
     assert lift["actual"].sum() == Y.sum()
     assert isinstance(table, pd.DataFrame)
+
+
+def test_bad_weights_and_price_points_are_refused():
+    from autorisk.errors import DataError, ParameterError
+
+    weights = np.ones(len(X))
+    weights[[4, 9]] = -1.0
+    with pytest.raises(DataError, match=r"column 'weights': negative in 2 rows .*rows: 4, 9"):
+        elasticity_table(GLM, X, weights=weights)
+    with pytest.raises(ParameterError, match="not both"):
+        retention_curve(GLM, X, multipliers=[1.0], prices=[100.0])
+    with pytest.raises(DataError, match="column 'price'"):
+        retention_curve(GLM, X, prices=[100.0, -5.0])

@@ -17,7 +17,7 @@ import pandas as pd
 
 from autorisk.data.arrays import numeric_column
 from autorisk.demand import _prices
-from autorisk.errors import ParameterError
+from autorisk.errors import DataError, DataIssue, ParameterError
 from autorisk.models.design import _require_columns
 
 if TYPE_CHECKING:
@@ -240,8 +240,10 @@ def _weights(X: pd.DataFrame, weights: Any) -> np.ndarray:
         _require_columns(X, [weights])
         weights = X[weights]
     w = numeric_column(weights, X.index, "weights")
-    if np.any(w < 0) or not np.any(w > 0):
-        raise ParameterError("weights must be >= 0 with a positive total")
+    if np.any(w < 0):
+        raise DataError(DataIssue.from_mask("weights", "negative", "weights >= 0", w < 0, X.index, w))
+    if not np.any(w > 0):
+        raise DataError(DataIssue("weights", "all zero", "at least one weight > 0", len(w)))
     return w
 
 

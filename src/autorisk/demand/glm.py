@@ -289,8 +289,10 @@ class _DemandGLM(_DemandModel):
             Columns ``slope``, ``std_err``, ``ci_lower``, ``ci_upper``, ``status``, indexed by label.
         """
         check_is_fitted(self, "params_")
-        cells = self.slope_cells_ if len(self.slope_cells_) else self._unconstrained_cells()
-        labels = self.slope_labels_ if len(self.slope_cells_) else self._unconstrained_labels()
+        if len(self.slope_cells_):
+            cells, labels = self.slope_cells_, self.slope_labels_
+        else:  # monotone=False: the same cells, none constrained
+            cells, labels = self._slope_cells(self.design_.coef_names, [_prices.PRICE_TERMS[t][1] for t in self.price_terms_])
         covariance = self.cov_params_.to_numpy()[1:, 1:]
         slope = cells @ self.coef_
         se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", cells, covariance, cells), 0.0))
@@ -301,12 +303,6 @@ class _DemandGLM(_DemandModel):
              "status": ["held at 0" if label in held else "estimated" for label in labels]},
             index=pd.Index(labels, name="price slope"),
         )  # fmt: skip
-
-    def _unconstrained_cells(self) -> np.ndarray:
-        return self._slope_cells(self.design_.coef_names, [_prices.PRICE_TERMS[t][1] for t in self.price_terms_])[0]
-
-    def _unconstrained_labels(self) -> list[str]:
-        return self._slope_cells(self.design_.coef_names, [_prices.PRICE_TERMS[t][1] for t in self.price_terms_])[1]
 
     # ------------------------------------------------------------ save, load
     def save(self, path: str | Path) -> Path:
