@@ -171,3 +171,16 @@ def test_scikit_learn_constructor_checks(klass):
     for check in (check_parameters_default_constructible, check_no_attributes_set_in_init,
                   check_get_params_invariance, check_set_params):
         check(klass.__name__, klass())
+
+
+def test_conversion_and_unconstrained_glms_save_and_load(tmp_path):
+    from autorisk.demand import ConversionGLM
+
+    quotes = X.drop(columns=["last"])
+    for model in (ConversionGLM(["age"], market="market", technical="technical").fit(quotes, Y),
+                  RetentionGLM(["age"], price_interactions=["age"], monotone=False, bands=None).fit(X, Y)):
+        again = load_demand_model(model.save(tmp_path / f"{type(model).__name__}.json"))
+        rows = quotes if isinstance(model, ConversionGLM) else X
+        assert np.array_equal(again.predict(rows), model.predict(rows))
+        assert again.price_slopes().equals(model.price_slopes())
+        assert again.remedy_ == model.remedy_ and again.monotone_ == model.monotone_
