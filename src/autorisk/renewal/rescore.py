@@ -223,30 +223,10 @@ def renewal_offers(
     else:
         new_business_price = new_business.quote(renewed, breakdown=False)["premium_total"].to_numpy()
 
-    upper, lower, ceiling, _ = offer_bounds(rules, policies, current, new_business_price)
+    offered, flags = cap_offers(rules, policies, current, technical, new_business_price)
     if rules.min_premium is not None:
         # New customers pay at least the minimum too: the rule compares with the floored price.
         new_business_price = np.maximum(new_business_price, rules.min_premium)
-    flags = np.zeros(len(policies), dtype=np.uint8)
-    offered = technical.copy()
-    over, under = offered > upper, offered < lower
-    offered[over], offered[under] = upper[over], lower[under]
-    flags[over] |= RULES["cap_increase"]
-    flags[under] |= RULES["cap_decrease"]
-    if rules.new_business_rule:
-        above = offered > new_business_price
-        offered[above] = new_business_price[above]
-        flags[above] |= RULES["new_business_price"]
-    minimum = -np.inf if rules.min_premium is None else rules.min_premium
-    raised = offered < minimum
-    offered[raised] = minimum
-    if rules.rounding is not None:
-        # The decrease cap is a floor unless the new-business price took the offer below it.
-        floor = np.where((flags & RULES["new_business_price"]) > 0, -np.inf, lower)
-        floor = np.minimum(np.maximum(floor, minimum), ceiling)
-        offered = round_within(offered, rules.rounding, floor, ceiling)
-    flags[raised & (offered >= minimum)] |= RULES["min_premium"]
-    flags[offered < minimum] |= RULES["conflict"]
 
     kept = list(dict.fromkeys([*keep, *([rules.segment] if rules.segment else [])]))
     out = policies[[c for c in kept if c in policies.columns]].copy()
@@ -284,6 +264,51 @@ def reasons(flags: np.ndarray) -> pd.Categorical:
     """
     names = ["+".join(n for n, bit in RULES.items() if code & bit) or "none" for code in range(2 ** len(RULES))]
     return pd.Categorical.from_codes(np.asarray(flags, dtype=np.int16), names)
+
+
+def cap_offers(
+    rules: RenewalRules, policies: pd.DataFrame, current: np.ndarray, technical: np.ndarray,
+    new_business_price: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Technical premiums capped, within the new-business price, floored at the minimum and rounded.
+
+    The offers and ``rule_flags`` of :func:`renewal_offers` (which calls it),
+    for any technical premiums: ``policies`` is read only for the segment
+    caps.
+
+    Examples
+    --------
+    >>> rules = RenewalRules(max_increase=0.1, max_decrease=0.05)
+    >>> offered, flags = cap_offers(rules, pd.DataFrame(index=range(2)), np.array([400.0, 560.0]),
+    ...                             np.array([500.0, 500.0]), np.array([500.0, 500.0]))
+    >>> offered.tolist(), reasons(flags).tolist()
+    ([440.0, 500.0], ['cap_increase', 'cap_decrease+new_business_price'])
+    """
+    upper, lower, ceiling, _ = offer_bounds(rules, policies, current, new_business_price)
+    if rules.min_premium is not None:
+        # New customers pay at least the minimum too: the rule compares with the floored price.
+        new_business_price = np.maximum(new_business_price, rules.min_premium)
+    flags = np.zeros(len(policies), dtype=np.uint8)
+    offered = np.array(technical, dtype=float)
+    over, under = offered > upper, offered < lower
+    offered[over], offered[under] = upper[over], lower[under]
+    flags[over] |= RULES["cap_increase"]
+    flags[under] |= RULES["cap_decrease"]
+    if rules.new_business_rule:
+        above = offered > new_business_price
+        offered[above] = new_business_price[above]
+        flags[above] |= RULES["new_business_price"]
+    minimum = -np.inf if rules.min_premium is None else rules.min_premium
+    raised = offered < minimum
+    offered[raised] = minimum
+    if rules.rounding is not None:
+        # The decrease cap is a floor unless the new-business price took the offer below it.
+        floor = np.where((flags & RULES["new_business_price"]) > 0, -np.inf, lower)
+        floor = np.minimum(np.maximum(floor, minimum), ceiling)
+        offered = round_within(offered, rules.rounding, floor, ceiling)
+    flags[raised & (offered >= minimum)] |= RULES["min_premium"]
+    flags[offered < minimum] |= RULES["conflict"]
+    return offered, flags
 
 
 def offer_bounds(
