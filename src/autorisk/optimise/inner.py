@@ -1,0 +1,147 @@
+"""The per-policy problem of the Lagrangian: maximise ``P(p) (A + B p) + C p`` over ``[lo, hi]``, for every policy.
+
+Solved vectorised over a grid of prices between each policy's bounds (in
+chunks of rows so the ``(rows, grid)`` arrays stay small), then, when the
+demand model's logit is linear in log price, refined between the grid
+neighbours of the best grid point by safeguarded Newton steps on the
+continuous problem (the refined price is kept only if it does better).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Cells of a ``(rows, grid)`` block evaluated at once.
+BLOCK_CELLS = 2_000_000
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+@dataclass
+class Demand:
+    """Retention as a function of price for the rows of a book: log-linear (``a``, ``b``) or a model's grid."""
+
+    a: np.ndarray | None
+    b: np.ndarray | None
+    model: Any = None
+    X: pd.DataFrame | None = None
+
+    @property
+    def log_linear(self) -> bool:
+        return self.a is not None
+
+    def take(self, index: np.ndarray) -> Demand:
+        if self.log_linear:
+            return Demand(self.a[index], self.b[index])
+        return Demand(None, None, self.model, self.X.iloc[index])
+
+    def retention(self, price: np.ndarray, rows: slice | np.ndarray = slice(None)) -> np.ndarray:
+        """P at one price per row (``price`` shape (m,)) or a grid (m, k), for ``rows`` of this demand."""
+        if self.log_linear:
+            a, b = self.a[rows], self.b[rows]
+            if price.ndim == 2:
+                a, b = a[:, None], b[:, None]
+            return _sigmoid(a + b * np.log(price))
+        X = self.X.iloc[rows] if not (isinstance(rows, slice) and rows == slice(None)) else self.X
+        return np.asarray(self.model.predict_retention(X, price=price), dtype=float)
+
+
+@dataclass
+class Inner:
+    """The best price of every policy for given Lagrangian coefficients (arrays over the policies)."""
+
+    p: np.ndarray
+    P: np.ndarray
+    at_grid: np.ndarray  # index of the best grid point
+
+
+class GridSolver:
+    """Solves the per-policy problems of one set of policies; caches the grid of retentions when it fits."""
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, demand: Demand, grid: int, cache_mb: float = 600.0):
+        self.lo, self.hi, self.demand, self.k = lo, hi, demand, grid
+        self.t = np.linspace(0.0, 1.0, grid)
+        n = len(lo)
+        self.step = max(1, BLOCK_CELLS // grid)
+        self.blocks = [slice(s, min(s + self.step, n)) for s in range(0, n, self.step)]
+        self.cache_ok = n * grid * 4 <= cache_mb * 2**20
+        self.cache: dict[int, np.ndarray] = {}
+
+    def prices(self, rows: slice, dtype: Any = np.float64) -> np.ndarray:
+        lo, span = self.lo[rows].astype(dtype), (self.hi[rows] - self.lo[rows]).astype(dtype)
+        return lo[:, None] + span[:, None] * self.t.astype(dtype)[None, :]
+
+    def _grid_retention(self, i: int, rows: slice, p: np.ndarray) -> np.ndarray:
+        if i in self.cache:
+            return self.cache[i]
+        if self.demand.log_linear:
+            z = np.log(p)
+            z *= self.demand.b[rows, None].astype(np.float32)
+            z += self.demand.a[rows, None].astype(np.float32)
+            np.negative(z, out=z)
+            np.exp(z, out=z)
+            z += 1.0
+            P = np.reciprocal(z, out=z)
+        else:
+            P = self.demand.retention(p.astype(np.float64), rows).astype(np.float32)
+        if self.cache_ok:
+            self.cache[i] = P
+        return P
+
+    def solve(self, A: np.ndarray, B: np.ndarray, C: np.ndarray, refine: bool = True) -> Inner:
+        """Argmax over ``[lo, hi]`` of ``P(p) (A + B p) + C p`` per policy."""
+        n = len(self.lo)
+        at = np.empty(n, dtype=np.int64)
+        for i, rows in enumerate(self.blocks):
+            p = self.prices(rows, np.float32)
+            P = self._grid_retention(i, rows, p)
+            value = p * B[rows, None].astype(np.float32)
+            value += A[rows, None].astype(np.float32)
+            value *= P
+            if np.any(C[rows]):
+                value += C[rows, None].astype(np.float32) * p
+            at[rows] = value.argmax(axis=1)
+        span = self.hi - self.lo
+        p = self.lo + span * self.t[at]
+        P = self.demand.retention(p) if self.demand.log_linear else self._grid_value(at)
+        if refine and self.demand.log_linear and self.k > 1:
+            p, P = self._newton(p, P, at, A, B, C)
+        return Inner(p, P, at)
+
+    def _grid_value(self, at: np.ndarray) -> np.ndarray:
+        """P at the chosen grid points (from the cache, else the model at those prices)."""
+        if self.cache_ok and len(self.cache) == len(self.blocks):
+            return np.concatenate([self.cache[i][np.arange(r.stop - r.start), at[r]] for i, r in enumerate(self.blocks)]
+                                  ).astype(np.float64)  # fmt: skip
+        return self.demand.retention(self.lo + (self.hi - self.lo) * self.t[at])
+
+    def _newton(self, p0: np.ndarray, P0: np.ndarray, at: np.ndarray, A: np.ndarray, B: np.ndarray,
+                C: np.ndarray, steps: int = 8) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Safeguarded Newton on f' between the grid neighbours of the best grid point."""
+        a, b = self.demand.a, self.demand.b
+        span = self.hi - self.lo
+        left = self.lo + span * self.t[np.maximum(at - 1, 0)]
+        right = self.lo + span * self.t[np.minimum(at + 1, self.k - 1)]
+        x = p0.copy()
+        for _ in range(steps):
+            P = _sigmoid(a + b * np.log(x))
+            margin = A + B * x
+            d1P = P * (1.0 - P) * b / x
+            d1 = d1P * margin + P * B + C
+            d2 = P * (1.0 - P) * (b / (x * x)) * (b * (1.0 - 2.0 * P) - 1.0) * margin + 2.0 * d1P * B
+            up = d1 > 0
+            left = np.where(up, x, left)
+            right = np.where(up, right, x)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                newton = x - d1 / d2
+            ok = (d2 < 0) & (newton > left) & (newton < right)
+            x = np.where(ok, newton, 0.5 * (left + right))
+        P = _sigmoid(a + b * np.log(x))
+        better = P * (A + B * x) + C * x > P0 * (A + B * p0) + C * p0
+        return np.where(better, x, p0), np.where(better, P, P0)
