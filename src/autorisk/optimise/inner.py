@@ -70,7 +70,9 @@ class GridSolver:
         n = len(lo)
         self.step = max(1, BLOCK_CELLS // grid)
         self.blocks = [slice(s, min(s + self.step, n)) for s in range(0, n, self.step)]
-        self.cache_ok = n * grid * 4 <= cache_mb * 2**20
+        # float32 on the fast path (speed); a model's own retentions are kept in float64
+        self.dtype = np.float32 if demand.log_linear else np.float64
+        self.cache_ok = n * grid * np.dtype(self.dtype).itemsize <= cache_mb * 2**20
         self.cache: dict[int, np.ndarray] = {}
 
     def prices(self, rows: slice, dtype: Any = np.float64) -> np.ndarray:
@@ -89,7 +91,7 @@ class GridSolver:
             z += 1.0
             P = np.reciprocal(z, out=z)
         else:
-            P = self.demand.retention(p.astype(np.float64), rows).astype(np.float32)
+            P = self.demand.retention(p.astype(np.float64), rows)
         if self.cache_ok:
             self.cache[i] = P
         return P
@@ -99,13 +101,14 @@ class GridSolver:
         n = len(self.lo)
         at = np.empty(n, dtype=np.int64)
         for i, rows in enumerate(self.blocks):
-            p = self.prices(rows, np.float32)
+            dt = self.dtype
+            p = self.prices(rows, dt)
             P = self._grid_retention(i, rows, p)
-            value = p * B[rows, None].astype(np.float32)
-            value += A[rows, None].astype(np.float32)
+            value = p * B[rows, None].astype(dt)
+            value += A[rows, None].astype(dt)
             value *= P
             if np.any(C[rows]):
-                value += C[rows, None].astype(np.float32) * p
+                value += C[rows, None].astype(dt) * p
             at[rows] = value.argmax(axis=1)
         span = self.hi - self.lo
         p = self.lo + span * self.t[at]
@@ -122,7 +125,7 @@ class GridSolver:
         return self.demand.retention(self.lo + (self.hi - self.lo) * self.t[at])
 
     def _newton(self, p0: np.ndarray, P0: np.ndarray, at: np.ndarray, A: np.ndarray, B: np.ndarray,
-                C: np.ndarray, steps: int = 8) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+                C: np.ndarray, steps: int = 30) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """Safeguarded Newton on f' between the grid neighbours of the best grid point."""
         a, b = self.demand.a, self.demand.b
         span = self.hi - self.lo
@@ -141,7 +144,11 @@ class GridSolver:
             with np.errstate(divide="ignore", invalid="ignore"):
                 newton = x - d1 / d2
             ok = (d2 < 0) & (newton > left) & (newton < right)
-            x = np.where(ok, newton, 0.5 * (left + right))
+            x_new = np.where(ok, newton, 0.5 * (left + right))
+            moved = np.abs(x_new - x)
+            x = x_new
+            if moved.max(initial=0.0) <= 1e-13 * x.max(initial=1.0):
+                break
         P = _sigmoid(a + b * np.log(x))
         better = P * (A + B * x) + C * x > P0 * (A + B * p0) + C * p0
         return np.where(better, x, p0), np.where(better, P, P0)

@@ -202,14 +202,15 @@ def baselines(problem: _Problem, context: dict[str, Any]) -> dict[str, dict[str,
 def _flags(offer: np.ndarray, problem: _Problem, context: dict[str, Any]) -> np.ndarray:
     """Bits of RULES for the bound each offer sits at (within half a rounding unit)."""
     rules = context["rules"]
-    tol = np.maximum(1e-9 * problem.hi, 0.5 * (rules.rounding or 0.0) + 1e-12)
+    tol = np.maximum(1e-9 * problem.hi, (rules.rounding or 0.0) * (1 + 1e-9))
     upper, lower, nb = context["upper"], context["lower"], context["new_business"]
     minimum = -np.inf if rules.min_premium is None else rules.min_premium
-    nb_floored = np.maximum(nb, minimum)
+    nb_floored = np.maximum(nb, minimum) if rules.new_business_rule else np.full(len(offer), np.inf)
     flags = np.zeros(len(offer), dtype=np.uint8)
-    at_hi, at_lo = offer >= problem.hi - tol, offer <= problem.lo + tol
-    by_nb = rules.new_business_rule & (nb_floored < upper) & (problem.hi == np.maximum(nb_floored, minimum))
-    by_min_hi = problem.hi == minimum
+    at_hi = offer >= problem.hi - tol
+    at_lo = (offer <= problem.lo + tol) & ~at_hi  # at both when they meet: the ceiling's rule is given
+    by_min_hi = np.minimum(upper, nb_floored) < minimum  # the minimum wins over the increase cap
+    by_nb = (nb_floored < upper) & ~by_min_hi
     flags[at_hi & ~by_nb & ~by_min_hi] |= RULES["cap_increase"]
     flags[at_hi & by_nb] |= RULES["new_business_price"]
     flags[(at_hi & by_min_hi) | (at_lo & (problem.lo == minimum))] |= RULES["min_premium"]
