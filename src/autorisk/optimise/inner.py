@@ -79,9 +79,10 @@ class GridSolver:
         lo, span = self.lo[rows].astype(dtype), (self.hi[rows] - self.lo[rows]).astype(dtype)
         return lo[:, None] + span[:, None] * self.t.astype(dtype)[None, :]
 
-    def _grid_retention(self, i: int, rows: slice, p: np.ndarray) -> np.ndarray:
+    def _grid_retention(self, i: int, rows: slice) -> np.ndarray:
         if i in self.cache:
             return self.cache[i]
+        p = self.prices(rows, self.dtype)
         if self.demand.log_linear:
             z = np.log(p)
             z *= self.demand.b[rows, None].astype(np.float32)
@@ -91,27 +92,32 @@ class GridSolver:
             z += 1.0
             P = np.reciprocal(z, out=z)
         else:
-            P = self.demand.retention(p.astype(np.float64), rows)
+            P = self.demand.retention(p, rows)
         if self.cache_ok:
             self.cache[i] = P
         return P
 
     def solve(self, A: np.ndarray, B: np.ndarray, C: np.ndarray, refine: bool = True) -> Inner:
-        """Argmax over ``[lo, hi]`` of ``P(p) (A + B p) + C p`` per policy."""
-        n = len(self.lo)
+        """Argmax over ``[lo, hi]`` of ``P(p) (A + B p) + C p`` per policy.
+
+        On the grid ``p = lo + span t``: ``P (A + B lo + B span t) + C span t`` (``C lo`` is constant per policy).
+        """
+        n, dt = len(self.lo), self.dtype
+        span = self.hi - self.lo
+        alpha, beta, gamma = A + B * self.lo, B * span, C * span
+        t = self.t.astype(dt)[None, :]
+        with_c = bool(np.any(C))
         at = np.empty(n, dtype=np.int64)
         for i, rows in enumerate(self.blocks):
-            dt = self.dtype
-            p = self.prices(rows, dt)
-            P = self._grid_retention(i, rows, p)
-            value = p * B[rows, None].astype(dt)
-            value += A[rows, None].astype(dt)
+            P = self._grid_retention(i, rows)
+            value = beta[rows, None].astype(dt) * t
+            value += alpha[rows, None].astype(dt)
             value *= P
-            if np.any(C[rows]):
-                value += C[rows, None].astype(dt) * p
+            if with_c:
+                value += gamma[rows, None].astype(dt) * t
             at[rows] = value.argmax(axis=1)
-        span = self.hi - self.lo
-        p = self.lo + span * self.t[at]
+        w = self.t[at]
+        p = self.lo * (1.0 - w) + self.hi * w  # exactly lo and hi at the ends of the grid
         P = self.demand.retention(p) if self.demand.log_linear else self._grid_value(at)
         if refine and self.demand.log_linear and self.k > 1:
             p, P = self._newton(p, P, at, A, B, C)
@@ -125,19 +131,24 @@ class GridSolver:
         return self.demand.retention(self.lo + (self.hi - self.lo) * self.t[at])
 
     def _newton(self, p0: np.ndarray, P0: np.ndarray, at: np.ndarray, A: np.ndarray, B: np.ndarray,
-                C: np.ndarray, steps: int = 30) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-        """Safeguarded Newton on f' between the grid neighbours of the best grid point."""
-        a, b = self.demand.a, self.demand.b
+                C: np.ndarray, steps: int = 40) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Safeguarded Newton on f' between the grid neighbours of the best grid point, on the rows not yet converged."""
         span = self.hi - self.lo
-        left = self.lo + span * self.t[np.maximum(at - 1, 0)]
-        right = self.lo + span * self.t[np.minimum(at + 1, self.k - 1)]
-        x = p0.copy()
+        w_left, w_right = self.t[np.maximum(at - 1, 0)], self.t[np.minimum(at + 1, self.k - 1)]
+        left_all = self.lo * (1.0 - w_left) + self.hi * w_left
+        right_all = self.lo * (1.0 - w_right) + self.hi * w_right
+        x_all = p0.copy()
+        idx = np.flatnonzero(span > 0)
+        a, b, A_, B_, C_ = (v[idx] for v in (self.demand.a, self.demand.b, A, B, C))
+        x, left, right = x_all[idx], left_all[idx], right_all[idx]
         for _ in range(steps):
+            if idx.size == 0:
+                break
             P = _sigmoid(a + b * np.log(x))
-            margin = A + B * x
+            margin = A_ + B_ * x
             d1P = P * (1.0 - P) * b / x
-            d1 = d1P * margin + P * B + C
-            d2 = P * (1.0 - P) * (b / (x * x)) * (b * (1.0 - 2.0 * P) - 1.0) * margin + 2.0 * d1P * B
+            d1 = d1P * margin + P * B_ + C_
+            d2 = P * (1.0 - P) * (b / (x * x)) * (b * (1.0 - 2.0 * P) - 1.0) * margin + 2.0 * d1P * B_
             up = d1 > 0
             left = np.where(up, x, left)
             right = np.where(up, right, x)
@@ -145,10 +156,11 @@ class GridSolver:
                 newton = x - d1 / d2
             ok = (d2 < 0) & (newton > left) & (newton < right)
             x_new = np.where(ok, newton, 0.5 * (left + right))
-            moved = np.abs(x_new - x)
-            x = x_new
-            if moved.max(initial=0.0) <= 1e-13 * x.max(initial=1.0):
-                break
-        P = _sigmoid(a + b * np.log(x))
-        better = P * (A + B * x) + C * x > P0 * (A + B * p0) + C * p0
-        return np.where(better, x, p0), np.where(better, P, P0)
+            done = (np.abs(x_new - x) <= 1e-12 * x) | (right - left <= 1e-12 * x)
+            x_all[idx] = x_new
+            keep = ~done
+            idx, a, b, A_, B_, C_ = idx[keep], a[keep], b[keep], A_[keep], B_[keep], C_[keep]
+            x, left, right = x_new[keep], left[keep], right[keep]
+        P = self.demand.retention(x_all)
+        better = P * (A + B * x_all) + C * x_all > P0 * (A + B * p0) + C * p0
+        return np.where(better, x_all, p0), np.where(better, P, P0)

@@ -141,7 +141,7 @@ def optimise_offers(
     if not isinstance(gap_tol, int | float) or not gap_tol > 0:
         raise ParameterError(f"gap_tol must be > 0, got {gap_tol!r}")
     n, K = len(book), len(problem.constraints)
-    start = np.zeros(K)
+    start, slopes = np.zeros(K), None
     if K and sample is not None and n > 2 * sample:
         rng = np.random.default_rng(seed)
         index = np.sort(rng.choice(n, size=sample, replace=False))
@@ -150,11 +150,13 @@ def optimise_offers(
         small = _Problem(problem.lo[index], problem.hi[index], problem.cost[index], problem.ratio,
                          problem.demand.take(index), sub, grid)  # fmt: skip
         _check_feasible(small, problem)
-        start = small.search(start, gap_tol).lam
+        # The sample's objective sums over fewer policies: its multipliers, and slopes, scale by n / sample.
+        start = small.search(start, gap_tol).lam * (n / sample)
+        slopes = small.slopes() * (sample / n)
     elif K:
         _check_feasible(problem, problem)
     try:
-        problem.search(start, gap_tol)
+        problem.search(start, gap_tol, slopes=slopes)
     except InfeasibleTargetError:
         _check_feasible(problem, problem)
         raise

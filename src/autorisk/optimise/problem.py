@@ -102,7 +102,17 @@ class _Problem:
 
     # -- the search ------------------------------------------------------------------------------------------
 
-    def _root(self, k: int, lam: np.ndarray, start: float, gap_tol: float) -> Evaluation:
+    def slopes(self) -> np.ndarray:
+        """d slack_k / d lam_k from the last two evaluations that differ in ``lam_k`` only (nan if none)."""
+        out = np.full(len(self.constraints), np.nan)
+        for e1, e2 in zip(self.history[-2::-1], self.history[:0:-1], strict=False):
+            diff = np.flatnonzero(e1.lam != e2.lam)
+            if diff.size == 1 and np.isnan(out[diff[0]]):
+                k = diff[0]
+                out[k] = (e2.slack[k] - e1.slack[k]) / (e2.lam[k] - e1.lam[k])
+        return out
+
+    def _root(self, k: int, lam: np.ndarray, start: float, gap_tol: float, slope: float = np.nan) -> Evaluation:
         """Smallest ``lam_k >= 0`` at which constraint ``k`` holds, the others fixed (regula falsi, Illinois)."""
         def at(x: float) -> Evaluation:
             trial = lam.copy()
@@ -116,7 +126,8 @@ class _Problem:
         if ev.slack[k] >= 0:
             if start == 0 or done(ev):
                 return ev
-            hi, s_hi, step = ev, ev.slack[k], 0.05
+            hi, s_hi = ev, ev.slack[k]
+            step = min(1.2 * s_hi / slope / start, 0.5) if slope > 0 else 0.05
             while True:  # walk down until the constraint breaks (or lam_k = 0 is enough)
                 x = start * (1.0 - step) if step < 1 else 0.0
                 ev = at(x)
@@ -132,6 +143,8 @@ class _Problem:
         else:
             lo, s_lo = ev, ev.slack[k]
             step = 0.05 * start if start > 0 else self.scale[k]
+            if slope > 0 and start > 0:
+                step = -1.2 * s_lo / slope
             for _ in range(120):
                 ev = at(lo.lam[k] + step)
                 if ev.slack[k] >= 0:
@@ -163,7 +176,8 @@ class _Problem:
                 side = -1
         return hi
 
-    def search(self, start: np.ndarray, gap_tol: float = 1e-6, sweeps: int = 30) -> Evaluation:
+    def search(self, start: np.ndarray, gap_tol: float = 1e-6, sweeps: int = 30,
+               slopes: np.ndarray | None = None) -> Evaluation:
         """Multipliers by bisection (one constraint) or cyclic coordinate root-finding (several)."""
         lam = np.maximum(np.asarray(start, dtype=float), 0.0)
         if not self.constraints:
@@ -171,7 +185,7 @@ class _Problem:
         ev = None
         for _ in range(sweeps if len(self.constraints) > 1 else 1):
             for k in range(len(self.constraints)):
-                ev = self._root(k, lam, lam[k], gap_tol)
+                ev = self._root(k, lam, lam[k], gap_tol, np.nan if slopes is None else slopes[k])
                 lam = ev.lam.copy()
             if ev.feasible and float(lam @ np.abs(ev.slack)) <= 10 * gap_tol * max(abs(ev.profit), 1e-300):
                 break

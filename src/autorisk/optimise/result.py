@@ -263,10 +263,11 @@ def build_result(problem: _Problem, context: dict[str, Any], best: Evaluation, g
     out["bound"] = reasons(flags)
     active = _active(problem, best.lam, n)
     out["constraints"] = active
-    bound = out["bound"].astype(str)
-    reason = np.where(bound == "none", "optimum", bound)
-    out["reason"] = pd.Categorical(np.where(out["constraints"].astype(str) == "none", reason,
-                                            reason + "+" + out["constraints"].astype(str)))  # fmt: skip
+    bound_names = ["optimum" if b == "none" else b for b in out["bound"].cat.categories]
+    names = [b if c == "none" else f"{b}+{c}" for b in bound_names for c in active.categories]
+    codes = out["bound"].cat.codes.to_numpy(np.int64) * len(active.categories) + active.codes
+    used = np.unique(codes)
+    out["reason"] = pd.Categorical.from_codes(np.searchsorted(used, codes), [names[c] for c in used])
 
     summary = _summary(out, by)
     comparison = pd.DataFrame({**baselines(problem, context), "optimised": _measures(problem, context, offer)}).T
