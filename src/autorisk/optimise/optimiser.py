@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,8 +13,14 @@ from autorisk.errors import DataError, DataIssue, ModelError, ParameterError, Sc
 from autorisk.optimise.constraints import Constraint, Linear
 from autorisk.optimise.inner import Demand
 from autorisk.optimise.problem import InfeasibleTargetError, _Problem, relative_gap
-from autorisk.optimise.result import Frontier, OptimisationResult, build_result, sweep_frontier
-from autorisk.renewal.rescore import RenewalRules, offer_bounds
+from autorisk.optimise.result import (
+    Frontier,
+    OptimisationResult,
+    build_result,
+    retention_at,
+    sweep_frontier,
+)
+from autorisk.renewal.rescore import RenewalRules, offer_bounds, round_within
 
 #: How each kind of constraint shows its target and best value: (what, transform of the value).
 _SHOWN = {"min_retention": ("the best retention", lambda v, n: v),
@@ -160,6 +167,52 @@ def optimise_offers(
     except InfeasibleTargetError:
         _check_feasible(problem, problem)
         raise
+    targets = [c.rhs for c in problem.constraints]
+    best, offer, P = _rounded(problem, context)
+    for _ in range(5):
+        # Rounding moves each price by up to half a unit: when that breaks a constraint, tighten it by
+        # twice the shortfall and search again from the multipliers found.
+        short = [t - c.value(P, offer) for t, c in zip(targets, problem.constraints, strict=True)]
+        if max(short, default=0.0) <= 0:
+            break
+        problem.constraints = [replace(c, rhs=t + 2 * s) if s > 0 else c
+                               for c, t, s in zip(problem.constraints, targets, short, strict=True)]  # fmt: skip
+        slopes = problem.slopes()
+        problem.history = []
+        problem.search(best.lam, gap_tol, slopes=slopes)
+        best, offer, P = _rounded(problem, context)
+    gap = max(relative_gap(problem.dual_bound(), best.profit), 0.0)
+    result = build_result(problem, context, best, gap, offer, P, keep=keep, by=by)
+    result.constraints["target"] = [_display_target(c, t, n) for c, t in zip(problem.constraints, targets, strict=True)]
+    return result
+
+
+def _rounded(problem: _Problem, context: dict[str, Any]) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The best feasible point of the search, its prices rounded as the renewal rules round, their retention."""
+    best = problem.feasible_best()
+    if best is None:
+        raise InfeasibleTargetError("the constraints could not be met together: " + ", ".join(
+            c.name for c in problem.constraints))  # fmt: skip
+    offer, rules = best.inner.p.copy(), context["rules"]
+    if rules.rounding is None:
+        return best, offer, best.inner.P
+    offer = round_within(offer, rules.rounding, problem.lo, problem.hi)
+    return best, offer, retention_at(problem, context, offer)
+
+
+def _display_target(c: Linear, target: float, n: int) -> float:
+    from autorisk.optimise.result import _display
+
+    return _display(replace(c, rhs=target), n)
+
+
+def _display_target(c: Linear, target: float, n: int) -> float:
+    from autorisk.optimise.result import _display
+
+    return _display(replace(c, rhs=target), n)
+
+
+def _result(problem: _Problem, context: dict[str, Any], keep: Sequence[str], by: str | None) -> OptimisationResult:
     best = problem.feasible_best()
     if best is None:
         raise InfeasibleTargetError("the constraints could not be met together: " + ", ".join(

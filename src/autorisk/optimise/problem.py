@@ -73,6 +73,7 @@ class _Problem:
                                          1e-300) for c in self.constraints
         ])  # fmt: skip
         self.history: list[Evaluation] = []
+        self.evaluations = 0
 
     def coefficients(self, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         A, B = -self.cost.copy(), np.full(len(self.lo), 1.0 - self.ratio)
@@ -92,6 +93,7 @@ class _Problem:
         slack = values - np.array([c.rhs for c in self.constraints])
         ev = Evaluation(lam, inner, profit, values, slack, profit + float(lam @ slack))
         self.history.append(ev)
+        self.evaluations += 1
         return ev
 
     def best_possible(self, k: int) -> float:

@@ -11,7 +11,7 @@ import pandas as pd
 from autorisk.optimise.constraints import Linear
 from autorisk.optimise.problem import Evaluation, _Problem
 from autorisk.renewal.dislocation import Dislocation, dislocation
-from autorisk.renewal.rescore import RULES, cap_offers, reasons, round_within
+from autorisk.renewal.rescore import RULES, cap_offers, reasons
 
 
 @dataclass
@@ -175,7 +175,7 @@ class OptimisationResult:
         return sweep_frontier(self._problem, self._context, kind=kind, points=points, extra=marks)
 
 
-def _retention(problem: _Problem, context: dict[str, Any], price: np.ndarray) -> np.ndarray:
+def retention_at(problem: _Problem, context: dict[str, Any], price: np.ndarray) -> np.ndarray:
     """Exact retention at one price per policy (the model itself off the fast path)."""
     if problem.demand.log_linear:
         return problem.demand.retention(price)
@@ -183,7 +183,7 @@ def _retention(problem: _Problem, context: dict[str, Any], price: np.ndarray) ->
 
 
 def _measures(problem: _Problem, context: dict[str, Any], price: np.ndarray) -> dict[str, float]:
-    P = _retention(problem, context, price)
+    P = retention_at(problem, context, price)
     return {"retention": float(P.mean()), "volume": float(np.sum(P * price)),
             "profit": float(np.sum(P * (price * (1.0 - problem.ratio) - problem.cost))),
             "mean_change": float(np.mean(price / context["current"] - 1.0))}  # fmt: skip
@@ -237,14 +237,10 @@ def _display(c: Linear, n: int) -> float:
             "segment_change_min": c.rhs - 1.0}.get(kind, c.rhs)  # fmt: skip
 
 
-def build_result(problem: _Problem, context: dict[str, Any], best: Evaluation, gap: float, *,
-                 keep: Any, by: str | None) -> OptimisationResult:  # fmt: skip
-    """Round the best feasible point's prices and assemble the result."""
+def build_result(problem: _Problem, context: dict[str, Any], best: Evaluation, gap: float, offer: np.ndarray,
+                 P: np.ndarray, *, keep: Any, by: str | None) -> OptimisationResult:  # fmt: skip
+    """Assemble the result from the best feasible point, its (rounded) offers and their retention."""
     book, rules, n = context["book"], context["rules"], len(context["book"])
-    offer = best.inner.p.copy()
-    if rules.rounding is not None:
-        offer = round_within(offer, rules.rounding, problem.lo, problem.hi)
-    P = _retention(problem, context, offer)
     flags = _flags(offer, problem, context)
     by = by or rules.segment
     kept = list(dict.fromkeys([*keep, *([by] if by else []), *([rules.segment] if rules.segment else [])]))
@@ -280,7 +276,7 @@ def build_result(problem: _Problem, context: dict[str, Any], best: Evaluation, g
     }, index=pd.Index([c.name for c in problem.constraints], name="constraint"))  # fmt: skip
     multipliers = {c.name: float(x) for c, x in zip(problem.constraints, best.lam, strict=True)}
     return OptimisationResult(out, summary, comparison, table, multipliers, gap, problem.dual_bound(), best.profit,
-                              len(problem.history), problem, context)  # fmt: skip
+                              problem.evaluations, problem, context)  # fmt: skip
 
 
 def _summary(offers: pd.DataFrame, by: str | None) -> pd.DataFrame:
