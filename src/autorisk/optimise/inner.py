@@ -105,6 +105,10 @@ class GridSolver:
         n, dt = len(self.lo), self.dtype
         span = self.hi - self.lo
         alpha, beta, gamma = A + B * self.lo, B * span, C * span
+        # the argmax is the same for the coefficients scaled by a positive number: keep them within float32
+        size = max(np.abs(alpha).max(initial=0.0), np.abs(beta).max(initial=0.0), np.abs(gamma).max(initial=0.0))
+        if size > 1e30:
+            alpha, beta, gamma = alpha / size, beta / size, gamma / size
         t = self.t.astype(dt)[None, :]
         with_c = bool(np.any(C))
         at = np.empty(n, dtype=np.int64)

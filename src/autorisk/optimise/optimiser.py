@@ -49,7 +49,7 @@ def optimise_offers(
     by: str | None = None,
     sample: int | None = 20_000,
     seed: int = 0,
-    gap_tol: float = 1e-6,
+    gap_tol: float = 1e-5,
 ) -> OptimisationResult:
     """Renewal offers that maximise expected profit subject to retention, volume and change targets.
 
@@ -228,9 +228,9 @@ def _coef(c: Linear) -> np.ndarray:
 def _check_feasible(problem: _Problem, full: _Problem) -> None:
     """Raise InfeasibleTargetError for a constraint the rules cannot meet (confirmed on the whole book)."""
     for k, c in enumerate(problem.constraints):
-        if problem.best_possible(k) < c.rhs:
+        if problem.best_possible(k) < c.rhs - 1e-12 * (1 + abs(c.rhs)):
             best = full.best_possible(k) if full is not problem else problem.best_possible(k)
-            if best < full.constraints[k].rhs:
+            if best < full.constraints[k].rhs - 1e-12 * (1 + abs(c.rhs)):
                 what, shown = _SHOWN[c.name.split("[")[0]]
                 n = len(full.lo)
                 raise InfeasibleTargetError(

@@ -54,6 +54,11 @@ class Evaluation:
         return bool(np.all(self.slack >= -1e-12 * (1.0 + np.abs(self.values))))
 
 
+def _ok(ev: Evaluation, k: int) -> bool:
+    """Constraint ``k`` holds at ``ev`` (to rounding error)."""
+    return bool(ev.slack[k] >= -1e-12 * (1.0 + abs(ev.values[k])))
+
+
 @dataclass
 class _Problem:
     lo: np.ndarray
@@ -122,18 +127,18 @@ class _Problem:
             return self.evaluate(trial)
 
         def done(ev: Evaluation) -> bool:
-            return ev.slack[k] >= 0 and ev.lam[k] * ev.slack[k] <= gap_tol * max(abs(ev.profit), 1e-300)
+            return _ok(ev, k) and ev.lam[k] * ev.slack[k] <= gap_tol * max(abs(ev.profit), 1e-300)
 
         ev = at(start)
-        if ev.slack[k] >= 0:
+        if _ok(ev, k):
             if start == 0 or done(ev):
                 return ev
             hi, s_hi = ev, ev.slack[k]
-            step = min(1.2 * s_hi / slope / start, 0.5) if slope > 0 else 0.05
+            step = min(1.05 * s_hi / slope / start, 0.5) if slope > 0 else 0.05
             while True:  # walk down until the constraint breaks (or lam_k = 0 is enough)
                 x = start * (1.0 - step) if step < 1 else 0.0
                 ev = at(x)
-                if ev.slack[k] >= 0:
+                if _ok(ev, k):
                     hi, s_hi = ev, ev.slack[k]
                     if x == 0.0:
                         return ev
@@ -146,15 +151,18 @@ class _Problem:
             lo, s_lo = ev, ev.slack[k]
             step = 0.05 * start if start > 0 else self.scale[k]
             if slope > 0 and start > 0:
-                step = -1.2 * s_lo / slope
-            for _ in range(120):
+                step = -1.05 * s_lo / slope
+            for _ in range(80):
                 ev = at(lo.lam[k] + step)
-                if ev.slack[k] >= 0:
+                if _ok(ev, k):
                     break
                 lo, s_lo = ev, ev.slack[k]
                 step *= 2.0
             else:
-                raise InfeasibleTargetError(f"{self.constraints[k].name} cannot be met with the other constraints")
+                ev = self._limit(k, lam)
+                if ev is None:
+                    raise InfeasibleTargetError(f"{self.constraints[k].name} cannot be met with the other constraints")
+                return ev
             hi, s_hi = ev, ev.slack[k]
         f_lo, f_hi, side = s_lo, s_hi, 0
         for it in range(80):
@@ -166,7 +174,7 @@ class _Problem:
             x = a + (b - a) * (-f_lo) / (f_hi - f_lo) if it % 4 != 3 else 0.5 * (a + b)
             x = min(max(x, a + 1e-3 * (b - a)), b - 1e-3 * (b - a))
             ev = at(x)
-            if ev.slack[k] >= 0:
+            if _ok(ev, k):
                 hi, f_hi = ev, ev.slack[k]
                 if side == 1:
                     f_lo *= 0.5
@@ -177,6 +185,19 @@ class _Problem:
                     f_hi *= 0.5
                 side = -1
         return hi
+
+    def _limit(self, k: int, lam: np.ndarray) -> Evaluation | None:
+        """The point maximising constraint ``k`` alone (its multiplier's limit), if feasible; its dual is not a bound."""
+        c = self.constraints[k]
+        inner = self.solver.solve(c.alpha, c.beta, c.gamma)
+        profit = float(np.sum(inner.P * (inner.p * (1.0 - self.ratio) - self.cost)))
+        values = np.array([d.value(inner.P, inner.p) for d in self.constraints])
+        slack = values - np.array([d.rhs for d in self.constraints])
+        if slack[k] < -1e-12 * (1 + abs(values[k])):
+            return None
+        ev = Evaluation(lam.copy(), inner, profit, values, slack, np.inf)
+        self.history.append(ev)
+        return ev
 
     def search(self, start: np.ndarray, gap_tol: float = 1e-6, sweeps: int = 30,
                slopes: np.ndarray | None = None) -> Evaluation:
