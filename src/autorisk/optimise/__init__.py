@@ -9,6 +9,8 @@
   rounds). Lagrangian duality: for fixed multipliers the problem separates
   into one problem per policy, solved on a price grid and refined; the
   duality gap is reported (:class:`OptimisationResult`).
+- :class:`OptimisedRenewalJob`: the multipliers found once, then applied chunk
+  by chunk by :func:`autorisk.batch.rerate` (locally or on Dask).
 - :func:`efficient_frontier`: profit against retention and volume, with the
   current and the capped technical pricing marked (:class:`Frontier`).
 
@@ -25,9 +27,10 @@ from autorisk.optimise.constraints import (
            SegmentChange,
            SegmentRetention,
 )
+from autorisk.optimise.job import OptimisedRenewalJob
 from autorisk.optimise.optimiser import efficient_frontier, optimise_offers
 from autorisk.optimise.problem import InfeasibleTargetError
 from autorisk.optimise.result import Frontier, OptimisationResult
 
 __all__ = ["Frontier", "InfeasibleTargetError", "MaxAverageChange", "MinRetention", "MinVolume",
-           "OptimisationResult", "SegmentChange", "SegmentRetention", "efficient_frontier", "optimise_offers"]
+           "OptimisationResult", "OptimisedRenewalJob", "SegmentChange", "SegmentRetention", "efficient_frontier", "optimise_offers"]
