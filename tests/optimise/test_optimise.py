@@ -168,3 +168,15 @@ def test_result_tables_and_dislocation():
     assert dis.rules.loc["cap_increase", "policies"] == (result.offers["rule_flags"] & 1 > 0).sum()
     interior = result.offers["bound"] == "none"
     assert (result.offers.loc[interior, "reason"] == "optimum+min_retention").all()
+
+
+def test_volume_frontier_rises_in_volume_and_its_first_point_is_the_unconstrained_optimum():
+    book = renewal_book(2_000, seed=13)
+    front = efficient_frontier(book, reference_model(), expected_cost="cost", rules=CAPS, kind="volume", points=6)
+    assert front.table["volume"].is_monotonic_increasing and front.table["profit"].is_monotonic_decreasing
+    free = optimise_offers(book, reference_model(), expected_cost="cost", rules=CAPS)
+    assert front.table["profit"].iloc[0] == pytest.approx(free.offers["expected_profit"].sum(), rel=1e-12)
+    # the last point is (nearly) the most volume the caps allow: each policy's revenue maximiser
+    top = optimise_offers(book, reference_model(), expected_cost="cost", rules=CAPS,
+                          constraints=[MinVolume(front.table["volume"].iloc[-1])])  # fmt: skip
+    assert top.offers["expected_premium"].sum() >= front.table["volume"].iloc[-1] * (1 - 1e-9)
