@@ -180,3 +180,31 @@ def test_volume_frontier_rises_in_volume_and_its_first_point_is_the_unconstraine
     top = optimise_offers(book, reference_model(), expected_cost="cost", rules=CAPS,
                           constraints=[MinVolume(front.table["volume"].iloc[-1])])  # fmt: skip
     assert top.offers["expected_premium"].sum() >= front.table["volume"].iloc[-1] * (1 - 1e-9)
+
+
+def test_expenses_and_expense_ratio_act_as_a_cost_of_c_plus_e_over_one_minus_r():
+    """max P(p) (p (1 - r) - c - e) = (1 - r) max P(p) (p - (c + e) / (1 - r)): the same prices as that cost."""
+    book = renewal_book(300, seed=14).assign(expense=lambda d: d["prem_last"] * 0.05)
+    kwargs = {"rules": CAPS, "constraints": [MinRetention(0.9)], "gap_tol": 1e-10}
+    loaded = optimise_offers(book, reference_model(), expected_cost="cost", expenses="expense", expense_ratio=0.2,
+                             **kwargs)  # fmt: skip
+    effective = (book["cost"] + book["expense"]) / 0.8
+    plain = optimise_offers(book, reference_model(), expected_cost=effective.to_numpy(), **kwargs)
+    np.testing.assert_allclose(loaded.offers["offered_premium"], plain.offers["offered_premium"], rtol=1e-6)
+    assert loaded.offers["expected_profit"].sum() == pytest.approx(0.8 * plain.offers["expected_profit"].sum(), rel=1e-6)
+
+
+def test_three_coupled_constraints_converge_with_a_small_gap():
+    book = renewal_book(5_000, seed=15)
+    free = optimise_offers(book, reference_model(), expected_cost="cost", rules=CAPS)
+    volume = free.offers["expected_premium"].sum()
+    result = optimise_offers(book, reference_model(), expected_cost="cost", rules=CAPS, by="region",
+                             constraints=[MinRetention(0.80), MinVolume(volume * 1.03), MaxAverageChange(0.15),
+                                          SegmentChange("region", {"south": (0.0, 0.05)})])  # fmt: skip
+    offers = result.offers
+    assert offers["retention"].mean() >= 0.80 - 1e-9
+    assert offers["expected_premium"].sum() >= volume * 1.03 * (1 - 1e-9)
+    assert offers["change"].mean() <= 0.15 + 1e-9
+    south = offers["region"] == "south"
+    assert 0.0 - 1e-9 <= offers.loc[south, "change"].mean() <= 0.05 + 1e-9
+    assert result.duality_gap <= 1e-3
