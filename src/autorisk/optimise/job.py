@@ -70,7 +70,9 @@ class OptimisedRenewalJob:
     sample); each chunk is then solved at those multipliers, so the output
     does not depend on the chunking (Dask output equals local output). On a
     sample the constraints hold on the sample exactly and on the book in
-    expectation.
+    expectation; either way they hold before rounding (rounding moves each
+    price by at most half a unit; :func:`~autorisk.optimise.optimise_offers`
+    also corrects for it, a chunk cannot).
 
     Parameters
     ----------
