@@ -208,3 +208,15 @@ def test_three_coupled_constraints_converge_with_a_small_gap():
     south = offers["region"] == "south"
     assert 0.0 - 1e-9 <= offers.loc[south, "change"].mean() <= 0.05 + 1e-9
     assert result.duality_gap <= 1e-3
+
+
+def test_a_minimum_premium_no_rounded_price_can_meet_is_flagged_as_a_conflict():
+    """As in renewal_offers: the minimum wins over the increase cap, but 100.005 rounds down to 100.00 (conflict)."""
+    book = renewal_book(5, seed=16).assign(prem_last=[50.0, 60.0, 400.0, 500.0, 600.0])
+    rules = RenewalRules(max_increase=0.1, max_decrease=0.1, min_premium=100.005, new_business_rule=False)
+    result = optimise_offers(book, reference_model(), expected_cost=np.full(5, 10.0), rules=rules)
+    flags = result.offers["rule_flags"].to_numpy()
+    assert result.offers["offered_premium"].iloc[:2].tolist() == [100.0, 100.0]
+    assert ((flags[:2] & 16) > 0).all() and not ((flags[2:] & 16) > 0).any()
+    expected, rescore_flags = cap_offers(rules, book, book["prem_last"].to_numpy(), np.full(5, 1e9), np.full(5, 1e9))
+    assert expected[:2].tolist() == [100.0, 100.0] and ((rescore_flags[:2] & 16) > 0).all()

@@ -84,7 +84,9 @@ class OptimisationResult:
     multipliers : dict
         Lagrange multiplier of each constraint (profit per unit of the constraint).
     duality_gap : float
-        ``(dual bound - profit of the best feasible point) / profit``, before rounding.
+        ``(dual bound - profit of the best feasible point) / profit`` of the
+        problem solved, before rounding (when rounding broke a constraint, the
+        problem with that constraint tightened so the rounded offers meet it).
 
     Examples
     --------
