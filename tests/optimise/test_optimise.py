@@ -220,3 +220,15 @@ def test_a_minimum_premium_no_rounded_price_can_meet_is_flagged_as_a_conflict():
     assert ((flags[:2] & 16) > 0).all() and not ((flags[2:] & 16) > 0).any()
     expected, rescore_flags = cap_offers(rules, book, book["prem_last"].to_numpy(), np.full(5, 1e9), np.full(5, 1e9))
     assert expected[:2].tolist() == [100.0, 100.0] and ((rescore_flags[:2] & 16) > 0).all()
+
+
+def test_golden_section_refinement_of_a_model_without_the_fast_path_reaches_the_newton_optimum():
+    book = renewal_book(400, seed=17)
+    kwargs = {"expected_cost": "cost", "rules": CAPS, "constraints": [MinRetention(0.85)], "gap_tol": 1e-9}
+    fast = optimise_offers(book, reference_model(True), **kwargs)
+    grid = optimise_offers(book, reference_model(False), **kwargs)
+    golden = optimise_offers(book, reference_model(False), refine=True, **kwargs)
+    profit = {name: r.offers["expected_profit"].sum() for name, r in (("fast", fast), ("grid", grid), ("golden", golden))}
+    assert profit["grid"] < profit["golden"]
+    assert profit["golden"] == pytest.approx(profit["fast"], rel=1e-8)
+    np.testing.assert_allclose(golden.offers["offered_premium"], fast.offers["offered_premium"], rtol=1e-4)

@@ -31,6 +31,7 @@ class Demand:
     b: np.ndarray | None
     model: Any = None
     X: pd.DataFrame | None = None
+    golden: bool = False  # off the fast path: refine by golden-section search (one model call a step)
 
     @property
     def log_linear(self) -> bool:
@@ -39,7 +40,7 @@ class Demand:
     def take(self, index: np.ndarray) -> Demand:
         if self.log_linear:
             return Demand(self.a[index], self.b[index])
-        return Demand(None, None, self.model, self.X.iloc[index])
+        return Demand(None, None, self.model, self.X.iloc[index], self.golden)
 
     def retention(self, price: np.ndarray, rows: slice | np.ndarray = slice(None)) -> np.ndarray:
         """P at one price per row (``price`` shape (m,)) or a grid (m, k), for ``rows`` of this demand."""
@@ -125,7 +126,36 @@ class GridSolver:
         P = self.demand.retention(p) if self.demand.log_linear else self._grid_value(at)
         if refine and self.demand.log_linear and self.k > 1:
             p, P = self._newton(p, P, at, A, B, C)
+        elif refine and self.demand.golden and self.k > 1:
+            p, P = self._golden(p, P, at, A, B, C)
         return Inner(p, P, at)
+
+    def _neighbours(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        w_left, w_right = self.t[np.maximum(at - 1, 0)], self.t[np.minimum(at + 1, self.k - 1)]
+        return self.lo * (1.0 - w_left) + self.hi * w_left, self.lo * (1.0 - w_right) + self.hi * w_right
+
+    def _golden(self, p0: np.ndarray, P0: np.ndarray, at: np.ndarray, A: np.ndarray, B: np.ndarray,
+                C: np.ndarray, steps: int = 24) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Golden-section search between the grid neighbours of the best grid point (the model at each step)."""
+        def f(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            P = self.demand.retention(x)
+            return P * (A + B * x) + C * x, P
+
+        left, right = self._neighbours(at)
+        ratio = (np.sqrt(5.0) - 1.0) / 2.0
+        c, d = right - ratio * (right - left), left + ratio * (right - left)
+        fc, fd = f(c)[0], f(d)[0]
+        for _ in range(steps):
+            lower = fc > fd  # the maximum lies in [left, d]
+            right, left = np.where(lower, d, right), np.where(lower, left, c)
+            new = np.where(lower, right - ratio * (right - left), left + ratio * (right - left))
+            value = f(new)[0]
+            c, d = np.where(lower, new, d), np.where(lower, c, new)
+            fc, fd = np.where(lower, value, fd), np.where(lower, fc, value)
+        x = 0.5 * (left + right)
+        value, P = f(x)
+        better = value > P0 * (A + B * p0) + C * p0
+        return np.where(better, x, p0), np.where(better, P, P0)
 
     def _grid_value(self, at: np.ndarray) -> np.ndarray:
         """P at the chosen grid points (from the cache, else the model at those prices)."""
@@ -138,9 +168,7 @@ class GridSolver:
                 C: np.ndarray, steps: int = 40) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """Safeguarded Newton on f' between the grid neighbours of the best grid point, on the rows not yet converged."""
         span = self.hi - self.lo
-        w_left, w_right = self.t[np.maximum(at - 1, 0)], self.t[np.minimum(at + 1, self.k - 1)]
-        left_all = self.lo * (1.0 - w_left) + self.hi * w_left
-        right_all = self.lo * (1.0 - w_right) + self.hi * w_right
+        left_all, right_all = self._neighbours(at)
         x_all = p0.copy()
         idx = np.flatnonzero(span > 0)
         a, b, A_, B_, C_ = (v[idx] for v in (self.demand.a, self.demand.b, A, B, C))

@@ -50,6 +50,7 @@ def optimise_offers(
     sample: int | None = 20_000,
     seed: int = 0,
     gap_tol: float = 1e-5,
+    refine: bool = False,
 ) -> OptimisationResult:
     """Renewal offers that maximise expected profit subject to retention, volume and change targets.
 
@@ -105,6 +106,13 @@ def optimise_offers(
         Seed of the sample.
     gap_tol : float
         Stop when a multiplier's complementary slackness is below this share of the profit.
+    refine : bool
+        Also refine the prices of a model without ``log_linear_price_response``
+        by golden-section search between the grid neighbours of each policy's
+        best grid price (24 model calls per evaluation of the multipliers);
+        by default such a model is solved on the grid (a GBM's retention is
+        a step function of price, where refining gains nothing). The fast path
+        is always refined (Newton).
 
     Returns
     -------
@@ -144,7 +152,8 @@ def optimise_offers(
     """
     problem, context = build_problem(book, demand, expected_cost=expected_cost, current=current, technical=technical,
                                      new_business=new_business, expenses=expenses, expense_ratio=expense_ratio,
-                                     rules=rules, constraints=constraints, grid=grid, plan=plan)  # fmt: skip
+                                     rules=rules, constraints=constraints, grid=grid, plan=plan,
+                                     refine=refine)  # fmt: skip
     if not isinstance(gap_tol, int | float) or not gap_tol > 0:
         raise ParameterError(f"gap_tol must be > 0, got {gap_tol!r}")
     n, K = len(book), len(problem.constraints)
@@ -240,7 +249,8 @@ def _check_feasible(problem: _Problem, full: _Problem) -> None:
 
 def build_problem(book: pd.DataFrame, demand: Any, *, expected_cost: Any, current: Any, technical: Any,
                   new_business: Any, expenses: Any, expense_ratio: float, rules: RenewalRules | None,
-                  constraints: Sequence[Constraint], grid: int, plan: Any) -> tuple[_Problem, dict[str, Any]]:  # fmt: skip
+                  constraints: Sequence[Constraint], grid: int, plan: Any,
+                  refine: bool = False) -> tuple[_Problem, dict[str, Any]]:  # fmt: skip
     """Validate the inputs and build the problem arrays (shared by the optimiser and the frontier)."""
     if not isinstance(book, pd.DataFrame) or len(book) == 0:
         raise DataError("book must be a non-empty DataFrame", table="book")
@@ -278,6 +288,7 @@ def build_problem(book: pd.DataFrame, demand: Any, *, expected_cost: Any, curren
     upper, lower, ceiling, floor = offer_bounds(rules, book, cur, nb)
     X = book if offered_col is None or offered_col in book.columns else book.assign(**{offered_col: cur})
     dem = _demand(demand, X)
+    dem.golden = bool(refine) and not dem.log_linear
     compiled = [row for c in constraints for row in _compile(c, book, cur)]
     problem = _Problem(floor, ceiling, cost + exp, float(expense_ratio), dem, compiled, int(grid))
     context = {"book": book, "current": cur, "technical": tech, "new_business": nb, "expected_cost": cost,
