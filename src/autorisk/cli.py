@@ -1,4 +1,4 @@
-"""Command-line interface: ``autorisk demo``, ``autorisk rerate`` and ``autorisk report`` (or ``python -m autorisk ...``)."""
+"""Command-line interface: ``autorisk demo``, ``rerate``, ``report`` and ``optimise`` (or ``python -m autorisk ...``)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2024, help="random seed of the synthetic book")
     _add_rerate(commands)
     _add_report(commands)
+    from autorisk.optimise.command import add_optimise
+
+    add_optimise(commands)
     return parser
 
 
@@ -145,6 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _rerate(args)
     elif args.command == "report":
         return _report(args)
+    elif args.command == "optimise":
+        from autorisk.optimise.command import run_optimise
+
+        return run_optimise(args)
     return 0
 
 

@@ -223,42 +223,10 @@ def renewal_offers(
     else:
         new_business_price = new_business.quote(renewed, breakdown=False)["premium_total"].to_numpy()
 
-    increase, decrease = rules.caps(policies)
-    upper, lower = current * (1.0 + increase), current * (1.0 - decrease)
-    flags = np.zeros(len(policies), dtype=np.uint8)
-    offered = technical.copy()
-    over, under = offered > upper, offered < lower
-    offered[over], offered[under] = upper[over], lower[under]
-    flags[over] |= RULES["cap_increase"]
-    flags[under] |= RULES["cap_decrease"]
+    offered, flags = cap_offers(rules, policies, current, technical, new_business_price)
     if rules.min_premium is not None:
         # New customers pay at least the minimum too: the rule compares with the floored price.
         new_business_price = np.maximum(new_business_price, rules.min_premium)
-    if rules.new_business_rule:
-        above = offered > new_business_price
-        offered[above] = new_business_price[above]
-        flags[above] |= RULES["new_business_price"]
-    minimum = -np.inf if rules.min_premium is None else rules.min_premium
-    raised = offered < minimum
-    offered[raised] = minimum
-    if rules.rounding is not None:
-        # Half up, except that rounding never carries an offer over a bound it respects: the
-        # increase cap and the new-business price (rounded down to them), or the decrease cap and
-        # the minimum (rounded up to them; the decrease cap unless the new-business price took the
-        # offer below it).
-        unit = rules.rounding
-        ceiling = np.minimum(upper, new_business_price) if rules.new_business_rule else upper
-        ceiling = np.maximum(ceiling, minimum)  # the minimum wins over the increase cap
-        floor = np.where((flags & RULES["new_business_price"]) > 0, -np.inf, lower)
-        floor = np.minimum(np.maximum(floor, minimum), ceiling)
-        offered = round_money(offered, unit)
-        low = offered < floor
-        offered[low] = round_money(floor[low], unit, "ceil")
-        # Last, so that when no multiple of the unit lies between the bounds, the customer's side wins.
-        high = offered > ceiling
-        offered[high] = round_money(ceiling[high], unit, "floor")
-    flags[raised & (offered >= minimum)] |= RULES["min_premium"]
-    flags[offered < minimum] |= RULES["conflict"]
 
     kept = list(dict.fromkeys([*keep, *([rules.segment] if rules.segment else [])]))
     out = policies[[c for c in kept if c in policies.columns]].copy()
@@ -296,6 +264,104 @@ def reasons(flags: np.ndarray) -> pd.Categorical:
     """
     names = ["+".join(n for n, bit in RULES.items() if code & bit) or "none" for code in range(2 ** len(RULES))]
     return pd.Categorical.from_codes(np.asarray(flags, dtype=np.int16), names)
+
+
+def cap_offers(
+    rules: RenewalRules, policies: pd.DataFrame, current: np.ndarray, technical: np.ndarray,
+    new_business_price: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Technical premiums capped, within the new-business price, floored at the minimum and rounded.
+
+    The offers and ``rule_flags`` of :func:`renewal_offers` (which calls it),
+    for any technical premiums: ``policies`` is read only for the segment
+    caps.
+
+    Examples
+    --------
+    >>> rules = RenewalRules(max_increase=0.1, max_decrease=0.05)
+    >>> offered, flags = cap_offers(rules, pd.DataFrame(index=range(2)), np.array([400.0, 560.0]),
+    ...                             np.array([500.0, 500.0]), np.array([500.0, 500.0]))
+    >>> offered.tolist(), reasons(flags).tolist()
+    ([440.0, 500.0], ['cap_increase', 'cap_decrease+new_business_price'])
+    """
+    upper, lower, ceiling, _ = offer_bounds(rules, policies, current, new_business_price)
+    if rules.min_premium is not None:
+        # New customers pay at least the minimum too: the rule compares with the floored price.
+        new_business_price = np.maximum(new_business_price, rules.min_premium)
+    flags = np.zeros(len(policies), dtype=np.uint8)
+    offered = np.array(technical, dtype=float)
+    over, under = offered > upper, offered < lower
+    offered[over], offered[under] = upper[over], lower[under]
+    flags[over] |= RULES["cap_increase"]
+    flags[under] |= RULES["cap_decrease"]
+    if rules.new_business_rule:
+        above = offered > new_business_price
+        offered[above] = new_business_price[above]
+        flags[above] |= RULES["new_business_price"]
+    minimum = -np.inf if rules.min_premium is None else rules.min_premium
+    raised = offered < minimum
+    offered[raised] = minimum
+    if rules.rounding is not None:
+        # The decrease cap is a floor unless the new-business price took the offer below it.
+        floor = np.where((flags & RULES["new_business_price"]) > 0, -np.inf, lower)
+        floor = np.minimum(np.maximum(floor, minimum), ceiling)
+        offered = round_within(offered, rules.rounding, floor, ceiling)
+    flags[raised & (offered >= minimum)] |= RULES["min_premium"]
+    flags[offered < minimum] |= RULES["conflict"]
+    return offered, flags
+
+
+def offer_bounds(
+    rules: RenewalRules, policies: pd.DataFrame, current: np.ndarray, new_business_price: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The range an offer may take under ``rules``: ``(upper, lower, ceiling, floor)`` per policy.
+
+    ``upper`` / ``lower`` are the caps around ``current``; ``ceiling`` is the
+    increase cap, within the new-business price (floored by the minimum
+    premium) when the rule is on, and never below the minimum premium (which
+    wins over the increase cap); ``floor`` is the decrease cap raised to the
+    minimum premium, never above ``ceiling`` (the new-business price wins over
+    the decrease cap). Every offer :func:`renewal_offers` makes lies in
+    ``[floor, ceiling]`` before rounding.
+
+    Examples
+    --------
+    >>> rules = RenewalRules(max_increase=0.1, max_decrease=0.05, min_premium=100.0)
+    >>> bounds = offer_bounds(rules, pd.DataFrame(index=range(3)), np.array([400.0, 400.0, 90.0]),
+    ...                       np.array([500.0, 370.0, 80.0]))
+    >>> [b.tolist() for b in bounds]
+    [[440.0, 440.0, 99.0], [380.0, 380.0, 85.5], [440.0, 370.0, 100.0], [380.0, 370.0, 100.0]]
+    """
+    increase, decrease = rules.caps(policies)
+    upper, lower = current * (1.0 + increase), current * (1.0 - decrease)
+    minimum = -np.inf if rules.min_premium is None else rules.min_premium
+    ceiling = upper
+    if rules.new_business_rule:
+        ceiling = np.minimum(upper, np.maximum(new_business_price, minimum))
+    ceiling = np.maximum(ceiling, minimum)
+    floor = np.minimum(np.maximum(lower, minimum), ceiling)
+    return upper, lower, ceiling, floor
+
+
+def round_within(offered: np.ndarray, unit: float, floor: np.ndarray, ceiling: np.ndarray) -> np.ndarray:
+    """Offers rounded half up to ``unit``, never carried below ``floor`` or above ``ceiling``.
+
+    An offer that rounds below its floor is rounded up to it, one that rounds
+    above its ceiling down to it; the ceiling is applied last, so that when no
+    multiple of the unit lies between the bounds the customer's side wins.
+
+    Examples
+    --------
+    >>> round_within(np.array([10.004, 10.006, 10.006]), 0.01, np.array([10.003, 0.0, 0.0]),
+    ...              np.array([20.0, 20.0, 10.009])).tolist()
+    [10.01, 10.01, 10.0]
+    """
+    offered = round_money(offered, unit)
+    low = offered < floor
+    offered[low] = round_money(floor[low], unit, "ceil")
+    high = offered > ceiling
+    offered[high] = round_money(ceiling[high], unit, "floor")
+    return offered
 
 
 def _scored(score: Callable[[pd.DataFrame], Any], policies: pd.DataFrame) -> np.ndarray:
