@@ -98,3 +98,15 @@ def test_rescoring_with_a_model_keeps_the_plan_as_new_business_price():
     assert offers["new_business_premium"].tolist() == [500.0, 750.0, 350.0]
     with pytest.raises(DataError, match="technical_premium"):
         renewal_offers(book, PLAN, score=lambda d: np.array([1.0, np.nan, 2.0]))
+
+
+def test_an_offer_at_exactly_a_band_edge_is_in_the_band_above_it():
+    # Every offer exactly 20% below its current premium in cents (4/5 of a multiple of 5 cents):
+    # in binary, offered / current - 1 falls just under -0.2 for many of them (189.08 / 236.35),
+    # and they were counted in "< -20%"; all belong to "[-20%, -10%)".
+    cents = np.arange(10_000, 60_000, 5)
+    offers = pd.DataFrame({"current_premium": cents / 100, "offered_premium": cents * 4 // 5 / 100,
+                           "rule_flags": np.zeros(cents.size, dtype=np.uint8)})  # fmt: skip
+    assert ((offers["offered_premium"] / offers["current_premium"] - 1) < -0.2).any()  # the binary trap is there
+    bands = dislocation(offers).bands["policies"]
+    assert bands.loc["[-20%, -10%)"] == cents.size and bands.drop("[-20%, -10%)").sum() == 0

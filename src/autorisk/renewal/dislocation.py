@@ -115,7 +115,9 @@ def dislocation(offers: pd.DataFrame, by: str | Sequence[str] | None = None) -> 
         raise DataError(DataIssue(", ".join(missing), "missing column", f"columns {needed + by}"), table="offers")
     frame = offers[needed + by].copy()
     frame["change"] = frame["offered_premium"] / frame["current_premium"] - 1.0
-    frame["band"] = pd.cut(frame["change"], CHANGE_EDGES, labels=_band_labels(), right=False)
+    # Banded on the change rounded to 1e-12: an offer at exactly -20% in cents (189.08 / 236.35) divides
+    # to just below -0.2 in binary and would fall in the band under its own edge.
+    frame["band"] = pd.cut(frame["change"].round(12), CHANGE_EDGES, labels=_band_labels(), right=False)
     n = len(frame)
     bands = frame.groupby("band", observed=False).agg(
         policies=("change", "size"), current_premium=("current_premium", "sum"),
