@@ -1,4 +1,4 @@
-"""The notebooks are the tour of autorisk: all six are there and committed with their outputs.
+"""The notebooks are the tour of autorisk: all seven are there and committed with their outputs.
 
 CI executes them (``--nbmake`` in the pytest options); this checks what a reader
 sees on a code host without running anything.
@@ -17,6 +17,7 @@ TOUR = [
     "04_rating_plan",
     "05_renewal_and_rerating",
     "06_indication_and_reserving",
+    "07_demand_and_optimisation",
 ]
 
 
