@@ -38,7 +38,7 @@ class Dislocation:
     ...                        "rule_flags": np.array([1, 0, 0, 0], dtype=np.uint8)})  # the first hit the cap
     >>> summary = dislocation(offers, by="region")
     >>> summary.bands.query("policies > 0")["policies"].to_dict()
-    {'[-10%, -5%)': 1, '[-0.5%, +0.5%)': 1, '[+10%, +20%)': 1, '>= +20%': 1}
+    {'[-5%, -0.5%)': 1, '[-0.5%, +0.5%)': 1, '[+10%, +20%)': 1, '>= +20%': 1}
     >>> summary.totals["premium_change"].round(4).to_dict()  # 1055 / 1000, 315 / 300, 740 / 700
     {'(all)': 0.055, 'N': 0.05, 'S': 0.0571}
     >>> summary.rules["policies"].to_dict()
