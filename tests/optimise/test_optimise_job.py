@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from autorisk.batch import rerate
+from autorisk.errors import ParameterError
 from autorisk.optimise import (
     MaxAverageChange,
     MinRetention,
@@ -46,3 +47,27 @@ def test_chunked_output_equals_whole_output_and_rerate_runs_it(tmp_path):
     np.testing.assert_array_equal(written["offered_premium"].to_numpy(), whole["offered_premium"].to_numpy())
     # on the sample's multipliers the book's retention is close to the target, not exactly on it
     assert whole["retention"].mean() == pytest.approx(0.9, abs=0.005)
+
+
+def test_the_technical_premium_quoted_from_the_plan_in_every_chunk():
+    # No technical column: each policy is quoted with the plan (its total premium), when the
+    # multipliers are found and again in each chunk; the offers equal those of a book that carries
+    # the plan's premium as a column, and the chunking changes nothing.
+    from autorisk.rating import CategoricalFactor, Coverage, RatingPlan
+
+    region = CategoricalFactor("region", "region", ("north", "south", "east"), (1.0, 1.1, 0.9))
+    plan = RatingPlan("tariff", "1", (Coverage("tpl", 500.0, (region,)),))
+    book = renewal_book(2_000, seed=21).drop(columns="prem_pure")
+    kw = {"expected_cost": "cost", "rules": RULES, "constraints": [MinRetention(0.9)], "plan": plan}
+    job = OptimisedRenewalJob.from_book(book, reference_model(), technical_from_plan=True, **kw)
+    offers = job(book)
+    quoted = plan.quote(book, breakdown=False)["premium_total"].to_numpy()
+    np.testing.assert_array_equal(offers["technical_premium"], quoted)
+    given = OptimisedRenewalJob.from_book(book.assign(tech=quoted), reference_model(), technical="tech", **kw)
+    np.testing.assert_array_equal(offers["offered_premium"], given(book.assign(tech=quoted))["offered_premium"])
+    halves = pd.concat([job(book.iloc[:700]), job(book.iloc[700:])])
+    np.testing.assert_array_equal(halves["offered_premium"], offers["offered_premium"])
+    assert "region" in job.columns and "technical_premium_from_plan" not in job.columns
+    with pytest.raises(ParameterError, match="technical_from_plan"):
+        OptimisedRenewalJob.from_book(book, reference_model(), technical_from_plan=True,
+                                      **{**kw, "plan": None})  # fmt: skip

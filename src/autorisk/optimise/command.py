@@ -29,7 +29,8 @@ def add_optimise(commands: Any) -> None:
     cmd.add_argument("--output", required=True, help="output directory")
     cmd.add_argument("--expected-cost", required=True, help="column of the expected claims cost")
     cmd.add_argument("--current-premium", default="prem_last", help="column of the current premium (%(default)s)")
-    cmd.add_argument("--technical", help="column of the technical premium (the new-business price by default)")
+    cmd.add_argument("--technical", help="column of the technical premium (the new-business price by default); "
+                     "without it, with --plan, each policy is quoted with the plan for its technical premium")
     cmd.add_argument("--new-business", help="column of the new-business price")
     cmd.add_argument("--plan", help="rating plan JSON: a demand model reading its prohibited columns is refused")
     cmd.add_argument("--min-retention", type=float, help="overall expected retention at least this share")
@@ -84,7 +85,8 @@ def run_optimise(args: argparse.Namespace) -> int:
                                             current=args.current_premium, technical=args.technical,
                                             new_business=args.new_business, expense_ratio=args.expense_ratio,
                                             rules=rules, constraints=constraints, plan=plan, keep=keep,
-                                            sample=args.sample, seed=args.seed)  # fmt: skip
+                                            sample=args.sample, seed=args.seed,
+                                            technical_from_plan=plan is not None and args.technical is None)  # fmt: skip
         del book
         run = rerate(source, Path(args.output), job, engine=args.engine, chunk_rows=args.chunk_rows, progress=False)
         offers = run.read(columns=["offered_premium", "retention", "expected_profit"])

@@ -8,6 +8,7 @@ on that row and the multipliers, whatever the chunking or the engine.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -30,6 +31,21 @@ from autorisk.renewal.rescore import RenewalRules, reasons, round_within
 
 #: A per-row Lagrangian term: (what it rewards, column or None, level or None, multiplier per row).
 Term = tuple[str, str | None, Any, float]
+#: Column of the technical premium quoted from the plan (``technical_from_plan=True``).
+PLAN_TECHNICAL = "technical_premium_from_plan"
+
+
+@functools.lru_cache(maxsize=4)
+def _plan(text: str) -> Any:
+    """The plan of a job, parsed once per process."""
+    from autorisk.rating import RatingPlan
+
+    return RatingPlan.from_json(text)
+
+
+def _with_plan_technical(book: pd.DataFrame, plan: Any) -> pd.DataFrame:
+    """The book with the plan's total premium of each policy as its technical premium."""
+    return book.assign(**{PLAN_TECHNICAL: plan.quote(book, breakdown=False)["premium_total"].to_numpy()})
 
 
 def _terms(constraint: Constraint, lam: list[float], book: pd.DataFrame, current: np.ndarray) -> list[Term]:
@@ -121,6 +137,7 @@ class OptimisedRenewalJob:
     expense_ratio: float = 0.0
     grid: int = 101
     keep: tuple[str, ...] = ("policy_id",)
+    plan_json: str | None = None
 
     @classmethod
     def from_book(
@@ -141,6 +158,7 @@ class OptimisedRenewalJob:
         keep: Sequence[str] = ("policy_id",),
         sample: int | None = None,
         seed: int = 0,
+        technical_from_plan: bool = False,
     ) -> OptimisedRenewalJob:
         """Find the multipliers on ``book`` (or ``sample`` rows of it drawn with ``seed``) and build the job.
 
@@ -152,6 +170,10 @@ class OptimisedRenewalJob:
             Find the multipliers on this many rows of ``book`` (seeded) rather than on all of it.
         seed : int
             Seed of the sample.
+        technical_from_plan : bool
+            Quote each policy with ``plan`` (its total premium) for the
+            technical premium, in :meth:`from_book` and in every chunk,
+            instead of reading a ``technical`` column.
 
         Returns
         -------
@@ -170,6 +192,13 @@ class OptimisedRenewalJob:
         """
         from autorisk.optimise.optimiser import optimise_offers
 
+        plan_json = None
+        if technical_from_plan:
+            if plan is None or technical is not None:
+                raise ParameterError("technical_from_plan=True quotes the technical premium with plan=: give a plan "
+                                     "and no technical= column")  # fmt: skip
+            plan_json = plan.to_json(compact=True)
+            book, technical = _with_plan_technical(book, plan), PLAN_TECHNICAL
         if sample is not None and sample < len(book):
             index = np.sort(np.random.default_rng(seed).choice(len(book), size=sample, replace=False))
             book = book.iloc[index]
@@ -186,7 +215,8 @@ class OptimisedRenewalJob:
             terms += [t for t in _terms(constraint, lam[k:k + size], book, cur) if t[3] != 0.0]
             k += size
         return cls(demand, json.dumps(rules.to_dict(), sort_keys=True, default=str), tuple(terms), expected_cost,
-                   current, technical, new_business, expenses, float(expense_ratio), int(grid), tuple(keep))  # fmt: skip
+                   current, technical, new_business, expenses, float(expense_ratio), int(grid), tuple(keep),
+                   plan_json)  # fmt: skip
 
     @property
     def rules(self) -> RenewalRules:
@@ -195,12 +225,14 @@ class OptimisedRenewalJob:
     @property
     def columns(self) -> tuple[str, ...]:
         """Input columns read: kept ones, the model's, the premiums, costs and the segment columns."""
-        named = [self.current, self.expected_cost, self.technical, self.new_business,
+        technical = None if self.plan_json else self.technical  # quoted from the plan, not read
+        named = [self.current, self.expected_cost, technical, self.new_business,
                  self.expenses if isinstance(self.expenses, str) else None,
                  *(t[1] for t in self.terms), self.rules.segment]  # fmt: skip
         offered = (getattr(self.demand, "price_columns_", {}) or {}).get("offered")
         model = sorted(c for c in self.demand.reads_columns() if c != offered)
-        return tuple(dict.fromkeys([*self.keep, *model, *(c for c in named if c)]))
+        plan = list(_plan(self.plan_json).columns) if self.plan_json else []
+        return tuple(dict.fromkeys([*self.keep, *model, *(c for c in named if c), *plan]))
 
     def fingerprint(self) -> str:
         """SHA-256 of what decides the offers: the model's class and columns, rules, multipliers, columns."""
@@ -209,7 +241,8 @@ class OptimisedRenewalJob:
                    "reads": sorted(self.demand.reads_columns()), "rules": self.rules_json,
                    "terms": [[k, c, str(level), repr(x)] for k, c, level, x in self.terms],
                    "columns": [self.expected_cost, self.current, self.technical, self.new_business, str(self.expenses)],
-                   "expense_ratio": self.expense_ratio, "grid": self.grid, "keep": list(self.keep)}  # fmt: skip
+                   "expense_ratio": self.expense_ratio, "grid": self.grid, "keep": list(self.keep),
+                   "plan": _plan(self.plan_json).plan_id if self.plan_json else None}  # fmt: skip
         return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
     def describe(self) -> dict[str, Any]:
@@ -224,6 +257,8 @@ class OptimisedRenewalJob:
         from autorisk.optimise.optimiser import build_problem
         from autorisk.optimise.result import _flags, retention_at
 
+        if self.plan_json:
+            chunk = _with_plan_technical(chunk, _plan(self.plan_json))
         problem, context = build_problem(chunk, self.demand, expected_cost=self.expected_cost, current=self.current,
                                          technical=self.technical, new_business=self.new_business,
                                          expenses=self.expenses, expense_ratio=self.expense_ratio, rules=self.rules,
