@@ -8,7 +8,6 @@ predict bit-identically.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -115,10 +114,7 @@ def load_demand_model(path: str | Path) -> Any:
     target = folder / METADATA_FILE if folder is not None else source
     if not target.is_file():
         raise ModelError(f"{source}: no saved demand model there (no such file{'' if folder is None else ' ' + METADATA_FILE})")
-    try:
-        document = json.loads(target.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelError(f"{target}: not a saved demand model (not JSON: {error})") from None
+    document = pricing.read_json(target, "demand model")
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         found = document.get("format") if isinstance(document, dict) else type(document).__name__
         raise ModelError(f"{target}: not a saved demand model (format {found!r}, expected {FORMAT!r})")

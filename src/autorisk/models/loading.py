@@ -6,7 +6,6 @@ frequency-severity pair, GBMs) and dispatches on what the file says it holds.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +52,7 @@ def load_model(path: str | Path) -> Any:
         return gbm.load_gbm(source)
     if not source.is_file():
         raise ModelError(f"{source}: no saved model there (no such file or folder)")
-    try:
-        document = json.loads(source.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelError(f"{source}: not a saved autorisk model (not JSON: {error})") from None
+    document = persistence.read_json(source, "autorisk model")
     kind = document.get("format") if isinstance(document, dict) else None
     if kind == gbm.FORMAT:  # the metadata file of a saved GBM: the model is its folder
         return gbm.load_gbm(source.parent)

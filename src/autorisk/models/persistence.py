@@ -348,15 +348,20 @@ def write(document: Mapping[str, Any], path: str | Path) -> Path:
     return target
 
 
+def read_json(source: Path, what: str) -> Any:
+    """The JSON document of a saved model file; :class:`~autorisk.errors.ModelError` naming ``what`` if it is not JSON."""
+    try:
+        return json.loads(source.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelError(f"{source}: not a saved {what} (not JSON: {error})") from None
+
+
 def read(path: str | Path) -> dict[str, Any]:
     """Read and check a saved model file: :class:`~autorisk.errors.ModelError` if it is not one."""
     source = Path(path)
     if not source.is_file():
         raise ModelError(f"{source}: no saved model there (no such file)")
-    try:
-        document = json.loads(source.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelError(f"{source}: not a saved GLM (not JSON: {error})") from None
+    document = read_json(source, "GLM")
     check_header(document, str(source))
     return document
 
