@@ -263,10 +263,11 @@ def coverage_from_pair(
     # One table per factor with 1 at the frequency model's base level, as pair.relativities():
     # the table's value there moves into the base rate, so every premium is unchanged.
     bases = {t.name: t for t in frequency.design_.terms if t.is_categorical}
+    groups = composed_groups(frequency.groups, getattr(frequency, "level_groups_", None))
     factors = []
     for factor in merged.values():
         term = bases.get(factor.column) if isinstance(factor, (CategoricalFactor, BandFactor)) else None
-        scale = 1.0 if term is None else _value_at_base(factor, term, composed_groups(frequency.groups, getattr(frequency, "level_groups_", None)).get(term.name))
+        scale = 1.0 if term is None else _value_at_base(factor, term, groups.get(term.name))
         if scale is not None and scale != 1.0:
             factor = dataclasses.replace(factor, values=tuple(v / scale for v in factor.values))
             base_rate *= scale
