@@ -52,6 +52,25 @@ def test_an_infeasible_retention_target_says_the_best_the_rules_allow():
         optimise_offers(book, model, expected_cost="cost", rules=RULES, constraints=[MinRetention(0.99)], sample=50)
 
 
+def test_a_target_only_unrounded_prices_reach_says_the_best_the_rounded_prices_allow():
+    book = renewal_book(200, seed=9)
+    model = reference_model()
+    rules = RenewalRules(max_increase=0.1, max_decrease=0.1, new_business_rule=False, rounding=5.0)
+    cut = book["prem_last"].to_numpy() * 0.9  # the best retention: every price cut by the 10% cap
+    rounded = np.ceil(np.round(cut / 5.0, 9)) * 5.0  # rounding to 5 cannot go below the cap
+    best_unrounded = model.predict_retention(book, cut).mean()
+    best_rounded = model.predict_retention(book, rounded).mean()
+    assert best_rounded < best_unrounded  # the case this test is about
+    target = (best_rounded + best_unrounded) / 2
+    with pytest.raises(InfeasibleTargetError, match="rounded to 5") as error:
+        optimise_offers(book, model, expected_cost="cost", rules=rules, constraints=[MinRetention(target)])
+    assert error.value.best == pytest.approx(best_rounded, rel=1e-9)
+    # a target the rounded prices can reach is met
+    result = optimise_offers(book, model, expected_cost="cost", rules=rules,
+                             constraints=[MinRetention(best_rounded - 1e-4)])  # fmt: skip
+    assert result.offers["retention"].mean() >= best_rounded - 1e-4
+
+
 def test_a_demand_model_reading_a_prohibited_column_is_refused():
     plan = RatingPlan("eu", "1", (Coverage("tpl", 500.0, ()),), prohibited_columns=("gender",))
     book = renewal_book(20).assign(gender="f")

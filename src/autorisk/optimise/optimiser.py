@@ -173,9 +173,9 @@ def optimise_offers(
         _check_feasible(problem, problem)
     try:
         problem.search(start, gap_tol, slopes=slopes)
-    except InfeasibleTargetError:
+    except InfeasibleTargetError as error:
         _check_feasible(problem, problem)
-        raise
+        raise _together(problem) from error
     targets = [c.rhs for c in problem.constraints]
     best, offer, P = _rounded(problem, context)
     for _ in range(5):
@@ -184,8 +184,9 @@ def optimise_offers(
         short = [t - c.value(P, offer) for t, c in zip(targets, problem.constraints, strict=True)]
         if max(short, default=0.0) <= 0:
             break
-        problem.constraints = [replace(c, rhs=t + 2 * s) if s > 0 else c
-                               for c, t, s in zip(problem.constraints, targets, short, strict=True)]  # fmt: skip
+        _check_rounded_feasible(problem, context, short, targets)
+        problem.constraints = [replace(c, rhs=min(t + 2 * s, problem.best_possible(k))) if s > 0 else c
+                               for k, (c, t, s) in enumerate(zip(problem.constraints, targets, short, strict=True))]  # fmt: skip
         slopes = problem.slopes()
         problem.history = []
         problem.search(best.lam, gap_tol, slopes=slopes)
@@ -200,8 +201,7 @@ def _rounded(problem: _Problem, context: dict[str, Any]) -> tuple[Any, np.ndarra
     """The best feasible point of the search, its prices rounded as the renewal rules round, their retention."""
     best = problem.feasible_best()
     if best is None:
-        raise InfeasibleTargetError("the constraints could not be met together: " + ", ".join(
-            c.name for c in problem.constraints))  # fmt: skip
+        raise _together(problem)
     offer, rules = best.inner.p.copy(), context["rules"]
     if rules.rounding is None:
         return best, offer, best.inner.P
@@ -215,23 +215,41 @@ def _display_target(c: Linear, target: float, n: int) -> float:
     return _display(replace(c, rhs=target), n)
 
 
-def _display_target(c: Linear, target: float, n: int) -> float:
-    from autorisk.optimise.result import _display
-
-    return _display(replace(c, rhs=target), n)
-
-
 def _result(problem: _Problem, context: dict[str, Any], keep: Sequence[str], by: str | None) -> OptimisationResult:
     best = problem.feasible_best()
     if best is None:
-        raise InfeasibleTargetError("the constraints could not be met together: " + ", ".join(
-            c.name for c in problem.constraints))  # fmt: skip
+        raise _together(problem)
     gap = max(relative_gap(problem.dual_bound(), best.profit), 0.0)
     return build_result(problem, context, best, gap, keep=keep, by=by)
 
 
 def _coef(c: Linear) -> np.ndarray:
     return np.abs(c.alpha) + np.abs(c.beta) + np.abs(c.gamma)
+
+
+def _together(problem: _Problem) -> InfeasibleTargetError:
+    """The error for constraints each feasible alone but not together; ``best`` is the first one's best alone."""
+    c, n = problem.constraints[0], len(problem.lo)
+    return InfeasibleTargetError("the constraints could not be met together: " + ", ".join(
+        d.name for d in problem.constraints), best=_SHOWN[c.name.split("[")[0]][1](problem.best_possible(0), n))  # fmt: skip
+
+
+def _check_rounded_feasible(problem: _Problem, context: dict[str, Any], short: list[float],
+                            targets: list[float]) -> None:  # fmt: skip
+    """Raise InfeasibleTargetError for a constraint rounding breaks at its best (the limit is tightened already)."""
+    rules, n = context["rules"], len(problem.lo)
+    for k, (c, t, s) in enumerate(zip(problem.constraints, targets, short, strict=True)):
+        if s > 0 and rules.rounding is not None and c.rhs >= problem.best_possible(k):
+            inner = problem.solver.solve(c.alpha, c.beta, c.gamma)
+            offer = round_within(inner.p.copy(), rules.rounding, problem.lo, problem.hi)
+            value = c.value(retention_at(problem, context, offer), offer)
+            if value >= t:
+                continue
+            what, shown = _SHOWN[c.name.split("[")[0]]
+            best = shown(value, n)
+            raise InfeasibleTargetError(
+                f"{c.name} target {shown(t, n):.6g} cannot be met with prices rounded to {rules.rounding:g}: "
+                f"{what} the rounded prices allow is {best:.6g}", best=best)  # fmt: skip
 
 
 def _check_feasible(problem: _Problem, full: _Problem) -> None:
