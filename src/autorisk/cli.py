@@ -1,4 +1,4 @@
-"""Command-line interface: ``autorisk demo``, ``rerate``, ``report`` and ``optimise`` (or ``python -m autorisk ...``)."""
+"""Command-line interface: ``autorisk demo``, ``rerate``, ``report``, ``optimise``, ``serve`` and ``audit`` (or ``python -m autorisk ...``)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     from autorisk.optimise.command import add_optimise
 
     add_optimise(commands)
+    from autorisk.service.command import add_serve
+
+    add_serve(commands)
     return parser
 
 
@@ -152,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from autorisk.optimise.command import run_optimise
 
         return run_optimise(args)
+    elif args.command == "serve":
+        from autorisk.service.command import run_serve
+
+        return run_serve(args)
     return 0
 
 

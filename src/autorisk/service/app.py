@@ -24,8 +24,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from autorisk.errors import AutoriskError, PlanError
-from autorisk.service.config import CONFIG_ENV, ServiceConfig
-from autorisk.service.logs import log_event
+from autorisk.service.config import CONFIG_ENV, LOG_ENV, ServiceConfig
+from autorisk.service.logs import configure_logging, log_event
 from autorisk.service.metrics import ServiceMetrics
 from autorisk.service.payload import JSON, dumps
 from autorisk.service.problems import error_body, error_entries
@@ -107,6 +107,8 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         config = ServiceConfig.from_json(text)
     if config.admin_token is None:
         config = config.with_token_from_env()
+    if os.environ.get(LOG_ENV):
+        configure_logging(os.environ[LOG_ENV])
     service = Service(config)
 
     @contextlib.asynccontextmanager

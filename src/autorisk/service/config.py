@@ -12,6 +12,7 @@ from autorisk.errors import ParameterError
 
 #: Environment variables the service reads.
 TOKEN_ENV, TOKEN_FILE_ENV, CONFIG_ENV = "AUTORISK_ADMIN_TOKEN", "AUTORISK_ADMIN_TOKEN_FILE", "AUTORISK_SERVICE_CONFIG"
+LOG_ENV = "AUTORISK_SERVICE_LOG_LEVEL"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,17 @@ from fastapi.responses import Response
 
 from autorisk.errors import QuoteError
 from autorisk.service.app import HTTPProblem
-from autorisk.service.payload import ARROW, JSON, PARQUET, arrow_bytes, batch_json, dumps, media_type, read_batch, read_json
+from autorisk.service.payload import (
+    ARROW,
+    JSON,
+    PARQUET,
+    arrow_bytes,
+    batch_json,
+    dumps,
+    media_type,
+    read_batch,
+    read_json,
+)
 from autorisk.service.routes.common import (
     audit,
     new_quote_id,
