@@ -35,20 +35,6 @@ def make_record(i: int, rng: np.random.Generator, *, at: str | None = None, endp
     )  # fmt: skip
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    """A fresh, empty store's URL: a SQLite file, or a new database on the session's PostgreSQL server."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'quotes.db'}"
-    import psycopg
-
-    server = request.getfixturevalue("postgres_url")
-    name = f"audit_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return f"{server.rsplit('/', 1)[0]}/{name}"
-
-
 def wait_until(condition, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
