@@ -205,14 +205,17 @@ def test_records_that_cannot_be_written_at_close_are_saved_to_a_file_and_named(p
     records = [make_record(i, rng) for i in range(7)]
     store = open_audit_store(postgres_cluster.url, flush_interval=0.01)
     store.record_deployment({"action": "deploy", "name": "p", "version": "1"})
+    assert store.flush(timeout=30)
     postgres_cluster.stop()
+    store.record_deployment({"action": "retire", "name": "p", "version": "1"})
     for r in records:
         store.submit(r)
     with pytest.raises(AuditStoreError, match=r"8 records could not be written .*saved to .*unsaved") as caught:
         store.close(timeout=0.5)
     path = store.unsaved_files[0]
     assert str(path) in str(caught.value) and path.parent == tmp_path
-    assert list(read_unsaved(path)) == [{"action": "deploy", "name": "p", "version": "1"}, *records]
+    assert list(read_unsaved(path)) == [{"action": "retire", "name": "p", "version": "1"}, *records]
+    assert store.written == 1 and store.failures >= 1
     store.close()  # idempotent, nothing more to say
 
 
@@ -243,3 +246,13 @@ def test_the_url_never_shows_the_password(postgres_url):
     store = open_audit_store(url)  # trust authentication: the password is not checked
     assert "s3cret" not in store.url and store.url == postgres_url
     assert "s3cret" not in repr(store)
+
+
+def test_ping_is_false_once_the_sqlite_file_is_gone_and_does_not_recreate_it(tmp_path):
+    path = tmp_path / "audit #1?.db"  # characters a file URI must escape
+    store = open_audit_store(path)
+    assert store.ping() and store.url == f"sqlite:///{path}"
+    for file in tmp_path.iterdir():
+        file.unlink()
+    assert not store.ping()
+    assert list(tmp_path.iterdir()) == []

@@ -252,7 +252,7 @@ class _SQLite(_Backend):
             conn.close()
 
     def has_tables(self) -> bool:
-        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
         try:
             names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         finally:
@@ -319,7 +319,7 @@ class _SQLite(_Backend):
             conn.close()
 
     def probe(self) -> None:
-        conn = sqlite3.connect(self.path, timeout=1)
+        conn = sqlite3.connect(f"{self.path.as_uri()}?mode=rw", uri=True, timeout=1)  # never creates the file
         try:
             conn.execute("SELECT 1 FROM quotes LIMIT 1").fetchall()
         finally:
