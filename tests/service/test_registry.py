@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -361,3 +362,43 @@ def _publish_while_reading(tmp_path):
     for versions in seen:
         assert versions and versions == sorted(versions)  # each swap seen whole and in order
     assert registry.select("demo", None, "2100-01-01").version == "20" and registry.generation == 22
+
+
+def test_a_failing_on_deployment_is_logged_and_the_deployment_stands(tmp_path, caplog):
+    def broken(record: Deployment) -> None:
+        raise ConnectionError("audit store down")
+
+    registry = PlanRegistry.from_folder(tmp_path, on_deployment=broken)
+    plan = small_plan("1")
+    assert registry.publish(plan.to_json(), by="alice").plan_id == plan.plan_id
+    assert registry.select(None, None, "2026-02-01") == plan
+    assert "on_deployment failed" in caplog.text and "audit store down" in caplog.text
+    assert [e["action"] for e in log_of(tmp_path)] == ["load", "publish"]
+
+
+PUBLISHER = """
+import sys
+from autorisk.rating import CategoricalFactor, Coverage, RatingPlan
+from autorisk.service.registry import PlanRegistry
+
+folder, first = sys.argv[1], int(sys.argv[2])
+region = CategoricalFactor("region", "region", ("north", "south"), (1.0, 1.2))
+registry = PlanRegistry.from_folder(folder)
+for i in range(first, first + 10):
+    plan = RatingPlan("demo", str(i), (Coverage("tpl", 500.0 + i, (region,)),), effective_from=f"{2030 + i}-01-01")
+    registry.publish(plan.to_json(), by=f"process {first}")
+    registry.refresh()
+"""
+
+
+def test_processes_publishing_into_one_folder_record_each_version_once(tmp_path):
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    processes = [subprocess.Popen([sys.executable, "-c", PUBLISHER, str(tmp_path), str(first)],
+                                  env={"PYTHONPATH": src}) for first in (0, 10)]  # fmt: skip
+    assert [p.wait(timeout=120) for p in processes] == [0, 0]
+    registry = PlanRegistry.from_folder(tmp_path)
+    assert sorted(int(p.version) for p in registry.plans()) == list(range(20))
+    publishes = [e for e in log_of(tmp_path) if e["action"] == "publish"]
+    assert sorted(int(e["version"]) for e in publishes) == list(range(20))  # each once, by its publisher
+    assert all(e["by"] == f"process {int(e['version']) // 10 * 10}" for e in publishes)
+    assert [e["action"] for e in log_of(tmp_path)].count("load") <= 2  # the empty starts, if any

@@ -475,35 +475,38 @@ class PlanRegistry:
             The plan is refused; the message gives the reason, and a
             ``"refuse"`` Deployment is recorded.
         """
+        if source not in SOURCES:
+            raise ParameterError(f"source must be one of {SOURCES}, got {source!r}")
         data = text.encode() if isinstance(text, str) else bytes(text)
         digest = hashlib.sha256(data).hexdigest()
-        with self._locked() as log:
-            records = self._sync(log, by="folder", source="folder")
-            state = _parse(data, (0, 0, 0), digest)
-            reason = state.reason or self._conflict(state.plan, self._snapshot)
-            if reason is not None:
-                name, version = state.claimed
-                records.append(self._append(log, _record("refuse", state.plan, by, source, None, reason,
-                                                         name, version, digest)))  # fmt: skip
-                outcome: Deployment | PlanError = PlanError(f"plan refused: {reason}")
-            elif state.plan.plan_id in self._snapshot.files.values():
-                file = min(f for f, pid in self._snapshot.files.items() if pid == state.plan.plan_id)
-                outcome = _record("publish", state.plan, by, source, file,
-                                  "already in service: nothing written, not recorded", file_sha256=digest)  # fmt: skip
-            else:
-                file = self._target(state.plan)
+        records: list[Deployment] = []
+        try:
+            with self._locked() as log:
+                records += self._sync(log, by="folder", source="folder")
+                state = _parse(data, (0, 0, 0), digest)
+                plan = state.plan
+                reason = state.reason or self._conflict(plan, self._snapshot)
+                if reason is not None:
+                    name, version = state.claimed
+                    records.append(self._append(log, _record("refuse", plan, by, source, None, reason, name,
+                                                             version, digest)))  # fmt: skip
+                    raise PlanError(f"plan refused: {reason}")
+                serving = sorted(f for f, pid in self._snapshot.files.items() if pid == plan.plan_id)
+                if serving:
+                    return _record("publish", plan, by, source, serving[0],
+                                   "already in service: nothing written, not recorded", file_sha256=digest)  # fmt: skip
+                file = self._target(plan)
                 _write_atomic(self.folder / file, data)
-                claims = {state.plan.plan_id: (by, source, file)}
-                records += self._sync(log, by=by, source=source, claims=claims, first=file)
-                published = [r for r in records if r.action == "publish" and r.plan_id == state.plan.plan_id]
-                if not published:  # a file dropped in at the same instant won the tie: say so, never silent
-                    raise PlanError(f"plan {state.plan.name!r} version {state.plan.version!r} was written to "
-                                    f"{file} but not taken into service: {self._snapshot.refused.get(file)}")  # fmt: skip
-                outcome = published[-1]
-        self._emit(records)
-        if isinstance(outcome, PlanError):
-            raise outcome
-        return outcome
+                records += self._sync(log, by=by, source=source, claims={plan.plan_id: (by, source, file)},
+                                      first=file)  # fmt: skip
+                published = [r for r in records if r.action == "publish" and r.plan_id == plan.plan_id]
+                if not published:  # a file dropped in at the same instant won a tie: say so, never silent
+                    refusal = self._snapshot.refused.get(file)
+                    raise PlanError(f"plan {plan.name!r} version {plan.version!r} was written to {file} but "
+                                    f"not taken into service: {refusal.reason if refusal else 'unknown'}")  # fmt: skip
+                return published[-1]
+        finally:
+            self._emit(records)
 
     def retire(self, name: str, version: str, *, by: str) -> Deployment:
         """Take a version out of service: its file moves to ``retired/``; :meth:`by_id` still finds it.
@@ -513,28 +516,27 @@ class PlanRegistry:
         PlanNotFoundError
             If the version is not in service.
         """
-        with self._locked() as log:
-            records = self._sync(log, by="folder", source="folder")
-            plan = self.get(name, version)
-            retired = self.folder / RETIRED
-            retired.mkdir(exist_ok=True)
-            moved = []
-            for file, plan_id in sorted(self._snapshot.files.items()):
-                if plan_id != plan.plan_id:
-                    continue
-                target = retired / file
-                existing = self._retired_files.get(file)
-                if target.exists() and getattr(existing and existing.plan, "plan_id", None) != plan.plan_id:
-                    target = retired / f"{Path(file).stem}-{plan.plan_id[:12]}.json"
-                os.replace(self.folder / file, target)
-                moved.append(f"{RETIRED}/{target.name}")
-            _fsync_dir(retired)
-            _fsync_dir(self.folder)
-            claims = {plan.plan_id: (by, "api", moved[0])}
-            records += self._sync(log, by=by, source="api", claims=claims)
-            outcome = next(r for r in records if r.action == "retire" and r.plan_id == plan.plan_id)
-        self._emit(records)
-        return outcome
+        records: list[Deployment] = []
+        try:
+            with self._locked() as log:
+                records += self._sync(log, by="folder", source="folder")
+                plan = self.get(name, version)
+                retired = self.folder / RETIRED
+                retired.mkdir(exist_ok=True)
+                moved = []
+                for file in sorted(f for f, pid in self._snapshot.files.items() if pid == plan.plan_id):
+                    target = retired / file
+                    existing = self._retired_files.get(file)
+                    if target.exists() and getattr(existing and existing.plan, "plan_id", None) != plan.plan_id:
+                        target = retired / f"{Path(file).stem}-{plan.plan_id[:12]}.json"
+                    os.replace(self.folder / file, target)
+                    moved.append(f"{RETIRED}/{target.name}")
+                _fsync_dir(retired)
+                _fsync_dir(self.folder)
+                records += self._sync(log, by=by, source="api", claims={plan.plan_id: (by, "api", moved[0])})
+                return next(r for r in records if r.action == "retire" and r.plan_id == plan.plan_id)
+        finally:
+            self._emit(records)
 
     def refresh(self, *, by: str = "folder") -> list[Deployment]:
         """Re-scan the folder: new valid files take traffic, removed ones stop, invalid ones are refused.
