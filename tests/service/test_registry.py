@@ -275,7 +275,8 @@ def test_refresh_picks_up_a_dropped_file_and_a_removed_one(tmp_path):
     assert registry.select("demo", None, "2027-02-01") == dropped and registry.generation == generation + 1
     (tmp_path / "next.json").unlink()
     [record] = registry.refresh()
-    assert (record.action, record.plan_id, record.reason) == ("retire", dropped.plan_id, "file removed from the folder")
+    assert (record.action, record.plan_id, record.source) == ("retire", dropped.plan_id, "folder")
+    assert "its file left the folder" in record.reason
     assert registry.select("demo", None, "2027-02-01").version == "1"
     assert registry.by_id(dropped.plan_id) == dropped
 
@@ -290,6 +291,7 @@ def test_an_invalid_dropped_file_is_refused_once_and_the_plans_keep_serving(tmp_
     (tmp_path / "other.json").write_text("[]")  # the folder changes again: broken.json is not recorded again
     assert [r.file for r in registry.refresh()] == ["other.json"]
     assert registry.refresh() == [] and registry.plans() == [plan]
+    assert registry.refusals()[0] == record  # the first refusal stands, not one per rebuild
     other_process = PlanRegistry.from_folder(tmp_path)
     assert [d.file for d in other_process.refusals()] == ["broken.json", "other.json"]
     (tmp_path / "broken.json").write_text('{"format": 2}')  # new content: a new refusal

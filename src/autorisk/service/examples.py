@@ -51,6 +51,14 @@ DEMO_VERSIONS = (("1", "2026-01-01", 800.0, 1500.0), ("2", "2027-01-01", 824.0, 
 def china_demo_plan(tpl: Coverage = TPL, od: Coverage = OD, **options: Any) -> RatingPlan:
     """The China motor template on the demo's benchmark coverages (``options`` go to ``china_motor_plan``).
 
+    Parameters
+    ----------
+    tpl, od : Coverage
+        Benchmark coverages, by default :data:`TPL` and :data:`OD`.
+    **options
+        Keyword arguments of :func:`~autorisk.rating.templates.china.china_motor_plan`
+        (``name``, ``version``, ``effective_from``, ``expense_loading``...).
+
     Examples
     --------
     >>> [c.name for c in china_demo_plan().coverages]
@@ -60,7 +68,13 @@ def china_demo_plan(tpl: Coverage = TPL, od: Coverage = OD, **options: Any) -> R
 
 
 def demo_plans() -> list[RatingPlan]:
-    """The demo's versions of the China motor plan, oldest first (see the module docstring)."""
+    """The demo's versions of the China motor plan, oldest first (see the module docstring).
+
+    Examples
+    --------
+    >>> [(p.version, p.effective_from) for p in demo_plans()]
+    [('1', '2026-01-01'), ('2', '2027-01-01')]
+    """
     return [
         china_demo_plan(dataclasses.replace(TPL, base_rate=tpl), dataclasses.replace(OD, base_rate=od),
                         name=DEMO_NAME, version=version, effective_from=start)  # fmt: skip
@@ -72,6 +86,15 @@ def write_demo_plans(folder: str | Path) -> list[Path]:
     """Write the demo plans into ``folder`` (created if missing) as ``<name>-v<version>.json``.
 
     The output is deterministic: the same code writes the same bytes.
+
+    Parameters
+    ----------
+    folder : str or Path
+
+    Returns
+    -------
+    list of Path
+        The files written, oldest version first.
 
     Examples
     --------
@@ -120,6 +143,9 @@ def main(argv: list[str] | None = None) -> None:
     for path in write_demo_plans(parser.parse_args(argv).folder):
         print(path)
 
+
+__all__ = ["AGE", "DRIVER", "OD", "TPL", "USE", "VEHICLE", "china_demo_plan", "demo_plans", "demo_policy",
+           "write_demo_plans"]  # fmt: skip
 
 if __name__ == "__main__":
     main()

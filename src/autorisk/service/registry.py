@@ -24,8 +24,8 @@ Records in ``deployments.jsonl`` (the same :class:`Deployment` objects go to
   sees it: ``"load"`` at startup, ``"publish"`` afterwards (source ``"api"`` for
   :meth:`PlanRegistry.publish`, ``"folder"`` for a file dropped in); processes
   that start later, or restart, find the record and add none;
-* ``"retire"``: :meth:`PlanRegistry.retire` (source ``"api"``), or a file
-  removed from the folder (source ``"folder"``), once per folder;
+* ``"retire"``: :meth:`PlanRegistry.retire` (source ``"api"``), or a plan
+  whose file left the folder (source ``"folder"``), once per folder;
 * ``"refuse"``: once per refused file content (its SHA-256), however many
   processes poll it; every refused :meth:`PlanRegistry.publish` call;
 * a startup with no valid plan at all writes a ``"load"`` record with no plan
@@ -128,6 +128,13 @@ class Deployment:
 def plan_filename(plan: RatingPlan) -> str:
     """The file name a published plan gets: ``<slug(name)>-v<version>.json``.
 
+    Parameters
+    ----------
+    plan : RatingPlan
+        Its name is lower-cased with runs of other characters than ``a-z0-9``
+        made one ``-``; its version keeps ``A-Za-z0-9.`` (no path separator
+        can reach the file name).
+
     Examples
     --------
     >>> from autorisk.rating import Coverage
@@ -141,6 +148,16 @@ def plan_filename(plan: RatingPlan) -> str:
 
 def quote_day(value: Any = None) -> dt.date:
     """A quote date as a ``datetime.date``: ISO ``YYYY-MM-DD`` text, a date, a datetime; None is today (UTC).
+
+    Parameters
+    ----------
+    value : str, date, datetime or None
+        The date; a datetime gives its date.
+
+    Raises
+    ------
+    ParameterError
+        Any other value or text.
 
     Examples
     --------
@@ -651,9 +668,13 @@ class PlanRegistry:
                 building.files[file] = plan.plan_id
                 by_id[plan.plan_id] = plan
             else:
-                name, version = state.claimed
-                building.refused[file] = _record("refuse", state.plan, by, source, file, reason, name, version,
-                                                 state.sha256)  # fmt: skip
+                earlier = old.refused.get(file)  # the same content refused for the same reason keeps its record
+                if earlier is not None and (earlier.file_sha256, earlier.reason) == (state.sha256, reason):
+                    building.refused[file] = earlier
+                else:
+                    name, version = state.claimed
+                    building.refused[file] = _record("refuse", state.plan, by, source, file, reason, name,
+                                                     version, state.sha256)  # fmt: skip
         snapshot = _Snapshot(
             old.generation + 1,
             *(MappingProxyType(dict(m)) for m in (building.plans, building.versions, by_id, retired,
@@ -683,7 +704,7 @@ class PlanRegistry:
             if file is None:
                 files = new.files if starting else old.files
                 file = min(f for f, pid in files.items() if pid == plan_id)
-            note = None if claim or starting else "file removed from the folder"
+            note = None if claim or starting else "its file left the folder (removed, moved or replaced)"
             records.append(self._append(log, _record(action, plan, who, where, file, note)))
         for file, refusal in refusals:
             self._refusals_seen.add((file, refusal.file_sha256))
@@ -700,7 +721,10 @@ class PlanRegistry:
 
     def _emit(self, records: list[Deployment]) -> None:
         for record in records:
+            # The callback (the service's JSON log and audit store) reports them; without one, the log does.
             level = logging.WARNING if record.action == "refuse" else logging.INFO
+            if self.on_deployment is not None:
+                level = logging.DEBUG
             _logger.log(level, "plan %s: %s", record.action, json.dumps(record.as_dict(), ensure_ascii=False))
             if self.on_deployment is not None:
                 try:
