@@ -183,3 +183,37 @@ def test_a_batch_replays_through_the_same_decoding_as_the_service(tmp_path, cont
     policies, _ = read_batch(record.request, content_type)
     without = plan.quote(policies, errors="flag", as_of=DATE, breakdown=False).columns
     assert set(missing["field"]) == set(read_arrow(record.result).columns) - set(without) != set()
+
+
+def test_quotes_answered_by_the_service_replay_with_no_difference(tmp_path, capsys):
+    pytest.importorskip("autorisk.service.schema", reason="the app's schema module (part B) is not merged yet")
+    from autorisk.service.examples import demo_policy
+    from autorisk.service.registry import PlanRegistry
+
+    from .service_helpers import plans_folder, served
+
+    folder, _ = plans_folder(tmp_path)
+    rng = np.random.default_rng(3)
+    policies = [{**demo_policy(), "driver_age": int(rng.integers(18, 80)), "autonomous_coefficient": float(c)}
+                for c in rng.uniform(0.5, 1.5, 15)]  # fmt: skip
+    frame = policy_frame(300, seed=4)
+    frame.loc[7, "region"] = "Atlantis"  # flagged: NaN premiums in the stored frame
+    ids = []
+    with served(folder, tmp_path) as client:
+        for i, policy in enumerate(policies):
+            body = {"policy": policy, **({"quote_date": "2025-06-01"} if i % 2 else {})}
+            answer = client.post("/quote", content=orjson.dumps(body))
+            assert answer.status_code == 200, answer.text
+            ids.append(answer.json()["quote_id"])
+        answer = client.post("/quotes?breakdown=true", content=arrow_bytes(frame), headers={"content-type": ARROW})
+        assert answer.status_code == 200, answer.text
+        ids.append(answer.headers["x-batch-id"])
+        answer = client.post("/quotes", content=orjson.dumps({"policies": policies[:5]}))
+        assert answer.status_code == 200, answer.text
+        ids.append(answer.headers["x-batch-id"])
+    store = open_audit_store(tmp_path / "audit.db", create=False)  # the service closed it: every quote written
+    assert sorted(r.quote_id for r in store.records()) == sorted(ids)
+    assert _run("--audit", str(tmp_path / "audit.db"), "--plans", str(folder)) == 0
+    assert capsys.readouterr().out.startswith("Replay of 17 quotes (320 policies): no difference")
+    report = replay(store, PlanRegistry.from_folder(folder))  # the registry's by_id
+    assert report.ok and report.n_quotes == 17
