@@ -201,7 +201,7 @@ def test_quotes_answered_by_the_service_replay_with_no_difference(tmp_path, caps
     ids = []
     with served(folder, tmp_path) as client:
         for i, policy in enumerate(policies):
-            body = {"policy": policy, **({"quote_date": "2025-06-01"} if i % 2 else {})}
+            body = {"policy": policy, **({"quote_date": "2027-03-01"} if i % 2 else {})}
             answer = client.post("/quote", content=orjson.dumps(body))
             assert answer.status_code == 200, answer.text
             ids.append(answer.json()["quote_id"])
@@ -213,6 +213,7 @@ def test_quotes_answered_by_the_service_replay_with_no_difference(tmp_path, caps
         ids.append(answer.headers["x-batch-id"])
     store = open_audit_store(tmp_path / "audit.db", create=False)  # the service closed it: every quote written
     assert sorted(r.quote_id for r in store.records()) == sorted(ids)
+    assert len({r.plan_id for r in store.records()}) == 2  # v1 today, v2 in force from 2027
     assert _run("--audit", str(tmp_path / "audit.db"), "--plans", str(folder)) == 0
     assert capsys.readouterr().out.startswith("Replay of 17 quotes (320 policies): no difference")
     report = replay(store, PlanRegistry.from_folder(folder))  # the registry's by_id
