@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -256,3 +259,26 @@ def test_ping_is_false_once_the_sqlite_file_is_gone_and_does_not_recreate_it(tmp
         file.unlink()
     assert not store.ping()
     assert list(tmp_path.iterdir()) == []
+
+
+WORKER = """
+import sys
+from autorisk.service.audit import QuoteRecord, open_audit_store, utc_now
+store = open_audit_store(sys.argv[1], batch_size=100, flush_interval=0.005)
+for i in range(1500):
+    store.submit(QuoteRecord(f"{sys.argv[2]}-{i}", utc_now(), "quote", "p", "1", "id", b"{}", result=b"r" * i))
+store.close()
+"""
+
+
+def test_several_service_processes_share_one_sqlite_store(tmp_path):
+    """``autorisk serve --workers N``: each worker process has its own writer on the same file."""
+    url = f"sqlite:///{tmp_path / 'quotes.db'}"
+    open_audit_store(url)  # created once, as the service's first worker would
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, url, f"w{k}"], env=env) for k in range(3)]
+    assert [w.wait(timeout=120) for w in workers] == [0, 0, 0]
+    store = open_audit_store(url)
+    assert store.count() == 4500
+    stored = {r.quote_id: r.result for r in store.records()}
+    assert stored == {f"w{k}-{i}": b"r" * i for k in range(3) for i in range(1500)}
