@@ -22,6 +22,7 @@ from autorisk.service.audit import (
     read_unsaved,
     utc_now,
 )
+from autorisk.service.registry import Deployment
 
 START = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
 
@@ -129,7 +130,7 @@ def test_a_full_batch_is_written_without_waiting_for_the_interval(store_url):
 
 def test_deployments_are_recorded_in_order_as_given(store_url):
     deployments = [
-        {"action": "deploy", "name": "China motor", "version": "2026.1", "plan_id": "ab" * 32, "by": "admin",
+        {"action": "publish", "name": "China motor", "version": "2026.1", "plan_id": "ab" * 32, "by": "admin",
          "at": "2026-12-04T02:00:00.000001+00:00", "source": "api", "file": None, "reason": None},
         {"action": "refuse", "name": "China motor", "version": "2026.2", "plan_id": None, "by": "folder",
          "at": "2026-12-04T02:00:01.5+00:00", "source": "folder", "file": "plans/bad.json",
@@ -137,6 +138,7 @@ def test_deployments_are_recorded_in_order_as_given(store_url):
         {"action": "retire", "name": "China motor", "version": "2026.1", "plan_id": "ab" * 32, "by": "admin",
          "at": "2026-12-04T02:00:02+00:00", "source": "api", "file": None, "reason": "superseded"},
     ]  # fmt: skip
+    deployments = [Deployment(**d).as_dict() for d in deployments]  # what the registry hands over
     store = open_audit_store(store_url)
     for d in deployments:
         store.record_deployment(d)

@@ -218,3 +218,16 @@ def test_quotes_answered_by_the_service_replay_with_no_difference(tmp_path, caps
     assert capsys.readouterr().out.startswith("Replay of 17 quotes (320 policies): no difference")
     report = replay(store, PlanRegistry.from_folder(folder))  # the registry's by_id
     assert report.ok and report.n_quotes == 17
+
+
+def test_a_stored_request_or_result_that_no_longer_parses_is_a_difference(tmp_path):
+    plan = china_plan()
+    records = recorded_quotes()
+    records[0] = tampered(records[0], result=records[0].result[:-1])  # truncated JSON
+    records[30] = tampered(records[30], result=b"not arrow")
+    records[31] = tampered(records[31], request=b'{"policies": 7}')
+    report = replay(store_of(tmp_path / "q.db", records), {plan.plan_id: plan})
+    errors = report.differences.set_index("quote_id")
+    assert list(errors.index) == ["q-0", "b-arrow", "b-json"] and set(errors["field"]) == {"error"}
+    assert errors.at["b-json", "replayed"].startswith("DataError: column 'policies': not a list of objects")
+    assert report.n_quotes == 32

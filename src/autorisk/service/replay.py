@@ -149,7 +149,8 @@ def replay(store: Any, plans: Any, *, since: str | datetime | None = None) -> Re
             continue
         try:
             found.extend(_replay_one(record, plan) if record.endpoint == "quote" else _replay_batch(record, plan))
-        except AutoriskError as error:  # the stored request no longer prices: that is a difference
+        except (AutoriskError, ValueError, TypeError, KeyError) as error:
+            # a request that no longer prices, or a stored request or result that no longer parses: a difference
             found.append((record.quote_id, "error", None, f"{type(error).__name__}: {error}"))
     differences = pd.DataFrame(found, columns=list(DIFFERENCE_COLUMNS), dtype=object)
     return ReplayReport(n_quotes, n_policies, differences, dict(skipped))
