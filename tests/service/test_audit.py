@@ -14,9 +14,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from autorisk.errors import ParameterError
+from autorisk.errors import AuditStoreError, ParameterError
 from autorisk.service.audit import (
-    AuditStoreError,
     QuoteRecord,
     open_audit_store,
     read_unsaved,

@@ -41,7 +41,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
-from autorisk.errors import AutoriskError, ParameterError
+from autorisk.errors import AuditStoreError, ParameterError
 
 log = logging.getLogger("autorisk.service.audit")
 
@@ -54,10 +54,6 @@ COLUMNS = ("quote_id", "received_at", "endpoint", "plan_name", "plan_version", "
 MAX_BATCH_BYTES = 64 * 2**20
 #: Longest wait between two attempts when the database is down.
 MAX_BACKOFF = 1.0
-
-
-class AuditStoreError(AutoriskError, OSError):
-    """Audit records could not be written to the store; the message says where they were saved instead."""
 
 
 def utc_now() -> str:
