@@ -16,6 +16,8 @@ from autorisk.renewal import RenewalRules, adjust, cancellation_refund, load_lad
 from autorisk.service.app import create_app
 from autorisk.service.audit import open_audit_store
 from autorisk.service.config import ServiceConfig
+from autorisk.service.payload import dumps
+from autorisk.service.routes.renewal import cancel_answer, midterm_answer, renewal_answer
 from batch.batch_helpers import china_book, china_plan
 
 # Two versions of the China plan: v1 in force in [2020-01-01, 2026-01-01), v2 (another loading) from 2026-01-01.
@@ -250,6 +252,26 @@ def test_renewal_is_the_batch_row(client):
         assert RenewalRules.from_dict(answer["rules"]) == RULES
 
 
+def test_renewal_coefficient_ladder_with_fault_counts(client):
+    france = load_ladder("france_crm")
+    book = china_book(15)
+    key = book["policy_id"].to_numpy()
+    book = france.init_state(book.assign(crm=np.array([0.5, 0.95, 1.0, 1.25, 2.1])[key % 5]))
+    book["claims_since_renewal"] = 0
+    book["at_fault"], book["partly_at_fault"] = key % 3 == 0, key % 4 == 1
+    book[["at_fault", "partly_at_fault"]] = book[["at_fault", "partly_at_fault"]].astype(int)
+    book["current_premium"] = 2500.0
+    batch = renewal_offers(book, V2, ladder=france, at_fault="at_fault", partly_at_fault="partly_at_fault")
+    assert (batch["crm"].to_numpy() > book["crm"].to_numpy()).any()  # some claims raise the coefficient
+    columns = [*V2.columns, *france.state_columns, "claims_since_renewal", "at_fault", "partly_at_fault"]
+    for i in range(len(book)):
+        body = {"renewal_date": "2026-04-01", "policy": plain_row(book, i, columns), "current_premium": 2500.0,
+                "ladder": "france_crm"}  # fmt: skip
+        answer = client.post("/renewal", json=body).json()
+        assert answer["offered_premium"] == batch["offered_premium"].iloc[i]
+        assert answer["ladder_level"]["after"] == batch["crm"].iloc[i]
+
+
 def test_renewal_without_ladder_default_rules(client):
     book = renewal_book(12)
     batch = renewal_offers(book, V1)  # 2025-10-01 is in v1's window
@@ -316,6 +338,7 @@ RENEWAL_BAD = [
     ({"policy__colour": "red"}, [("policy.colour", "extra field")]),
     ({"policy__current_premium": 10.0}, [("policy.current_premium", "extra field")]),
     ({"policy__vehicle_type": "tank"}, [("policy.vehicle_type", "unknown level")]),
+    ({"policy__at_fault": 1}, [("policy.at_fault", "not read by the ladder")]),  # a history ladder
     ({"ladder": None}, [("policy.insured_years", "extra field"), ("policy.claim_free_years", "extra field"),
                         ("policy.claims_1", "extra field"), ("policy.claims_2", "extra field"),
                         ("policy.claims_since_renewal", "extra field"), ("policy.lapse_days", "extra field")]),
@@ -376,10 +399,30 @@ def test_every_answer_is_audited_once(tmp_path):
                 assert (record.plan_name, record.plan_version, record.plan_id) == (
                     (answer["plan"], answer["version"], answer["plan_id"]) if endpoint != "cancel" else ("", "", ""))
         assert store.count() == sum(len(v) for v in answers.values())
-        midterm = next(iter(store.records(endpoint="midterm")))
-        assert {k: midterm.options[k] for k in ("start", "end", "effective")} == {**TERM, "effective": "2025-11-02"}
+        for record in store.records():  # what a replay needs is in the record: it rebuilds the result's bytes
+            assert replayed(record) == record.result, record.endpoint
     finally:
         store.close()
+
+
+def replayed(record) -> bytes:
+    """The answer of an audited record rebuilt from its request, options and plan, as a replay would."""
+    request, options = orjson.loads(record.request), record.options
+    plans = {(p.name, p.version): p for p in (V1, V2)}
+    if record.endpoint == "cancel":
+        answer = cancel_answer(request["premium_paid"], **{k: options[k] for k in ("start", "end", "cancelled",
+                                                                                   "method")})  # fmt: skip
+    elif record.endpoint == "midterm":
+        plan = plans[options["plan"], options["version"]]
+        assert plan.plan_id == record.plan_id
+        answer = midterm_answer(plan, request["policy"], request["changes"],
+                                **{k: options[k] for k in ("start", "end", "effective")})  # fmt: skip
+    else:
+        plan = plans[options["plan"], options["version"]]
+        answer = renewal_answer(plan, request["policy"], request["current_premium"],
+                                renewal_date=options["renewal_date"], ladder=options["ladder"],
+                                rules=RenewalRules.from_dict(options["rules"]))  # fmt: skip
+    return dumps({"quote_id": record.quote_id, **answer})
 
 
 def test_openapi_documents_the_routes(client):

@@ -141,23 +141,51 @@ async def midterm(request: Request) -> Response:
                  for k, v in changes.items() if k not in plan.columns]  # fmt: skip
     _refuse(problems, "QuoteError")
     try:
-        change = adjust(plan, policy, changes, start=days["start"], end=days["end"], effective=days["effective"])
+        answer = midterm_answer(plan, policy, changes, **days)
     except QuoteError as error:
         raise _quote_problem(error, plan, policy, changes) from None
-    quote_id = new_quote_id()
-    premiums = {side: {c.name: quoted[f"premium_{c.name}"] for c in plan.coverages}
-                for side, quoted in (("before", change.before), ("after", change.after))}  # fmt: skip
-    answer = {"quote_id": quote_id, **_plan_fields(plan), "start": change.start.isoformat(),
-              "end": change.end.isoformat(), "effective": change.effective.isoformat(),
-              "days_in_term": change.days_in_term, "days_remaining": change.days_remaining,
-              "remaining_share": change.remaining_share, "premium_before": change.premium_before,
-              "premium_after": change.premium_after, "charge": change.charge,
-              "premiums_before": premiums["before"], "premiums_after": premiums["after"],
-              "changes": {k: list(v) for k, v in change.changes.items()},
-              "changed_factors": change.changed_factors, "policy_after": change.policy_after,
-              "before": change.before, "after": change.after}  # fmt: skip
     return _answer(request, answer, endpoint="midterm", plan=plan, body=body, at=at,
                    options={"plan": plan.name, "version": plan.version, **days})  # fmt: skip
+
+
+def midterm_answer(plan: RatingPlan, policy: Mapping[str, Any], changes: Mapping[str, Any], *, start: str,
+                   end: str, effective: str) -> dict[str, Any]:  # fmt: skip
+    """The answer of ``POST /midterm`` (without its quote id): :func:`~autorisk.renewal.adjust`, as JSON data.
+
+    Parameters
+    ----------
+    plan : RatingPlan
+    policy, changes : mapping
+        The policy before the change and the new values.
+    start, end, effective : str
+        ``YYYY-MM-DD``: the term ``[start, end)`` and the first day on the new terms.
+
+    Returns
+    -------
+    dict
+        Plan, dates, days, remaining share, both premiums (per coverage too), the charge, the changes and
+        both quotes; ``dumps({"quote_id": id, **answer})`` is the audited result, so a replay rebuilds it.
+
+    Examples
+    --------
+    >>> from autorisk.rating import CategoricalFactor, Coverage
+    >>> region = CategoricalFactor("region", "region", ("north", "south"), (1.0, 1.2))
+    >>> plan = RatingPlan("demo", "1", (Coverage("tpl", 500.0, (region,)),))
+    >>> answer = midterm_answer(plan, {"region": "north"}, {"region": "south"}, start="2025-01-01",
+    ...                         end="2026-01-01", effective="2025-10-01")
+    >>> answer["days_remaining"], answer["charge"], answer["changes"]
+    (92, 25.21, {'region': ['north', 'south']})
+    """
+    change = adjust(plan, policy, changes, start=start, end=end, effective=effective)
+    premiums = {side: {c.name: quoted[f"premium_{c.name}"] for c in plan.coverages}
+                for side, quoted in (("before", change.before), ("after", change.after))}  # fmt: skip
+    return {**_plan_fields(plan), "start": change.start.isoformat(), "end": change.end.isoformat(),
+            "effective": change.effective.isoformat(), "days_in_term": change.days_in_term,
+            "days_remaining": change.days_remaining, "remaining_share": change.remaining_share,
+            "premium_before": change.premium_before, "premium_after": change.premium_after,
+            "charge": change.charge, "premiums_before": premiums["before"], "premiums_after": premiums["after"],
+            "changes": {k: list(v) for k, v in change.changes.items()}, "changed_factors": change.changed_factors,
+            "policy_after": change.policy_after, "before": change.before, "after": change.after}  # fmt: skip
 
 
 # ------------------------------------------------------------- cancellation
@@ -189,20 +217,31 @@ async def cancel(request: Request) -> Response:
         problems.append(_entry("method", method, "unknown method", f"one of {list(METHODS)}"))
     _refuse(problems)
     try:
-        refund = cancellation_refund(paid, start=days["start"], end=days["end"], cancelled=days["cancelled"],
-                                     method=method)  # fmt: skip
+        answer = cancel_answer(paid, method=method, **days)
     except ParameterError as error:  # the same engine on a one-row table names the field (a term beyond the table)
         raise _cancel_problem(error, paid, days, method) from None
-    paid_cents, earned_cents, refund_cents = refund.cents
-    answer = {"quote_id": new_quote_id(), "premium_paid": refund.premium_paid, "earned": refund.earned,
-              "refund": refund.refund, "method": method, "basis": refund.method,
-              "start": refund.start.isoformat(), "end": refund.end.isoformat(),
-              "cancelled": refund.cancelled.isoformat(), "days_in_force": refund.days_in_force,
-              "days_in_term": refund.days_in_term, "months_in_force": refund.months_in_force,
-              "months_in_term": refund.months_in_term,
-              "cents": {"premium_paid": paid_cents, "earned": earned_cents, "refund": refund_cents}}  # fmt: skip
     return _answer(request, answer, endpoint="cancel", plan=_NO_PLAN, body=body, at=at,
                    options={"method": method, **days})  # fmt: skip
+
+
+def cancel_answer(premium_paid: float, *, start: str, end: str, cancelled: str, method: str) -> dict[str, Any]:
+    """The answer of ``POST /cancel`` (without its quote id): :func:`~autorisk.renewal.cancellation_refund`.
+
+    Examples
+    --------
+    >>> answer = cancel_answer(1000.0, start="2025-01-01", end="2026-01-01", cancelled="2025-04-01",
+    ...                        method="pro_rata")
+    >>> answer["earned"], answer["refund"], answer["cents"]
+    (246.58, 753.42, {'premium_paid': 100000, 'earned': 24658, 'refund': 75342})
+    """
+    refund = cancellation_refund(premium_paid, start=start, end=end, cancelled=cancelled, method=method)
+    paid_cents, earned_cents, refund_cents = refund.cents
+    return {"premium_paid": refund.premium_paid, "earned": refund.earned, "refund": refund.refund,
+            "method": method, "basis": refund.method, "start": refund.start.isoformat(),
+            "end": refund.end.isoformat(), "cancelled": refund.cancelled.isoformat(),
+            "days_in_force": refund.days_in_force, "days_in_term": refund.days_in_term,
+            "months_in_force": refund.months_in_force, "months_in_term": refund.months_in_term,
+            "cents": {"premium_paid": paid_cents, "earned": earned_cents, "refund": refund_cents}}  # fmt: skip
 
 
 def _cancel_problem(error: ParameterError, paid: Any, days: dict[str, str], method: str) -> HTTPProblem:
@@ -246,21 +285,64 @@ async def renewal(request: Request) -> Response:
     rules, found = _rules(data.get("rules"))
     _refuse(problems + found)
     plan = _plan_on(request, data, days["renewal_date"], "renewal_date")
-    ladder = None if name is None else load_ladder(name)
+    ladder = None if name is None else load_ladder(name)  # a shipped one: checked above
     policy = data["policy"]
     _refuse(_renewal_policy_problems(plan, policy, ladder, rules, service.config.extra_fields), "QuoteError")
-    inputs = {k: k for k in LADDER_INPUTS if ladder is not None and k in policy}
-    book = pd.DataFrame.from_records([{**policy, "current_premium": current}])
     try:
-        offers = renewal_offers(book, plan, rules=rules, ladder=ladder, claims=CLAIMS, keep=KEEP, **inputs)
-        renewed = None if ladder is None else ladder.renew(book, CLAIMS, **inputs)
+        answer = renewal_answer(plan, policy, current, renewal_date=days["renewal_date"], ladder=name, rules=rules)
     except AutoriskError as error:
         raise _renewal_problem(error, plan, policy) from None
+    return _answer(request, answer, endpoint="renewal", plan=plan, body=body, at=at,
+                   options={"plan": plan.name, "version": plan.version, "renewal_date": days["renewal_date"],
+                            "ladder": name, "rules": rules.to_dict()})  # fmt: skip
+
+
+def renewal_answer(plan: RatingPlan, policy: Mapping[str, Any], current_premium: float, *, renewal_date: str,
+                   ladder: str | None = None, rules: RenewalRules | None = None) -> dict[str, Any]:  # fmt: skip
+    """The answer of ``POST /renewal`` (without its quote id): the policy's row of :func:`renewal_offers`.
+
+    Parameters
+    ----------
+    plan : RatingPlan
+        The plan in force on ``renewal_date``.
+    policy : mapping
+        The plan's fields, the ladder's state columns, ``claims_since_renewal`` and, optionally,
+        :data:`LADDER_INPUTS` and :data:`KEEP`.
+    current_premium : float
+    renewal_date : str
+        ``YYYY-MM-DD`` (echoed; the plan is chosen by the caller).
+    ladder : str, optional
+        A shipped ladder's name (:func:`~autorisk.renewal.available_ladders`).
+    rules : RenewalRules, optional
+        Default ``RenewalRules()``.
+
+    Returns
+    -------
+    dict
+        The offered, technical and new-business premiums, the change, the rules that moved the offer
+        (``rule_flags``, ``reason``, ``rules_applied``), the caps' limits, the ladder's level before and
+        after and its renewed state, the rules in full.
+
+    Examples
+    --------
+    >>> from autorisk.rating import CategoricalFactor, Coverage
+    >>> region = CategoricalFactor("region", "region", ("north", "south"), (1.0, 1.5))
+    >>> plan = RatingPlan("tariff", "2", (Coverage("tpl", 500.0, (region,)),))
+    >>> answer = renewal_answer(plan, {"region": "south"}, 600.0, renewal_date="2026-04-01",
+    ...                         rules=RenewalRules(max_increase=0.1, max_decrease=0.05))
+    >>> answer["technical_premium"], answer["offered_premium"], answer["reason"], answer["limits"]["increase_cap"]
+    (750.0, 660.0, 'cap_increase', 660.0)
+    """
+    rules = rules or RenewalRules()
+    moves = None if ladder is None else load_ladder(ladder)
+    inputs = {k: k for k in LADDER_INPUTS if moves is not None and k in policy}
+    book = pd.DataFrame.from_records([{**policy, "current_premium": current_premium}])
+    offers = renewal_offers(book, plan, rules=rules, ladder=moves, claims=CLAIMS, keep=KEEP, **inputs)
     offer = offers.iloc[0]
     flags = int(offer["rule_flags"])
     upper, lower, ceiling, floor = offer_bounds(rules, book, offers["current_premium"].to_numpy(),
                                                 offers["new_business_premium"].to_numpy())  # fmt: skip
-    answer = {"quote_id": new_quote_id(), **_plan_fields(plan), "renewal_date": days["renewal_date"],
+    answer = {**_plan_fields(plan), "renewal_date": renewal_date,
               **{k: plain(offer[k]) for k in KEEP if k in offers.columns},
               **{k: float(offer[k]) for k in ("current_premium", "technical_premium", "new_business_premium",
                                              "offered_premium", "change")},
@@ -268,15 +350,13 @@ async def renewal(request: Request) -> Response:
               "rules_applied": [rule for rule, bit in RULES.items() if flags & bit],
               "limits": {"increase_cap": float(upper[0]), "decrease_cap": float(lower[0]),
                          "ceiling": float(ceiling[0]), "floor": float(floor[0])},
-              "ladder": None if ladder is None else name, "ladder_level": None, "renewed_state": None,
-              "rules": rules.to_dict()}  # fmt: skip
-    if ladder is not None and renewed is not None:
-        level = ladder.level_column
+              "ladder": ladder, "ladder_level": None, "renewed_state": None, "rules": rules.to_dict()}  # fmt: skip
+    if moves is not None:
+        renewed = moves.renew(book, CLAIMS, **inputs).iloc[0]
+        level = moves.level_column
         answer["ladder_level"] = {"column": level, "before": plain(policy[level]), "after": plain(offer[level])}
-        answer["renewed_state"] = {c: plain(renewed[c].iloc[0]) for c in ladder.state_columns}
-    return _answer(request, answer, endpoint="renewal", plan=plan, body=body, at=at,
-                   options={"plan": plan.name, "version": plan.version, "renewal_date": days["renewal_date"],
-                            "ladder": name, "rules": rules.to_dict()})  # fmt: skip
+        answer["renewed_state"] = {c: plain(renewed[c]) for c in moves.state_columns}
+    return answer
 
 
 def _rules(value: Any) -> tuple[RenewalRules, list[dict[str, Any]]]:
@@ -336,6 +416,10 @@ def _renewal_policy_problems(plan: RatingPlan, policy: dict[str, Any], ladder: A
         needed.append(rules.segment)
     problems += [_entry(f"policy.{c}", None, "missing field", "a value: read by the ladder or the rules' segment")
                  for c in dict.fromkeys(needed) if c not in policy and c not in plan.columns]  # fmt: skip
+    if ladder is not None and ladder.kind != "coefficient":  # fault counts move coefficient ladders only
+        problems += [_entry(f"policy.{k}", policy[k], "not read by the ladder", f"{ladder.name!r} is a "
+                            f"{ladder.kind!r} ladder: fault counts are read by coefficient ladders only")
+                     for k in ("at_fault", "partly_at_fault") if k in policy]  # fmt: skip
     if "current_premium" in policy:
         problems.append(_entry("policy.current_premium", policy["current_premium"], "extra field",
                                "current_premium at the top level of the body"))  # fmt: skip
@@ -451,11 +535,13 @@ def _plan_fields(plan: RatingPlan) -> dict[str, str]:
 
 def _answer(request: Request, answer: dict[str, Any], *, endpoint: str, plan: RatingPlan, body: bytes, at: str,
             options: Mapping[str, Any]) -> Response:  # fmt: skip
-    """Audit the answer (its JSON bytes as the result) and send it."""
-    data = dumps(answer)
-    audit(request, quote_id=answer["quote_id"], endpoint=endpoint, plan=plan, body=body, content_type=JSON,
+    """Give the answer a quote id, audit it (its JSON bytes as the result) and send it."""
+    quote_id = new_quote_id()
+    data = dumps({"quote_id": quote_id, **answer})
+    audit(request, quote_id=quote_id, endpoint=endpoint, plan=plan, body=body, content_type=JSON,
           options=options, result=data, at=at)  # fmt: skip
     return Response(data, media_type=JSON)
 
 
-__all__ = ["CANCEL_FIELDS", "CLAIMS", "LADDER_INPUTS", "METHODS", "MIDTERM_FIELDS", "RENEWAL_FIELDS", "router"]
+__all__ = ["CANCEL_FIELDS", "CLAIMS", "KEEP", "LADDER_INPUTS", "METHODS", "MIDTERM_FIELDS", "RENEWAL_FIELDS",
+           "cancel_answer", "midterm_answer", "renewal_answer", "router"]
