@@ -10,15 +10,14 @@ import numpy as np
 import orjson
 import pandas as pd
 import pytest
-from starlette.testclient import TestClient
 
 from autorisk.renewal import RenewalRules, adjust, cancellation_refund, load_ladder, renewal_offers
-from autorisk.service.app import create_app
 from autorisk.service.audit import open_audit_store
-from autorisk.service.config import ServiceConfig
 from autorisk.service.payload import dumps
 from autorisk.service.routes.renewal import cancel_answer, midterm_answer, renewal_answer
 from batch.batch_helpers import china_book, china_plan
+
+from .service_helpers import served
 
 # Two versions of the China plan: v1 in force in [2020-01-01, 2026-01-01), v2 (another loading) from 2026-01-01.
 V1 = dataclasses.replace(china_plan(), version="1", effective_from="2020-01-01", effective_to="2026-01-01")
@@ -27,19 +26,17 @@ LADDER = load_ladder("china_national")
 TERM = {"start": "2025-03-15", "end": "2026-03-15"}
 
 
-def service(tmp_path: Path) -> tuple[TestClient, str]:
-    """A client of the service on both plan versions (enter it to start the app), and its audit store's URL."""
+def plans(tmp_path: Path) -> Path:
     folder = tmp_path / "plans"
     folder.mkdir()
     V1.save(folder / "v1.json")
     V2.save(folder / "v2.json")
-    audit = f"sqlite:///{tmp_path}/a.db"
-    return TestClient(create_app(ServiceConfig(folder, audit=audit, poll_seconds=0))), audit
+    return folder
 
 
 @pytest.fixture
 def client(tmp_path: Path):
-    with service(tmp_path)[0] as client:
+    with served(plans(tmp_path), tmp_path) as client:
         yield client
 
 
@@ -370,22 +367,21 @@ def test_body_not_json_and_too_large(client):
 
 
 def test_every_answer_is_audited_once(tmp_path):
-    client, url = service(tmp_path)
     answers = {"midterm": [], "cancel": [], "renewal": []}
-    client.__enter__()
-    for i, changes, effective in MIDTERM_CASES[:3]:
-        body = {"policy": policy(i), "changes": changes, **TERM, "effective": effective}
-        answers["midterm"].append((body, client.post("/midterm", json=body)))
-    for paid, start, end, cancelled, method in CANCEL_CASES[:4]:
-        body = {"premium_paid": paid, "start": start, "end": end, "cancelled": cancelled, "method": method}
-        answers["cancel"].append((body, client.post("/cancel", json=body)))
-    for _ in range(2):
-        body = renewal_body()
-        answers["renewal"].append((body, client.post("/renewal", json=body)))
-    client.post("/cancel", json={"premium_paid": -1})  # refused: not audited
-    client.post("/renewal", json=renewal_body(ladder="mars"))
-    client.__exit__(None, None, None)  # a clean shutdown writes every pending record
-    store = open_audit_store(url)
+    with served(plans(tmp_path), tmp_path) as client:
+        for i, changes, effective in MIDTERM_CASES[:3]:
+            body = {"policy": policy(i), "changes": changes, **TERM, "effective": effective}
+            answers["midterm"].append((body, client.post("/midterm", json=body)))
+        for paid, start, end, cancelled, method in CANCEL_CASES[:4]:
+            body = {"premium_paid": paid, "start": start, "end": end, "cancelled": cancelled, "method": method}
+            answers["cancel"].append((body, client.post("/cancel", json=body)))
+        for _ in range(2):
+            body = renewal_body()
+            answers["renewal"].append((body, client.post("/renewal", json=body)))
+        client.post("/cancel", json={"premium_paid": -1})  # refused: not audited
+        client.post("/renewal", json=renewal_body(ladder="mars"))
+    # the service has stopped: a clean shutdown writes every pending record
+    store = open_audit_store(f"sqlite:///{tmp_path / 'audit.db'}")
     try:
         for endpoint, sent in answers.items():
             records = {r.quote_id: r for r in store.records(endpoint=endpoint)}
