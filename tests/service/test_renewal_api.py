@@ -326,6 +326,11 @@ RENEWAL_BAD = [
     ({"current_premium": -10.0}, [("current_premium", "not a positive premium")]),
     ({"current_premium": False}, [("current_premium", "not a positive premium")]),
     ({"current_premium": None}, [("current_premium", "missing field")]),
+    ({"current_premium": 1e13}, [("current_premium", "not a positive premium")]),
+    ({"rules": {"min_premium": 1e13}}, [("rules.min_premium", "too large")]),
+    ({"rules": {"rounding": 1e-300}}, [("rules.rounding", "invalid")]),  # refused by the rounding of the offer
+    ({"policy__claims_since_renewal": True}, [("policy.claims_since_renewal", "not a number")]),
+    ({"policy__lapse_days": "0"}, [("policy.lapse_days", "not a number")]),
     ({"renewal_date": "2026-02-30"}, [("renewal_date", "not a date")]),
     ({"renewal_date": "2019-01-01"}, [("renewal_date", "no such plan in service")]),
     ({"extra": 1}, [("extra", "extra field")]),

@@ -62,7 +62,7 @@ LADDER_INPUTS = ("at_fault", "partly_at_fault", "lapse_days")
 #: Policy fields copied to a renewal answer when present.
 KEEP = ("policy_id",)
 _RULE_FIELDS = tuple(f.name for f in dataclasses.fields(RenewalRules))
-_SHARES = ("max_increase", "max_decrease", "min_premium", "rounding")
+_NUMBERS = ("max_increase", "max_decrease", "min_premium", "rounding")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -277,8 +277,9 @@ async def renewal(request: Request) -> Response:
     days, problems = _dates(data, ("renewal_date",))
     problems += _objects(data, ("policy",))
     current = data["current_premium"]
-    if not _is_number(current) or not (math.isfinite(current) and current > 0):
-        problems.append(_entry("current_premium", current, "not a positive premium", "a finite premium > 0"))
+    if not _is_number(current) or not (math.isfinite(current) and 0 < current < MAX_PREMIUM):
+        problems.append(_entry("current_premium", current, "not a positive premium",
+                               f"a premium in (0, {MAX_PREMIUM:g})"))  # fmt: skip
     name = data.get("ladder")
     if name is not None and name not in available_ladders():  # never a path: a body names no server file
         problems.append(_entry("ladder", name, "unknown ladder", f"one of {list(available_ladders())}"))
@@ -292,6 +293,11 @@ async def renewal(request: Request) -> Response:
         answer = renewal_answer(plan, policy, current, renewal_date=days["renewal_date"], ladder=name, rules=rules)
     except AutoriskError as error:
         raise _renewal_problem(error, plan, policy) from None
+    offered = answer["offered_premium"]
+    if not (math.isfinite(offered) and offered > 0):  # never answer one (a minimum or a unit beyond doubles)
+        raise HTTPProblem(422, "QuoteError", f"offered_premium {offered} is not a positive premium", [
+            _entry("offered_premium", offered, "not a positive premium", "a finite premium > 0: check "
+                   "rules.min_premium and rules.rounding")])  # fmt: skip
     return _answer(request, answer, endpoint="renewal", plan=plan, body=body, at=at,
                    options={"plan": plan.name, "version": plan.version, "renewal_date": days["renewal_date"],
                             "ladder": name, "rules": rules.to_dict()})  # fmt: skip
@@ -333,6 +339,8 @@ def renewal_answer(plan: RatingPlan, policy: Mapping[str, Any], current_premium:
     >>> answer["technical_premium"], answer["offered_premium"], answer["reason"], answer["limits"]["increase_cap"]
     (750.0, 660.0, 'cap_increase', 660.0)
     """
+    if ladder is not None and ladder not in available_ladders():  # load_ladder would read a file of that name
+        raise ParameterError(f"ladder must be one of {list(available_ladders())}, got {ladder!r}")
     rules = rules or RenewalRules()
     moves = None if ladder is None else load_ladder(ladder)
     inputs = {k: k for k in LADDER_INPUTS if moves is not None and k in policy}
@@ -367,10 +375,12 @@ def _rules(value: Any) -> tuple[RenewalRules, list[dict[str, Any]]]:
         return RenewalRules(), [_entry("rules", value, "not an object", f"an object with fields {list(_RULE_FIELDS)}")]
     problems = [_entry(f"rules.{k}", v, "not a RenewalRules field", f"one of {list(_RULE_FIELDS)}")
                 for k, v in value.items() if k not in _RULE_FIELDS]  # fmt: skip
-    for key in _SHARES:
+    for key in _NUMBERS:
         v = value.get(key)
         if v is not None and not (_is_number(v) and math.isfinite(v)):
             problems.append(_entry(f"rules.{key}", v, "not a number", "a finite number or null"))
+        elif key == "min_premium" and v is not None and v >= MAX_PREMIUM:
+            problems.append(_entry(f"rules.{key}", v, "too large", f"a premium below {MAX_PREMIUM:g}"))
     if value.get("segment") is not None and not isinstance(value["segment"], str):
         problems.append(_entry("rules.segment", value["segment"], "not a string", "a policy field name or null"))
     if "new_business_rule" in value and not isinstance(value["new_business_rule"], bool):
@@ -382,11 +392,15 @@ def _rules(value: Any) -> tuple[RenewalRules, list[dict[str, Any]]]:
         return RenewalRules(), problems
     try:
         return RenewalRules(**{**value, "segment_caps": caps}), []
-    except ParameterError as error:  # its message starts with the field it refuses
-        message = str(error)
-        key = next((k for k in sorted(_RULE_FIELDS, key=len, reverse=True) if message.startswith(k)), None)
+    except ParameterError as error:
+        key = _rules_key(str(error))
         field = "rules" if key is None else f"rules.{key}"
-        return RenewalRules(), [_entry(field, None if key is None else value.get(key), "invalid", message)]
+        return RenewalRules(), [_entry(field, None if key is None else value.get(key), "invalid", str(error))]
+
+
+def _rules_key(message: str) -> str | None:
+    """The RenewalRules field a ParameterError is about: its message starts with it ("rounding unit ...")."""
+    return next((k for k in sorted(_RULE_FIELDS, key=len, reverse=True) if message.startswith(k)), None)
 
 
 def _segment_caps(value: Any) -> tuple[dict[Any, tuple[Any, Any]], list[dict[str, Any]]]:
@@ -399,7 +413,9 @@ def _segment_caps(value: Any) -> tuple[dict[Any, tuple[Any, Any]], list[dict[str
         return {}, [_entry("rules.segment_caps", value, "not segment caps", expected)]
     caps, problems = {}, []
     for pair in pairs:
-        ok = isinstance(pair, list | tuple) and len(pair) == 2 and isinstance(pair[1], list) and len(pair[1]) == 2
+        ok = (isinstance(pair, list | tuple) and len(pair) == 2 and isinstance(pair[0], str | int | float)
+              and not isinstance(pair[0], bool)
+              and isinstance(pair[1], list) and len(pair[1]) == 2)  # fmt: skip
         if not ok or not all(c is None or (_is_number(c) and math.isfinite(c)) for c in pair[1]):
             problems.append(_entry("rules.segment_caps", pair, "not a level's caps", expected))
         else:
@@ -420,6 +436,9 @@ def _renewal_policy_problems(plan: RatingPlan, policy: dict[str, Any], ladder: A
         problems += [_entry(f"policy.{k}", policy[k], "not read by the ladder", f"{ladder.name!r} is a "
                             f"{ladder.kind!r} ladder: fault counts are read by coefficient ladders only")
                      for k in ("at_fault", "partly_at_fault") if k in policy]  # fmt: skip
+    counts = [*ladder.state_columns, CLAIMS, *LADDER_INPUTS] if ladder is not None else []
+    problems += [_entry(f"policy.{c}", policy[c], "not a number", "a number (a count, a level or a coefficient)")
+                 for c in dict.fromkeys(counts) if c in policy and not _is_number(policy[c])]  # fmt: skip
     if "current_premium" in policy:
         problems.append(_entry("policy.current_premium", policy["current_premium"], "extra field",
                                "current_premium at the top level of the body"))  # fmt: skip
@@ -440,6 +459,9 @@ def _renewal_problem(error: AutoriskError, plan: RatingPlan, policy: dict[str, A
         problems = _prefixed(policy_problems(plan, rated, extra="ignore"), "policy")
     if not problems:
         problems = [{**e, "field": _policy_field(e["field"], policy)} for e in _single(error_entries(error))]
+    key = _rules_key(str(error)) if isinstance(error, ParameterError) else None
+    if key is not None:  # a rule the offer cannot apply (a rounding unit too fine for the premium)
+        problems = [{**p, "field": f"rules.{key}", "rule": "invalid"} for p in problems]
     return HTTPProblem(422, type(error).__name__, _message(problems), problems)
 
 
