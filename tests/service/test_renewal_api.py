@@ -135,6 +135,21 @@ def test_midterm_names_the_policy_fields(client):
     body["policy"] = {**policy(0), "driver_age": True}
     found = problems(client.post("/midterm", json=body))
     assert [f for f, _ in found] == ["policy.driver_age"]
+    body["policy"] = {**policy(0), "colour": "red"}
+    assert problems(client.post("/midterm", json=body)) == [("policy.colour", "extra field")]
+
+
+def test_extra_policy_fields_can_be_ignored(tmp_path):
+    midterm = {"policy": {**policy(0), "colour": "red"}, "changes": {"driver_age": 45}, **TERM,
+               "effective": "2025-11-02"}  # fmt: skip
+    renewal = renewal_body(policy__colour="red")
+    with served(plans(tmp_path), tmp_path, extra_fields="ignore") as client:
+        charge = client.post("/midterm", json=midterm).json()["charge"]
+        offered = client.post("/renewal", json=renewal).json()["offered_premium"]
+    assert charge == adjust(V1, policy(0), {"driver_age": 45}, **TERM, effective="2025-11-02").charge
+    book = pd.DataFrame.from_records([{**renewal_body()["policy"], "current_premium": 2000.0}])
+    assert offered == renewal_offers(book, V2, rules=RenewalRules(max_increase=0.1), ladder=LADDER,
+                                     lapse_days="lapse_days")["offered_premium"].iloc[0]  # fmt: skip
 
 
 # -------------------------------------------------------------------- /cancel
