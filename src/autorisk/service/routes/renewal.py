@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any, cast
@@ -25,6 +26,7 @@ from autorisk.errors import AutoriskError, ParameterError, QuoteError
 from autorisk.rating import RatingPlan
 from autorisk.renewal import (
     RULES,
+    Ladder,
     RenewalRules,
     adjust,
     available_ladders,
@@ -76,6 +78,34 @@ class _NoPlan:
 
 _NO_PLAN = cast(RatingPlan, _NoPlan())
 
+
+@functools.cache
+def _shipped() -> tuple[str, ...]:
+    return available_ladders()
+
+
+@functools.cache  # ladders are frozen: one parsed copy serves every request
+def _load(name: str) -> Ladder:
+    return load_ladder(name)
+
+
+def shipped_ladder(name: str) -> Ladder:
+    """A ladder shipped with autorisk by name, parsed once; never a file (``load_ladder`` also reads paths).
+
+    Examples
+    --------
+    >>> shipped_ladder("china_national").level_column
+    'ncd_level'
+    >>> shipped_ladder("/etc/passwd")
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.ParameterError: ladder must be one of [...], got '/etc/passwd'
+    """
+    if not isinstance(name, str) or name not in _shipped():
+        raise ParameterError(f"ladder must be one of {list(_shipped())}, got {name!r}")
+    return _load(name)
+
+
 # ------------------------------------------------------------------ OpenAPI
 
 _DATE = {"type": "string", "format": "date", "examples": ["2026-03-01"]}
@@ -106,7 +136,7 @@ _RENEWAL_BODY = _body({
     "policy": {"type": "object", "description": "The fields the plan reads, the ladder's state columns, "
                f"{CLAIMS!r} (with a ladder) and optionally {list(LADDER_INPUTS)} and {list(KEEP)}"},
     "current_premium": {"type": "number", "exclusiveMinimum": 0},
-    "ladder": {"enum": list(available_ladders())},
+    "ladder": {"enum": list(_shipped())},
     "rules": {"type": "object", "additionalProperties": False, "properties": {
         "max_increase": _SHARE, "max_decrease": {**_SHARE, "maximum": 1}, "segment": {"type": ["string", "null"]},
         "segment_caps": {"description": "{level: [max_increase, max_decrease]}, or [[level, [up, down]], ...]"},
@@ -281,12 +311,12 @@ async def renewal(request: Request) -> Response:
         problems.append(_entry("current_premium", current, "not a positive premium",
                                f"a premium in (0, {MAX_PREMIUM:g})"))  # fmt: skip
     name = data.get("ladder")
-    if name is not None and name not in available_ladders():  # never a path: a body names no server file
-        problems.append(_entry("ladder", name, "unknown ladder", f"one of {list(available_ladders())}"))
+    if name is not None and name not in _shipped():  # never a path: a body names no file of the server
+        problems.append(_entry("ladder", name, "unknown ladder", f"one of {list(_shipped())}"))
     rules, found = _rules(data.get("rules"))
     _refuse(problems + found)
     plan = _plan_on(request, data, days["renewal_date"], "renewal_date")
-    ladder = None if name is None else load_ladder(name)  # a shipped one: checked above
+    ladder = None if name is None else shipped_ladder(name)
     policy = data["policy"]
     _refuse(_renewal_policy_problems(plan, policy, ladder, rules, service.config.extra_fields), "QuoteError")
     try:
@@ -339,10 +369,8 @@ def renewal_answer(plan: RatingPlan, policy: Mapping[str, Any], current_premium:
     >>> answer["technical_premium"], answer["offered_premium"], answer["reason"], answer["limits"]["increase_cap"]
     (750.0, 660.0, 'cap_increase', 660.0)
     """
-    if ladder is not None and ladder not in available_ladders():  # load_ladder would read a file of that name
-        raise ParameterError(f"ladder must be one of {list(available_ladders())}, got {ladder!r}")
     rules = rules or RenewalRules()
-    moves = None if ladder is None else load_ladder(ladder)
+    moves = None if ladder is None else shipped_ladder(ladder)
     inputs = {k: k for k in LADDER_INPUTS if moves is not None and k in policy}
     book = pd.DataFrame.from_records([{**policy, "current_premium": current_premium}])
     offers = renewal_offers(book, plan, rules=rules, ladder=moves, claims=CLAIMS, keep=KEEP, **inputs)
@@ -423,7 +451,7 @@ def _segment_caps(value: Any) -> tuple[dict[Any, tuple[Any, Any]], list[dict[str
     return caps, problems
 
 
-def _renewal_policy_problems(plan: RatingPlan, policy: dict[str, Any], ladder: Any, rules: RenewalRules,
+def _renewal_policy_problems(plan: RatingPlan, policy: dict[str, Any], ladder: Ladder | None, rules: RenewalRules,
                              extra: str) -> list[dict[str, Any]]:  # fmt: skip
     """Missing and extra fields of a renewal's policy: the plan's, the ladder's, the segment's."""
     problems = _prefixed(field_problems(plan, policy, extra="ignore"), "policy")
@@ -566,4 +594,4 @@ def _answer(request: Request, answer: dict[str, Any], *, endpoint: str, plan: Ra
 
 
 __all__ = ["CANCEL_FIELDS", "CLAIMS", "KEEP", "LADDER_INPUTS", "METHODS", "MIDTERM_FIELDS", "RENEWAL_FIELDS",
-           "cancel_answer", "midterm_answer", "renewal_answer", "router"]
+           "cancel_answer", "midterm_answer", "renewal_answer", "router", "shipped_ladder"]
