@@ -360,3 +360,7 @@ __all__ = [
     "UnknownCategoryError",
     "levels_text",
 ]
+
+
+class AuditStoreError(AutoriskError, OSError):
+    """Audit records could not be written to the store; the message says where they were saved instead."""
