@@ -264,6 +264,16 @@ def test_renewal_is_the_batch_row(client):
         assert RenewalRules.from_dict(answer["rules"]) == RULES
 
 
+@pytest.mark.parametrize(("claims", "lapse_days", "level"), [(0, 0, -3), (2, 0, -1), (0, 200, 0)])
+def test_renewal_moves_the_china_ladder(client, claims, lapse_days, level):
+    # China's national NCD: two claim-free years at -2 go to -3; two claims to -1; over 183 days uninsured resets to 0
+    state = {"ncd_level": -2, "insured_years": 2, "claim_free_years": 2, "claims_1": 0, "claims_2": 0}
+    body = renewal_body(**{f"policy__{k}": v for k, v in state.items()}, policy__claims_since_renewal=claims,
+                        policy__lapse_days=lapse_days)  # fmt: skip
+    answer = client.post("/renewal", json=body).json()
+    assert answer["ladder_level"] == {"column": "ncd_level", "before": -2, "after": level}
+
+
 def test_renewal_coefficient_ladder_with_fault_counts(client):
     france = load_ladder("france_crm")
     book = china_book(15)
