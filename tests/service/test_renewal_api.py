@@ -14,7 +14,7 @@ import pytest
 from autorisk.renewal import RenewalRules, adjust, cancellation_refund, load_ladder, renewal_offers
 from autorisk.service.audit import open_audit_store
 from autorisk.service.payload import dumps
-from autorisk.service.routes.renewal import cancel_answer, midterm_answer, renewal_answer
+from autorisk.service.changes import cancel_answer, midterm_answer, renewal_answer
 from batch.batch_helpers import china_book, china_plan
 
 from .service_helpers import served
