@@ -106,7 +106,6 @@ the charge, rounded half up to the cent (negative: a return premium). The plan i
 ``start``, or the exact ``version`` asked for. Bad input: 422 with one entry per problem."""
 
 
-
 @router.post("/midterm", summary="Price a mid-term adjustment", description=_MIDTERM_DOC,
              openapi_extra=_MIDTERM_BODY)  # fmt: skip
 async def midterm(request: Request) -> Response:
@@ -134,7 +133,6 @@ cancellation effective ``cancelled`` (the first day not covered), by days in for
 Chinese short-period table of started months (``"short_period"``), with
 ``autorisk.renewal.cancellation_refund``: earned is rounded half up to the cent and earned + refund = premium
 paid exactly (in cents). No plan is involved: the audit record's plan fields are empty."""
-
 
 
 @router.post("/cancel", summary="Price a cancellation refund", description=_CANCEL_DOC,
@@ -166,7 +164,6 @@ technical premium; ``rules`` (the ``RenewalRules`` fields; default ``RenewalRule
 the offered, technical and new-business premiums, the rules that moved the offer (``rule_flags``, ``reason``,
 ``rules_applied``), the caps' limits and the ladder's new state; the numbers are those of the same policy in a
 batch."""
-
 
 
 @router.post("/renewal", summary="Price one policy's renewal offer", description=_RENEWAL_DOC,
