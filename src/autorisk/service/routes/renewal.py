@@ -77,7 +77,7 @@ _MIDTERM_BODY = _body({
     "changes": {"type": "object", "description": "New values of fields the plan reads"},
     "start": _DATE, "end": {**_DATE, "description": "End of the term, exclusive"},
     "effective": {**_DATE, "description": "First day on the new terms, in [start, end)"}},
-    ["policy", "changes", "start", "end", "effective"])  # fmt: skip
+    list(MIDTERM_REQUIRED))  # fmt: skip
 _CANCEL_BODY = _body({
     "premium_paid": {"type": "number", "minimum": 0, "exclusiveMaximum": MAX_PREMIUM},
     "start": _DATE, "end": {**_DATE, "description": "End of the term, exclusive"},
@@ -95,7 +95,7 @@ _RENEWAL_BODY = _body({
         "segment_caps": {"description": "{level: [max_increase, max_decrease]}, or [[level, [up, down]], ...]"},
         "new_business_rule": {"type": "boolean"}, "min_premium": {"type": ["number", "null"]},
         "rounding": {"type": ["number", "null"]}}}},
-    ["renewal_date", "policy", "current_premium"])  # fmt: skip
+    list(RENEWAL_REQUIRED))  # fmt: skip
 
 # ----------------------------------------------------------------- mid-term
 
