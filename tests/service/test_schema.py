@@ -228,7 +228,11 @@ def _plain(value):
 @CORE
 @given(plan=plans(), data=st.data(), extra=st.sampled_from(["refuse", "ignore"]))
 def test_schema_valid_iff_quote_one_prices_iff_no_problem_on_random_plans(plan, data, extra):
-    Draft202012Validator.check_schema(policy_schema(plan, extra=extra))
+    schema = policy_schema(plan, extra=extra)
+    Draft202012Validator.check_schema(schema)
+    assert json.loads(json.dumps(schema, allow_nan=False)) == schema  # plain JSON data
+    for component in openapi_components([plan], extra=extra).values():
+        Draft202012Validator.check_schema(component)
     check_agreement(plan, data.draw(policies(plan)), extra)
 
 
@@ -465,3 +469,13 @@ def test_field_problems_is_only_about_field_names():
     assert [(e["field"], e["rule"]) for e in field_problems(plan, policy)] == [
         ("use", "missing field"), ("usage", "extra field")]  # fmt: skip
     assert [e["field"] for e in field_problems(plan, policy, extra="ignore")] == ["use"]
+
+
+def test_an_overflowing_premium_is_not_a_shape_rule_but_is_a_problem():
+    """Documented limit: the schema judges values; a product of relativities that overflows is the quote's to refuse."""
+    huge = CategoricalFactor("x", "x", ("a",), (1e10,))
+    plan = RatingPlan("p", "1", (Coverage("tpl", 1e300, (huge,)),))
+    assert Draft202012Validator(policy_schema(plan)).is_valid({"x": "a"})
+    assert not priced(plan, {"x": "a"})
+    (entry,) = policy_problems(plan, {"x": "a"})
+    assert (entry["field"], entry["value"], entry["rule"]) == ("premium_tpl", "inf", "not positive and finite")
