@@ -20,7 +20,12 @@ Numbers are finite: an unbounded side reads ``[-1.797e308, 1.797e308]``, the
 largest double. Two limits of JSON Schema, documented rather than hidden: a
 validator compares integers exactly, while the plan reads them as doubles, so
 an integer beyond 2**53 within rounding of a bound may be judged differently;
-and NaN / Infinity are not JSON (the service's parser refuses them).
+and NaN / Infinity are not JSON (the service's parser refuses them). What is
+not a rule on the request's shape is not in the schema: a plan's regulatory
+bounds are checked on its tables when it is built, so an accepted value never
+breaks one at quote time, but relativities whose product under- or overflows
+the premium are refused by the quote (and reported by :func:`policy_problems`
+on the field ``premium_<coverage>``).
 
 :func:`field_problems` is the cheap check run on every request (missing and
 extra fields, set operations only); :func:`policy_problems` lists every problem
@@ -34,6 +39,7 @@ import math
 import numbers
 import re
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -281,6 +287,7 @@ class _PlanRules:
 
 _RULES: dict[str, _PlanRules] = {}
 _RULES_KEPT = 256
+_RULES_LOCK = threading.Lock()
 
 
 def _rules(plan: RatingPlan) -> _PlanRules:
@@ -310,9 +317,10 @@ def _rules(plan: RatingPlan) -> _PlanRules:
             for c in columns}  # fmt: skip
     placeholders = {c: _placeholder(accepts[c]) for c in columns}
     rules = _PlanRules(columns, frozenset(columns), accepts, text, tuple(pairs), tables, placeholders)
-    if len(_RULES) >= _RULES_KEPT:
-        _RULES.pop(next(iter(_RULES)))
-    _RULES[plan.plan_id] = rules
+    with _RULES_LOCK:  # the service's threads share the cache
+        if len(_RULES) >= _RULES_KEPT:
+            _RULES.pop(next(iter(_RULES)))
+        _RULES[plan.plan_id] = rules
     return rules
 
 
@@ -670,7 +678,8 @@ def policy_problems(
     table = pd.DataFrame({c: _object_column(policy[c] if c in policy else rules.placeholders[c])
                           for c in rules.columns})  # fmt: skip
     try:
-        plan.quote(table, errors="raise")
+        with np.errstate(all="ignore"):  # an overflowing premium is reported below, not warned about
+            plan.quote(table, errors="raise")
     except QuoteError as error:
         if not error.issues:
             found.append(_entry(None, None, "cannot be quoted", str(error)))
