@@ -71,7 +71,13 @@ _NUMBERS = ("max_increase", "max_decrease", "min_premium", "rounding")
 
 @functools.cache
 def shipped_ladders() -> tuple[str, ...]:
-    """The names of the ladders shipped with autorisk (:func:`~autorisk.renewal.available_ladders`), once."""
+    """The names of the ladders shipped with autorisk (:func:`~autorisk.renewal.available_ladders`), once.
+
+    Examples
+    --------
+    >>> "china_national" in shipped_ladders()
+    True
+    """
     return available_ladders()
 
 
@@ -82,6 +88,21 @@ def _load(name: str) -> Ladder:
 
 def shipped_ladder(name: str) -> Ladder:
     """A ladder shipped with autorisk by name, parsed once; never a file (``load_ladder`` also reads paths).
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`shipped_ladders`.
+
+    Returns
+    -------
+    Ladder
+        The parsed ladder, the same object on every call.
+
+    Raises
+    ------
+    ParameterError
+        ``name`` is not a shipped ladder's name.
 
     Examples
     --------
@@ -107,6 +128,18 @@ def midterm_body_problems(data: Mapping[str, Any]) -> tuple[dict[str, str], list
     ``policy`` and ``changes`` must be objects, ``start``, ``end`` and ``effective`` dates with
     ``effective`` in ``[start, end)``.
 
+    Parameters
+    ----------
+    data : mapping
+        The parsed JSON body.
+
+    Returns
+    -------
+    days : dict
+        ``start``, ``end`` and ``effective`` as ``YYYY-MM-DD``, those that are dates.
+    problems : list of dict
+        One problem entry per problem; empty when the body is fine.
+
     Examples
     --------
     >>> days, problems = midterm_body_problems({"policy": {}, "changes": [], "start": "2025-01-01",
@@ -123,7 +156,32 @@ def midterm_policy_problems(plan: RatingPlan, policy: Mapping[str, Any], changes
                             extra: str = "refuse") -> list[Problem]:  # fmt: skip
     """Missing and extra fields of the policy (``policy.<x>``) and changes to fields the plan does not read.
 
-    ``extra`` is ``"refuse"`` or ``"ignore"`` (extra fields of the policy).
+    Parameters
+    ----------
+    plan : RatingPlan
+        The plan that prices the change.
+    policy : mapping
+        The policy before the change: the plan's fields.
+    changes : mapping
+        The new values, each of a field the plan reads.
+    extra : {"refuse", "ignore"}, default "refuse"
+        A policy field that nothing reads: a problem (``extra field``), or let through.
+
+    Returns
+    -------
+    list of dict
+        One problem entry per problem; empty when the plan can be asked to price both sides.
+
+    Examples
+    --------
+    >>> from autorisk.rating import CategoricalFactor, Coverage
+    >>> region = CategoricalFactor("region", "region", ("north", "south"), (1.0, 1.2))
+    >>> plan = RatingPlan("demo", "1", (Coverage("tpl", 500.0, (region,)),))
+    >>> problems = midterm_policy_problems(plan, {"region": "north", "age": 30}, {"colour": "red"})
+    >>> [(p["field"], p["rule"]) for p in problems]
+    [('policy.age', 'extra field'), ('changes.colour', 'not read by the plan')]
+    >>> midterm_policy_problems(plan, {"region": "north", "age": 30}, {"region": "south"}, extra="ignore")
+    []
     """
     problems = _prefixed(field_problems(plan, policy, extra=extra), "policy")
     problems += [_entry(f"changes.{k}", v, "not read by the plan", f"one of the plan's fields {plan.columns}")
@@ -173,7 +231,36 @@ def midterm_answer(plan: RatingPlan, policy: Mapping[str, Any], changes: Mapping
 
 def midterm_error_problems(error: QuoteError, plan: RatingPlan, policy: Mapping[str, Any],
                            changes: Mapping[str, Any]) -> list[Problem]:  # fmt: skip
-    """What the plan refuses in the policy (``policy.x``) or in the changes (``changes.x``) of a QuoteError."""
+    """What the plan refuses in the policy (``policy.x``) or in the changes (``changes.x``) of a QuoteError.
+
+    Parameters
+    ----------
+    error : QuoteError
+        What :func:`midterm_answer` raised.
+    plan : RatingPlan
+        The plan it was called with.
+    policy, changes : mapping
+        The policy and the changes it was called with.
+
+    Returns
+    -------
+    list of dict
+        The problem entries of the policy, then of the changes (each field the change sets); the
+        error's own entries when neither has one.
+
+    Examples
+    --------
+    >>> from autorisk.rating import CategoricalFactor, Coverage
+    >>> region = CategoricalFactor("region", "region", ("north", "south"), (1.0, 1.2))
+    >>> plan = RatingPlan("demo", "1", (Coverage("tpl", 500.0, (region,)),))
+    >>> try:
+    ...     midterm_answer(plan, {"region": "north"}, {"region": "east"}, start="2025-01-01",
+    ...                    end="2026-01-01", effective="2025-10-01")
+    ... except QuoteError as error:
+    ...     problems = midterm_error_problems(error, plan, {"region": "north"}, {"region": "east"})
+    >>> [(p["field"], p["value"], p["rule"]) for p in problems]
+    [('changes.region', 'east', 'unknown level')]
+    """
     problems = _prefixed(policy_problems(plan, policy, extra="ignore"), "policy")
     after = policy_problems(plan, {**policy, **changes}, extra="ignore")
     problems += _prefixed([p for p in after if p.get("field") in changes], "changes")
@@ -188,6 +275,25 @@ def cancel_body_problems(data: Mapping[str, Any]) -> tuple[dict[str, str], list[
 
     ``premium_paid`` must be a finite number in ``[0, MAX_PREMIUM)`` (not a boolean), ``method`` one of
     :data:`METHODS` and ``cancelled`` in ``[start, end)``.
+
+    Parameters
+    ----------
+    data : mapping
+        The parsed JSON body.
+
+    Returns
+    -------
+    days : dict
+        ``start``, ``end`` and ``cancelled`` as ``YYYY-MM-DD``, those that are dates.
+    problems : list of dict
+        One problem entry per problem; empty when the body is fine.
+
+    Examples
+    --------
+    >>> days, problems = cancel_body_problems({"premium_paid": True, "start": "2025-01-01",
+    ...     "end": "2026-01-01", "cancelled": "2026-02-01", "method": "daily"})
+    >>> [(p["field"], p["rule"]) for p in problems]
+    [('cancelled', 'outside the term'), ('premium_paid', 'not a number'), ('method', 'unknown method')]
     """
     days, problems = _dates(data, ("start", "end", "cancelled"))
     problems += _term(days, "start", "end", "cancelled")
@@ -205,6 +311,21 @@ def cancel_body_problems(data: Mapping[str, Any]) -> tuple[dict[str, str], list[
 
 def cancel_answer(premium_paid: float, *, start: str, end: str, cancelled: str, method: str) -> dict[str, Any]:
     """The answer of ``POST /cancel`` (without its quote id): :func:`~autorisk.renewal.cancellation_refund`.
+
+    Parameters
+    ----------
+    premium_paid : float
+        The premium paid for the whole term.
+    start, end, cancelled : str
+        ``YYYY-MM-DD``: the term ``[start, end)`` and the first day no longer covered.
+    method : {"pro_rata", "short_period"}
+        Earned by days in force, or by the Chinese short-period table (:data:`METHODS`).
+
+    Returns
+    -------
+    dict
+        The premium paid, earned and refunded (also in cents), the method and its basis, the dates,
+        the days and months in force and in the term.
 
     Examples
     --------
@@ -225,7 +346,36 @@ def cancel_answer(premium_paid: float, *, start: str, end: str, cancelled: str, 
 
 def cancel_error_problems(error: ParameterError, premium_paid: Any, days: Mapping[str, str],
                           method: str) -> tuple[str, list[Problem]]:  # fmt: skip
-    """The kind and problems of a refused refund, its fields named by :func:`cancel_many` (the same checks)."""
+    """The kind and problems of a refused refund, its fields named by :func:`cancel_many` (the same checks).
+
+    Parameters
+    ----------
+    error : ParameterError
+        What :func:`cancel_answer` raised.
+    premium_paid : float
+        The premium paid it was called with.
+    days : mapping
+        ``start``, ``end`` and ``cancelled`` as ``YYYY-MM-DD`` (from :func:`cancel_body_problems`).
+    method : str
+        The method it was called with.
+
+    Returns
+    -------
+    kind : str
+        The name of the error class to answer with (``DataError`` when ``cancel_many`` names the field).
+    problems : list of dict
+        Its problem entries, without rows.
+
+    Examples
+    --------
+    >>> days = {"start": "2025-01-01", "end": "2026-01-01", "cancelled": "2025-04-01"}
+    >>> try:
+    ...     cancel_answer(1e300, **days, method="pro_rata")
+    ... except ParameterError as error:
+    ...     kind, problems = cancel_error_problems(error, 1e300, days, "pro_rata")
+    >>> kind, [(p["field"], p["rule"]) for p in problems]
+    ('DataError', [('premium_paid', 'not a premium')])
+    """
     named: AutoriskError = error
     try:
         cancel_many(pd.DataFrame({"premium_paid": [premium_paid], **{k: [v] for k, v in days.items()}}),
@@ -244,6 +394,20 @@ def renewal_body_problems(data: Mapping[str, Any]) -> tuple[dict[str, str], Rene
     ``data`` has every field of :data:`RENEWAL_REQUIRED`: ``renewal_date`` a date, ``policy`` an object,
     ``current_premium`` a number in ``(0, MAX_PREMIUM)``, ``ladder`` (optional) a shipped ladder's name
     (never a path), ``rules`` (optional) the :class:`~autorisk.renewal.RenewalRules` fields.
+
+    Parameters
+    ----------
+    data : mapping
+        The parsed JSON body.
+
+    Returns
+    -------
+    days : dict
+        ``renewal_date`` as ``YYYY-MM-DD`` when it is a date.
+    rules : RenewalRules
+        The body's rules, or ``RenewalRules()`` when it has none or they have problems.
+    problems : list of dict
+        One problem entry per problem; empty when the body is fine.
 
     Examples
     --------
@@ -323,7 +487,42 @@ def _segment_caps(value: Any) -> tuple[dict[Any, tuple[Any, Any]], list[Problem]
 
 def renewal_policy_problems(plan: RatingPlan, policy: Mapping[str, Any], ladder: Ladder | None,
                             rules: RenewalRules, *, extra: str = "refuse") -> list[Problem]:  # fmt: skip
-    """Missing and extra fields of a renewal's policy: the plan's, the ladder's, the segment's."""
+    """Missing and extra fields of a renewal's policy: the plan's, the ladder's, the segment's.
+
+    Also a fault count given to a ladder that does not read it, a ladder input that is not a number,
+    and ``current_premium`` inside the policy (it belongs at the top level of the body).
+
+    Parameters
+    ----------
+    plan : RatingPlan
+        The plan in force on the renewal date.
+    policy : mapping
+        The policy as sent.
+    ladder : Ladder or None
+        The ladder that moves the policy (:func:`shipped_ladder`), if any.
+    rules : RenewalRules
+        The renewal rules (their ``segment`` is a field of the policy when they cap by segment).
+    extra : {"refuse", "ignore"}, default "refuse"
+        A policy field that nothing reads: a problem (``extra field``), or let through.
+
+    Returns
+    -------
+    list of dict
+        One problem entry per problem; empty when the policy can be offered a renewal.
+
+    Examples
+    --------
+    >>> from autorisk.rating import CategoricalFactor, Coverage
+    >>> region = CategoricalFactor("region", "region", ("north", "south"), (1.0, 1.2))
+    >>> plan = RatingPlan("demo", "1", (Coverage("tpl", 500.0, (region,)),))
+    >>> problems = renewal_policy_problems(plan, {"region": "north", "current_premium": 600.0}, None,
+    ...                                    RenewalRules())
+    >>> [(p["field"], p["rule"]) for p in problems]
+    [('policy.current_premium', 'extra field')]
+    >>> ladder = shipped_ladder("france_crm")
+    >>> [p["field"] for p in renewal_policy_problems(plan, {"region": "north"}, ladder, RenewalRules())]
+    ['policy.crm', 'policy.crm_claim_free_years', 'policy.crm_years_at_floor', 'policy.claims_since_renewal']
+    """
     problems = _prefixed(field_problems(plan, policy, extra="ignore"), "policy")
     needed = [] if ladder is None else [*ladder.state_columns, CLAIMS]
     if rules.segment_caps and rules.segment is not None:
@@ -412,7 +611,25 @@ def renewal_answer(plan: RatingPlan, policy: Mapping[str, Any], current_premium:
 
 
 def offer_problems(answer: Mapping[str, Any]) -> list[Problem]:
-    """A problem when the offered premium is not a finite premium > 0 (a minimum or a unit beyond doubles)."""
+    """A problem when the offered premium is not a finite premium > 0 (a minimum or a unit beyond doubles).
+
+    Parameters
+    ----------
+    answer : mapping
+        A renewal answer (:func:`renewal_answer`).
+
+    Returns
+    -------
+    list of dict
+        No problem entry, or one on ``offered_premium``.
+
+    Examples
+    --------
+    >>> offer_problems({"offered_premium": 660.0})
+    []
+    >>> [(p["field"], p["rule"]) for p in offer_problems({"offered_premium": 0.0})]
+    [('offered_premium', 'not a positive premium')]
+    """
     offered = answer["offered_premium"]
     if math.isfinite(offered) and offered > 0:
         return []
@@ -421,7 +638,36 @@ def offer_problems(answer: Mapping[str, Any]) -> list[Problem]:
 
 
 def renewal_error_problems(error: AutoriskError, plan: RatingPlan, policy: Mapping[str, Any]) -> list[Problem]:
-    """The problems of an error of ``renewal_offers``: the plan's view of the policy when it could not quote it."""
+    """The problems of an error of ``renewal_offers``: the plan's view of the policy when it could not quote it.
+
+    Fields of the policy are named ``policy.<field>``; a rule the offer cannot apply ``rules.<field>``.
+
+    Parameters
+    ----------
+    error : AutoriskError
+        What :func:`renewal_answer` raised.
+    plan : RatingPlan
+        The plan it was called with.
+    policy : mapping
+        The policy it was called with.
+
+    Returns
+    -------
+    list of dict
+        The problem entries, without rows.
+
+    Examples
+    --------
+    >>> from autorisk.rating import CategoricalFactor, Coverage
+    >>> region = CategoricalFactor("region", "region", ("north", "south"), (1.0, 1.2))
+    >>> plan = RatingPlan("demo", "1", (Coverage("tpl", 500.0, (region,)),))
+    >>> try:
+    ...     renewal_answer(plan, {"region": "east"}, 600.0, renewal_date="2026-04-01")
+    ... except QuoteError as error:
+    ...     problems = renewal_error_problems(error, plan, {"region": "east"})
+    >>> [(p["field"], p["value"], p["rule"]) for p in problems]
+    [('policy.region', 'east', 'unknown level')]
+    """
     problems: list[Problem] = []
     if isinstance(error, QuoteError):
         rated = {k: v for k, v in policy.items() if k in plan.columns}

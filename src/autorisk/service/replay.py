@@ -72,6 +72,16 @@ class ReplayReport:
     skipped : dict
         Records not replayed, by endpoint (an endpoint this replay does not
         know); empty for the service's endpoints.
+
+    Examples
+    --------
+    >>> found = pd.DataFrame([("q-7", "premium_total", 512.5, 515.0)], columns=list(DIFFERENCE_COLUMNS))
+    >>> report = ReplayReport(2, 3, found)
+    >>> report.ok
+    False
+    >>> print(report)
+    Replay of 2 quotes (3 policies): 1 difference in 1 quote
+      q-7  premium_total: stored 512.5, replayed 515.0
     """
 
     n_quotes: int
@@ -138,6 +148,19 @@ def replay(store: Any, plans: Any, *, since: str | datetime | None = None) -> Re
     Returns
     -------
     ReplayReport
+        The records and policies replayed and every difference found.
+
+    Examples
+    --------
+    A record whose plan is no longer found is a difference:
+
+    >>> import tempfile, pathlib
+    >>> from autorisk.service.audit import QuoteRecord, open_audit_store, utc_now
+    >>> with open_audit_store(pathlib.Path(tempfile.mkdtemp()) / "quotes.db") as store:
+    ...     store.submit(QuoteRecord("q-1", utc_now(), "quote", "demo", "1", "ab12", b"{}"))
+    >>> report = replay(store, {})
+    >>> report.ok, report.differences[["quote_id", "field", "replayed"]].values.tolist()
+    (False, [['q-1', 'plan_id', 'no plan with this id']])
     """
     lookup = _lookup(plans)
     found: list[tuple[Any, ...]] = []

@@ -474,6 +474,19 @@ def quote_request_schema(plan: RatingPlan, *, extra: Extra = "refuse") -> dict[s
     ``{"plan": <name>, "version": <version>, "quote_date": "YYYY-MM-DD", "policy": {...}}``:
     ``policy`` required (:func:`policy_schema`), the others optional, no other key.
 
+    Parameters
+    ----------
+    plan : RatingPlan
+        The plan whose policy the body carries.
+    extra : {"refuse", "ignore"}
+        Whether a policy field the plan does not read makes the body invalid
+        (as in :func:`policy_schema`).
+
+    Returns
+    -------
+    dict
+        Plain JSON data, a draft 2020-12 schema with ``$schema`` set.
+
     Examples
     --------
     >>> from autorisk.rating import CategoricalFactor, Coverage, RatingPlan
@@ -493,6 +506,21 @@ def batch_request_schema(plan: RatingPlan, *, extra: Extra = "refuse", max_polic
     ``{"plan", "version", "quote_date", "breakdown": bool, "policies": [policy, ...]}``, ``policies``
     required. Rows are rated with ``errors="flag"``: a policy that breaks the
     schema is flagged in the answer, not refused with the batch.
+
+    Parameters
+    ----------
+    plan : RatingPlan
+        The plan whose policies the body carries.
+    extra : {"refuse", "ignore"}
+        Whether a policy field the plan does not read makes a policy invalid
+        (as in :func:`policy_schema`).
+    max_policies : int, optional
+        The most policies one body may carry (``maxItems``); default: no limit.
+
+    Returns
+    -------
+    dict
+        Plain JSON data, a draft 2020-12 schema with ``$schema`` set.
 
     Examples
     --------
@@ -514,6 +542,19 @@ def batch_request_schema(plan: RatingPlan, *, extra: Extra = "refuse", max_polic
 def component_names(plan: RatingPlan) -> tuple[str, str]:
     """``("Policy_<slug>_v<version>", "QuoteRequest_<slug>_v<version>")``: the plan's OpenAPI component names.
 
+    The name is lower-cased and every run of other characters than letters and
+    digits becomes ``_``; the version keeps letters, digits, ``.`` and ``-``.
+
+    Parameters
+    ----------
+    plan : RatingPlan
+        The plan to name.
+
+    Returns
+    -------
+    tuple of str
+        The names of the policy's and of the ``/quote`` body's components.
+
     Examples
     --------
     >>> from autorisk.rating import Coverage, RatingPlan
@@ -531,6 +572,24 @@ def openapi_components(plans: Iterable[RatingPlan], *, extra: Extra = "refuse") 
     The request refers to its policy by ``$ref`` (``#/components/schemas/Policy_...``).
     A plan given twice is listed once; two different plans whose names and
     versions give the same component names are refused (PlanError).
+
+    Parameters
+    ----------
+    plans : iterable of RatingPlan
+        The plans served.
+    extra : {"refuse", "ignore"}
+        Whether a policy field the plan does not read makes a policy invalid
+        (as in :func:`policy_schema`).
+
+    Returns
+    -------
+    dict
+        Component name -> schema (plain JSON data, without ``$schema``).
+
+    Raises
+    ------
+    PlanError
+        Two different plans share a component name.
 
     Examples
     --------
