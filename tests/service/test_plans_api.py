@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 
 import jsonschema
 import pytest
@@ -103,7 +104,7 @@ def _next_day(date: str) -> str:
 def test_health_ready_and_metrics(tmp_path):
     folder, plans = plans_folder(tmp_path)
     with served(folder, tmp_path) as client:
-        assert client.get("/health").json() == {"status": "ok"}
+        assert client.get("/health").json() == {"status": "ok", "pid": os.getpid()}
         assert client.get("/ready").status_code == 200
         for _ in range(3):
             client.post("/quote", json={"quote_date": plans[0].effective_from, "policy": demo_policy()})

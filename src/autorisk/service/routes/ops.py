@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -14,9 +15,9 @@ from autorisk.service.routes.common import service_of
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/health", summary="Liveness: the process answers")
+@router.get("/health", summary="Liveness: the process answers (its pid: which worker did)")
 async def health() -> Response:
-    return json_response({"status": "ok"})
+    return json_response({"status": "ok", "pid": os.getpid()})
 
 
 @router.get("/ready", summary="Readiness: plans loaded and the audit store reachable (503 otherwise)")
@@ -25,8 +26,9 @@ async def ready(request: Request) -> Response:
     plans = len(service.registry.plans()) if service.registry is not None else 0
     audit = service.audit is not None and await asyncio.to_thread(service.audit.ping)
     ok = plans > 0 and audit
-    return json_response({"status": "ready" if ok else "not ready", "plans": plans, "audit": bool(audit)},
-                         200 if ok else 503)  # fmt: skip
+    generation = service.registry.generation if service.registry is not None else 0
+    return json_response({"status": "ready" if ok else "not ready", "plans": plans, "audit": bool(audit),
+                          "generation": generation, "pid": os.getpid()}, 200 if ok else 503)  # fmt: skip
 
 
 @router.get("/metrics", summary="Prometheus metrics: requests and latency by endpoint and plan, errors by kind")
