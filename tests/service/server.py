@@ -57,7 +57,7 @@ class Served:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-                raise RuntimeError(f"the service did not stop within {timeout} s of SIGTERM:\n{self.log_tail()}")
+                raise RuntimeError(f"the service did not stop within {timeout} s of SIGTERM:\n{self.log_tail()}") from None
         return self.returncode
 
     def log_tail(self, n: int = 4000) -> str:
@@ -157,3 +157,20 @@ def _wait_ready(served: Served, timeout: float) -> None:
             last = error
         time.sleep(0.05)
     raise RuntimeError(f"autorisk serve not ready after {timeout} s (last answer {last!r}):\n{served.log_tail()}")
+
+
+def audit_quotes(url: str) -> list[tuple[str, str, str, bytes, int]]:
+    """Every row of an audit store's ``quotes`` table: (quote_id, endpoint, plan_id, result, n_policies).
+
+    Read straight from the database (sqlite3 or psycopg), not through the service.
+    """
+    query = "SELECT quote_id, endpoint, plan_id, result, n_policies FROM quotes"
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(f"file:{url[len('sqlite:///'):]}?mode=ro", uri=True)) as conn:
+            return [tuple(row) for row in conn.execute(query)]
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return [(q, e, p, bytes(r), n) for q, e, p, r, n in conn.execute(query)]
