@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -114,6 +115,11 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(service.open)
+        # Startup leaves ~10^5 long-lived objects (FastAPI, pandas, the plans): a full collection scanning them
+        # stalled every request in flight for 100-250 ms (benchmarks/serve.py). Collect once, then keep them
+        # out of later collections.
+        gc.collect()
+        gc.freeze()
         app.state.service = service
         stop = asyncio.Event()
         poller = asyncio.create_task(_poll(service, stop))
