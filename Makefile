@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench notebooks clean
+.PHONY: demo test lint bench notebooks serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The quoting service on the demo plans (data/plans/), on 127.0.0.1:8000; Ctrl-C stops it.
+serve: $(STAMP)
+	$(PY) -m autorisk serve --plans data/plans --audit sqlite:///quotes.db
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks notebooks

@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     from autorisk.service.command import add_serve
 
     add_serve(commands)
+    from autorisk.service.audit_command import add_audit
+
+    add_audit(commands)
     return parser
 
 
@@ -159,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from autorisk.service.command import run_serve
 
         return run_serve(args)
+    elif args.command == "audit":
+        from autorisk.service.audit_command import run_audit
+
+        return run_audit(args)
     return 0
 
 

@@ -15,6 +15,7 @@ Hierarchy::
     ├── ParameterError (also ValueError)  an argument outside its documented options/range
     ├── ModelError                        a model cannot be fitted or used as asked
     ├── PlanError (also ValueError)       an invalid or tampered rating plan
+    │   └── PlanNotFoundError (also LookupError)  no plan in service matches a name/version/date
     └── QuoteError (also ValueError)      a quote that cannot be priced
 """
 
@@ -292,6 +293,39 @@ class PlanError(AutoriskError, ValueError):
     """
 
 
+class PlanNotFoundError(PlanError, LookupError):
+    """No plan in service matches what was asked (name, version, date); the message lists what exists.
+
+    Parameters
+    ----------
+    message : str
+        What was asked and why nothing matches.
+    asked : dict, optional
+        The request: ``{"name", "version", "date"}`` (None where not given).
+    available : sequence of str, optional
+        What is in service, e.g. ``"demo v1 [2026-01-01, open)"``.
+
+    Examples
+    --------
+    >>> error = PlanNotFoundError("no plan 'demo' version '9'", asked={"name": "demo", "version": "9"},
+    ...                           available=["demo v1 [2026-01-01, open)"])
+    >>> print(error)
+    no plan 'demo' version '9'; in service: demo v1 [2026-01-01, open)
+    >>> isinstance(error, LookupError), error.asked["version"]
+    (True, '9')
+    """
+
+    def __init__(self, message: str, *, asked: dict[str, Any] | None = None,
+                 available: Sequence[str] = ()) -> None:  # fmt: skip
+        self.asked = dict(asked or {})
+        self.available = tuple(available)
+        listed = "; ".join(self.available) if self.available else "none"
+        super().__init__(f"{message}; in service: {listed}")
+
+    def __str__(self) -> str:  # LookupError subclasses may quote the message
+        return str(self.args[0]) if self.args else ""
+
+
 class QuoteError(DataError):
     """A quote cannot be priced (missing field, unknown level, value out of range, ...).
 
@@ -320,8 +354,13 @@ __all__ = [
     "ModelError",
     "ParameterError",
     "PlanError",
+    "PlanNotFoundError",
     "QuoteError",
     "SchemaError",
     "UnknownCategoryError",
     "levels_text",
 ]
+
+
+class AuditStoreError(AutoriskError, OSError):
+    """Audit records could not be written to the store; the message says where they were saved instead."""

@@ -11,21 +11,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from autorisk.datasets import synthetic_book
-from autorisk.rating import BandFactor, CategoricalFactor, Coverage, RatingPlan
-from autorisk.rating.templates.china import china_motor_plan, ctpl_vehicle_class
-
-USE = CategoricalFactor("use", "use", ("private", "business"), (1.0, 1.3))
-VEHICLE = CategoricalFactor("vehicle_type", "vehicle_type", ("sedan", "suv", "mpv", "van"), (1.0, 1.1, 1.15, 1.3))
-DRIVER = BandFactor("driver_age", "driver_age", (25.0, 30.0, 60.0), (1.6, 1.2, 1.0, 1.1))
-AGE = BandFactor("vehicle_age", "vehicle_age", (3.0, 8.0), (1.2, 1.0, 0.9))
-TPL = Coverage("tpl", 800.0, (USE, VEHICLE, DRIVER))
-OD = Coverage("od", 1500.0, (USE, AGE))
+from autorisk.rating import RatingPlan
+from autorisk.rating.templates.china import ctpl_vehicle_class
+from autorisk.service.examples import china_demo_plan
 
 
 @functools.cache
 def china_plan(expense_loading: float = 0.25) -> RatingPlan:
-    return china_motor_plan(TPL, OD, expense_loading=expense_loading, extra_regions={"Other": "E"},
-                            name="China motor (batch tests)")  # fmt: skip
+    """The China motor template on the service demo's benchmark coverages (one copy of them)."""
+    return china_demo_plan(expense_loading=expense_loading, name="China motor (batch tests)")
 
 
 def rating_attributes(policies: pd.DataFrame) -> pd.DataFrame:

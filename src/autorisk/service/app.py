@@ -24,7 +24,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from autorisk.errors import AutoriskError, PlanError
+from autorisk.errors import AuditStoreError, AutoriskError, PlanError
 from autorisk.service.config import CONFIG_ENV, LOG_ENV, ServiceConfig
 from autorisk.service.logs import configure_logging, log_event
 from autorisk.service.metrics import ServiceMetrics
@@ -74,8 +74,12 @@ class Service:
             log.exception("refreshing the plans folder failed")
 
     def close(self) -> None:
+        """Write every pending audit record; what cannot be written is saved to a file the error names."""
         if self.audit is not None:
-            self.audit.close()
+            try:
+                self.audit.close()
+            except AuditStoreError:
+                log.exception("the audit store could not take every record at shutdown")
 
     def update_gauges(self) -> None:
         m, audit = self.metrics, self.audit
