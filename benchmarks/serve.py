@@ -105,19 +105,11 @@ def start_floor() -> Served:
 
 
 def write_plans(folder: Path) -> Any:
-    """The China motor plan(s) in ``folder``; the plan in force on QUOTE_DATE."""
+    """The demo's China motor plans in ``folder``; the one in force on QUOTE_DATE."""
     from autorisk.rating import RatingPlan
+    from autorisk.service.examples import write_demo_plans
 
-    try:
-        from autorisk.service.examples import write_demo_plans
-    except ImportError:
-        sys.path.insert(0, str(ROOT / "tests"))
-        from batch.batch_helpers import china_plan
-
-        china_plan().save(folder / "china-motor.json")
-    else:
-        write_demo_plans(folder)
-    plans = [RatingPlan.load(path) for path in sorted(folder.glob("*.json"))]
+    plans = [RatingPlan.load(path) for path in write_demo_plans(folder)]
     return next(p for p in plans if p.is_effective(QUOTE_DATE))
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import orjson
 
 from autorisk.rating import RatingPlan
-from autorisk.rating.templates.china import china_motor_plan
-from batch.batch_helpers import OD, TPL, china_book
+from autorisk.service.examples import OD, TPL, china_demo_plan
+from batch.batch_helpers import china_book
 
 from .load import LoadResult, http_request, run_load
 from .server import TOKEN, Served, audit_quotes, running_service
@@ -36,11 +36,9 @@ CLIENTS = 4
 
 def versions() -> tuple[RatingPlan, RatingPlan]:
     """Version 1 in force from 2026-01-01; version 2 from 2026-03-01, with base rates +10% (in force on QUOTE_DATE)."""
-    v1 = china_motor_plan(TPL, OD, extra_regions={"Other": "E"}, name=NAME, version="1",
-                          effective_from="2026-01-01")  # fmt: skip
-    v2 = china_motor_plan(dataclasses.replace(TPL, base_rate=880.0), dataclasses.replace(OD, base_rate=1650.0),
-                          extra_regions={"Other": "E"}, name=NAME, version="2",
-                          effective_from="2026-03-01")  # fmt: skip
+    v1 = china_demo_plan(name=NAME, version="1", effective_from="2026-01-01")
+    v2 = china_demo_plan(dataclasses.replace(TPL, base_rate=880.0), dataclasses.replace(OD, base_rate=1650.0),
+                         name=NAME, version="2", effective_from="2026-03-01")  # fmt: skip
     return v1, v2
 
 
