@@ -30,7 +30,10 @@ from .server import TOKEN, Served, audit_quotes, running_service
 NAME = "China motor (fault test)"
 QUOTE_DATE = "2026-06-01"
 N_POLICIES = 400
-N_REQUESTS = 8_000
+# Bounded both ways: N_REQUESTS, or what TIME_LIMIT seconds allow (a slow runner): either way the
+# deployments happen a fraction of a second in, while the clients go on quoting.
+N_REQUESTS = 20_000
+TIME_LIMIT = 6.0
 CLIENTS = 4
 
 
@@ -86,7 +89,8 @@ def test_deployments_under_load_fail_no_quote_and_each_quote_has_one_version(tmp
         requests = [http_request("POST", "/quote", body, host=host) for body in bodies]
         results: list[LoadResult] = []
         load = threading.Thread(target=lambda: results.append(
-            run_load("127.0.0.1", served.port, requests, N_REQUESTS, CLIENTS, time_limit=120, keep_bodies=True)))
+            run_load("127.0.0.1", served.port, requests, N_REQUESTS, CLIENTS, time_limit=TIME_LIMIT,
+                     keep_bodies=True)))  # fmt: skip
         load.start()
         wait_for(lambda: quotes_answered(served) >= 200, 30, "the first quotes")
 
@@ -104,7 +108,7 @@ def test_deployments_under_load_fail_no_quote_and_each_quote_has_one_version(tmp
                        and "does not match its id" in (d["reason"] or "") for d in listed["deployments"])  # fmt: skip
 
         wait_for(refused, 10, "the tampered file's refusal")
-        assert load.is_alive(), "the load ended before the deployment: raise N_REQUESTS"
+        assert load.is_alive(), "the load ended before the deployment"
 
         # (3) the valid new version: in force on the quote date from now on
         status, answer = served.post("/plans", v2.to_json().encode(), token=TOKEN)
@@ -118,8 +122,8 @@ def test_deployments_under_load_fail_no_quote_and_each_quote_has_one_version(tmp
         assert served.stop() == 0, served.log_tail()
 
     result = results[0]
-    assert result.failures == [] and not result.timed_out
-    assert len(result.statuses) == N_REQUESTS
+    assert result.failures == []
+    assert len(result.statuses) == N_REQUESTS or result.timed_out  # stopped at the time limit, cleanly
     assert set(result.statuses) == {200}, [b for s, b in zip(result.statuses, result.bodies, strict=True)
                                            if s != 200][:3]  # fmt: skip
     by_id = {v1.plan_id: v1, v2.plan_id: v2}
@@ -140,7 +144,7 @@ def test_deployments_under_load_fail_no_quote_and_each_quote_has_one_version(tmp
         seen[plan.plan_id] += 1
         answered[answer["quote_id"]] = (plan.plan_id, orjson.dumps(answer["result"]))
     assert seen[v1.plan_id] > 0 and seen[v2.plan_id] > 0, seen  # the swap happened mid-load
-    assert swapped_at < N_REQUESTS
+    assert swapped_at < len(result.statuses)
     # once v2 is in force no quote goes back to v1: after the first v2 answer (completion order), only
     # the requests then in flight on the other clients may still be v1's
     order = [json.loads(b)["plan_id"] for b in result.bodies]
@@ -148,7 +152,7 @@ def test_deployments_under_load_fail_no_quote_and_each_quote_has_one_version(tmp
     assert late_v1 <= CLIENTS - 1, late_v1
 
     rows = [r for r in audit_quotes(audit) if r[1] == "quote"]
-    assert len(rows) == len(answered) == N_REQUESTS
+    assert len(rows) == len(answered) == len(result.statuses)
     stored = {quote_id: (plan_id, result) for quote_id, _, plan_id, result, _ in rows}
     assert stored.keys() == answered.keys()
     for quote_id, (plan_id, result_bytes) in stored.items():
