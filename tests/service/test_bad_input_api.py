@@ -81,14 +81,18 @@ def test_malformed_requests(client, body, field, rule):
     assert (problems[0]["field"], problems[0]["rule"]) == (field, rule)
 
 
-def test_an_exact_version_out_of_force_on_the_date(client):
-    answer = client.get("/plans").json()["plans"]
-    old = min(answer, key=lambda p: p["effective_from"])
-    later = max(p["effective_from"] for p in answer)
-    problems = _problems(client.post("/quote", json={"version": old["version"], "quote_date": later,
+def test_an_exact_version_is_priced_only_on_a_date_in_its_window(client):
+    listed = client.get("/plans").json()["plans"]
+    new = max(listed, key=lambda p: p["effective_from"])
+    before = min(p["effective_from"] for p in listed)
+    problems = _problems(client.post("/quote", json={"version": new["version"], "quote_date": before,
                                                      "policy": demo_policy()}))  # fmt: skip
-    if old["effective_to"] is not None and old["effective_to"] <= later:
-        assert problems[0]["rule"] == "plan not in force"
+    assert (problems[0]["field"], problems[0]["rule"]) == ("quote_date", "plan not in force")
+    # an older open-ended version asked for by name prices a later date as asked (its own window covers it)
+    old = min(listed, key=lambda p: p["effective_from"])
+    answer = client.post("/quote", json={"version": old["version"], "quote_date": new["effective_from"],
+                                         "policy": demo_policy()})  # fmt: skip
+    assert answer.status_code == 200 and answer.json()["plan_id"] == old["plan_id"]
 
 
 def test_oversized_bodies_are_refused_with_413(client):

@@ -10,7 +10,7 @@ import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from autorisk.errors import QuoteError
+from autorisk.errors import DataError, QuoteError
 from autorisk.service.app import HTTPProblem
 from autorisk.service.payload import (
     ARROW,
@@ -23,6 +23,7 @@ from autorisk.service.payload import (
     read_batch,
     read_json,
 )
+from autorisk.service.problems import error_entries
 from autorisk.service.routes.common import (
     audit,
     new_quote_id,
@@ -54,10 +55,9 @@ async def quote(request: Request) -> Response:
     plan = select_plan(request, data.get("plan"), data.get("version"), date)
     policy = data["policy"]
     extra = service.config.extra_fields
-    problems = field_problems(plan, policy, extra=extra)
-    if problems:
-        raise HTTPProblem(422, "QuoteError", _summary(problems), problems)
     try:
+        if field_problems(plan, policy, extra=extra):  # fast: set operations; then every problem is listed
+            raise QuoteError("the policy's fields")
         result = plan.quote_one(policy)
     except QuoteError as error:
         problems = policy_problems(plan, policy, extra=extra, as_of=date) or [
@@ -90,7 +90,12 @@ async def quotes(request: Request) -> Response:
     at = received_at()
     body = await read_body(request, service.config.max_batch_bytes)
     content_type = media_type(request.headers.get("content-type"))
-    frame, options = read_batch(body, content_type)
+    try:
+        frame, options = read_batch(body, content_type)
+    except DataError as error:
+        if error.issues and error.issues[0].rule == "unsupported media type":
+            raise HTTPProblem(415, "UnsupportedMediaType", str(error), error_entries(error)) from None
+        raise
     options = _merged(options, request.query_params)
     n = len(frame)
     if n == 0:
