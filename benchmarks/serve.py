@@ -47,7 +47,7 @@ from fastapi.responses import Response
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "service"))
-from load import LoadResult, http_request, run_load  # noqa: E402
+from load import http_request, run_load  # noqa: E402
 from server import HOST, Served, free_port, request, running_service  # noqa: E402
 
 QUOTE_DATE = "2026-06-01"
@@ -160,10 +160,30 @@ def check_batch(served: Served, plan: Any, book: Any, body: bytes) -> None:
         raise RuntimeError("the batch's premiums differ from plan.quote's")
 
 
-def quote_summary(result: LoadResult) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process, all its threads (Linux ``/proc``; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(served: Served, requests: list[bytes], n: int, concurrency: int, **options: Any) -> dict[str, Any]:
+    """Run a load; its figures, with the server's CPU time per request (what noise from the machine blurs least)."""
+    before = cpu_seconds(served.process.pid)
+    result = run_load(HOST, served.port, requests, n, concurrency, **options)
+    after = cpu_seconds(served.process.pid)
     s = result.summary()
-    return {"quotes_per_s": s["per_s"], "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"], "max_ms": s["max_ms"],
-            "requests": s["requests"], "errors": s["errors"]}  # fmt: skip
+    cpu = None if before is None or after is None else round((after - before) / max(s["requests"], 1) * 1e6, 1)
+    return {"per_s": s["per_s"], "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"], "max_ms": s["max_ms"],
+            "requests": s["requests"], "errors": s["errors"], "server_cpu_us": cpu,
+            "ok": result.statuses.count(200), "failures": result.failures[:3]}  # fmt: skip
+
+
+def quote_summary(m: dict[str, Any]) -> dict[str, Any]:
+    return {"quotes_per_s": m["per_s"], "p50_ms": m["p50_ms"], "p99_ms": m["p99_ms"], "max_ms": m["max_ms"],
+            "requests": m["requests"], "errors": m["errors"], "server_cpu_us_per_request": m["server_cpu_us"]}  # fmt: skip
 
 
 def audit_counts(path: Path) -> dict[str, tuple[int, int]]:
@@ -175,7 +195,7 @@ def audit_counts(path: Path) -> dict[str, tuple[int, int]]:
 
 def compare_clients(served: Served, requests: list[bytes], n: int, concurrency: int) -> dict[str, Any]:
     """The same load from this module's client and from httpx (both in a subprocess of their own)."""
-    raw = quote_summary(run_load(HOST, served.port, requests, n, concurrency))
+    raw = quote_summary(measured(served, requests, n, concurrency))
     code = (
         "import asyncio, json, sys, time, httpx\n"
         "url, n, c = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])\n"
@@ -248,21 +268,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             if args.compare_clients:
                 out["clients_c8"] = compare_clients(floor, floor_single, counts[8], 8)
             for c in CONCURRENCY:
-                base = run_load(HOST, floor.port, floor_single, counts[c], c, time_limit=120)
-                result = run_load(HOST, served.port, single, counts[c], c, time_limit=120)
+                base = measured(floor, floor_single, counts[c], c, time_limit=120)
+                result = measured(served, single, counts[c], c, time_limit=120)
                 out[f"framework_c{c}"] = quote_summary(base)
                 out[f"c{c}"] = quote_summary(result)
-                quotes += result.statuses.count(200)
-                errors += result.summary()["errors"] + base.summary()["errors"]
-                failures += result.failures[:3] + base.failures[:3]
+                quotes += result["ok"]
+                errors += result["errors"] + base["errors"]
+                failures += result["failures"] + base["failures"]
             for c in (1, 2):
-                result = run_load(HOST, served.port, [batch], n_batches, c, time_limit=300)
-                s = result.summary()
-                out[f"batch_c{c}"] = {"batches_per_s": s["per_s"], "policies_per_s": round(s["per_s"] * BATCH_SIZE),
-                                      "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"], "batches": s["requests"]}  # fmt: skip
-                batches += result.statuses.count(200)
-                errors += s["errors"]
-                failures += result.failures[:3]
+                m = measured(served, [batch], n_batches, c, time_limit=300)
+                out[f"batch_c{c}"] = {"batches_per_s": m["per_s"], "policies_per_s": round(m["per_s"] * BATCH_SIZE),
+                                      "p50_ms": m["p50_ms"], "p99_ms": m["p99_ms"], "batches": m["requests"],
+                                      "server_cpu_ms_per_batch": m["server_cpu_us"] and round(m["server_cpu_us"] / 1e3, 2)}  # fmt: skip
+                batches += m["ok"]
+                errors += m["errors"]
+                failures += m["failures"]
             out["exit_code"] = served.stop()
     finally:
         floor.stop()
@@ -287,8 +307,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         out["failures"] = failures[:5]
     for c in CONCURRENCY:
         f, s = out[f"framework_c{c}"], out[f"c{c}"]
-        print(f"c{c:<3} service {s['quotes_per_s']:>8.0f}/s p50 {s['p50_ms']:.2f} p99 {s['p99_ms']:.2f} ms | "
-              f"floor {f['quotes_per_s']:>8.0f}/s p50 {f['p50_ms']:.2f} p99 {f['p99_ms']:.2f} ms")
+        print(f"c{c:<3} service {s['quotes_per_s']:>8.0f}/s p50 {s['p50_ms']:.2f} p99 {s['p99_ms']:.2f} ms "
+              f"cpu {s['server_cpu_us_per_request']} us | floor {f['quotes_per_s']:>8.0f}/s p50 {f['p50_ms']:.2f} "
+              f"p99 {f['p99_ms']:.2f} ms cpu {f['server_cpu_us_per_request']} us")
     for c in (1, 2):
         print(f"batch c{c}: {out[f'batch_c{c}']['policies_per_s']:,} policies/s")
     print(json.dumps(out))
