@@ -14,7 +14,7 @@ this client drives ~9,000-10,000 requests/s (p99 1.7 ms) where
 ``httpx.AsyncClient`` drives ~700-1,000 (p99 38-42 ms);
 ``benchmarks/serve.py --compare-clients`` measures both in the same run.
 :func:`run_load` runs it in a subprocess (``python load.py``, the job pickled
-on stdin, the result pickled on stdout) so its CPU does not mix with the
+on stdin, the result pickled into a file) so its CPU does not mix with the
 server's event loop, nor with the caller's.
 
 Standard library only (uvloop when installed), so the benchmark and the tests
@@ -36,9 +36,11 @@ import dataclasses
 import pickle
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 JSON = "application/json"
@@ -134,11 +136,14 @@ def run_load(host: str, port: int, requests: Sequence[bytes], total: int, concur
     # plain dicts both ways: the subprocess runs this file as __main__, so no class of it crosses the pipe
     job = dataclasses.asdict(_Job(host, port, list(requests), total, concurrency, time_limit, keep_bodies,
                                   keep_headers))  # fmt: skip
-    process = subprocess.run([sys.executable, __file__], input=pickle.dumps(job), capture_output=True,
-                             timeout=time_limit + 60)  # fmt: skip
-    if process.returncode != 0:
-        raise RuntimeError(f"load generator failed ({process.returncode}): {process.stderr.decode()[-2000:]}")
-    return LoadResult(**pickle.loads(process.stdout))
+    # The result comes back in a file: through a stdout pipe it was, now and then, cut at the pipe's 64 KiB
+    with tempfile.TemporaryDirectory(prefix="autorisk-load-") as folder:
+        out = Path(folder) / "result.pickle"
+        process = subprocess.run([sys.executable, __file__, str(out)], input=pickle.dumps(job), capture_output=True,
+                                 timeout=time_limit + 60)  # fmt: skip
+        if process.returncode != 0:
+            raise RuntimeError(f"load generator failed ({process.returncode}): {process.stderr.decode()[-2000:]}")
+        return LoadResult(**pickle.loads(out.read_bytes()))
 
 
 def drive(job: _Job) -> LoadResult:
@@ -247,4 +252,4 @@ async def _response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], 
 
 if __name__ == "__main__":
     result = drive(_Job(**pickle.loads(sys.stdin.buffer.read())))
-    sys.stdout.buffer.write(pickle.dumps(dataclasses.asdict(result)))
+    Path(sys.argv[1]).write_bytes(pickle.dumps(dataclasses.asdict(result)))
