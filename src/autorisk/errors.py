@@ -363,4 +363,16 @@ __all__ = [
 
 
 class AuditStoreError(AutoriskError, OSError):
-    """Audit records could not be written to the store; the message says where they were saved instead."""
+    """Audit records could not be written to the store; the message says where they were saved instead.
+
+    Raised by :meth:`autorisk.service.audit.AuditStore.close` when records are
+    still unwritten after its retries; :func:`autorisk.service.audit.read_unsaved`
+    reads the file it names. It is an :class:`OSError` too: the store is out of reach.
+
+    Examples
+    --------
+    >>> error = AuditStoreError("audit store sqlite:///quotes.db: 2 records could not be written; "
+    ...                         "saved to quotes.db.unsaved-20260101T000000000000.jsonl")
+    >>> isinstance(error, AutoriskError), isinstance(error, OSError)
+    (True, True)
+    """

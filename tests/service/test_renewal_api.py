@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import operator
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,7 @@ import pytest
 from autorisk.renewal import RenewalRules, adjust, cancellation_refund, load_ladder, renewal_offers
 from autorisk.service.audit import open_audit_store
 from autorisk.service.payload import dumps
-from autorisk.service.routes.renewal import cancel_answer, midterm_answer, renewal_answer
+from autorisk.service.replay import replay
 from batch.batch_helpers import china_book, china_plan
 
 from .service_helpers import served
@@ -396,8 +398,12 @@ def test_body_not_json_and_too_large(client):
         assert response.status_code == 413
 
 
-def test_every_answer_is_audited_once(tmp_path):
-    answers = {"midterm": [], "cancel": [], "renewal": []}
+PLANS = {p.plan_id: p for p in (V1, V2)}
+
+
+def record_answers(tmp_path: Path) -> dict[str, list[tuple[dict, object]]]:
+    """Bodies sent to each endpoint of a served app and its answers; the audit is written to ``audit.db``."""
+    answers: dict[str, list[tuple[dict, object]]] = {"midterm": [], "cancel": [], "renewal": []}
     with served(plans(tmp_path), tmp_path) as client:
         for i, changes, effective in MIDTERM_CASES[:3]:
             body = {"policy": policy(i), "changes": changes, **TERM, "effective": effective}
@@ -411,6 +417,11 @@ def test_every_answer_is_audited_once(tmp_path):
         client.post("/cancel", json={"premium_paid": -1})  # refused: not audited
         client.post("/renewal", json=renewal_body(ladder="mars"))
     # the service has stopped: a clean shutdown writes every pending record
+    return answers
+
+
+def test_every_answer_is_audited_once_and_replays_with_no_difference(tmp_path):
+    answers = record_answers(tmp_path)
     store = open_audit_store(f"sqlite:///{tmp_path / 'audit.db'}")
     try:
         for endpoint, sent in answers.items():
@@ -425,30 +436,47 @@ def test_every_answer_is_audited_once(tmp_path):
                 assert (record.plan_name, record.plan_version, record.plan_id) == (
                     (answer["plan"], answer["version"], answer["plan_id"]) if endpoint != "cancel" else ("", "", ""))
         assert store.count() == sum(len(v) for v in answers.values())
-        for record in store.records():  # what a replay needs is in the record: it rebuilds the result's bytes
-            assert replayed(record) == record.result, record.endpoint
+        # what a replay needs is in the record: it rebuilds each answer's bytes from the request and options
+        report = replay(store, PLANS)
+        assert report.ok, str(report)
+        assert (report.n_quotes, report.n_policies, report.skipped) == (9, 9, {})
+        without_plans = replay(store, {})  # a refund needs no plan; the others name their missing plan id
+        assert sorted(without_plans.differences["quote_id"]) == sorted(
+            r.json()["quote_id"] for e in ("midterm", "renewal") for _, r in answers[e])  # fmt: skip
+        assert set(without_plans.differences["field"]) == {"plan_id"}
     finally:
         store.close()
 
 
-def replayed(record) -> bytes:
-    """The answer of an audited record rebuilt from its request, options and plan, as a replay would."""
-    request, options = orjson.loads(record.request), record.options
-    plans = {(p.name, p.version): p for p in (V1, V2)}
-    if record.endpoint == "cancel":
-        answer = cancel_answer(request["premium_paid"], **{k: options[k] for k in ("start", "end", "cancelled",
-                                                                                   "method")})  # fmt: skip
-    elif record.endpoint == "midterm":
-        plan = plans[options["plan"], options["version"]]
-        assert plan.plan_id == record.plan_id
-        answer = midterm_answer(plan, request["policy"], request["changes"],
-                                **{k: options[k] for k in ("start", "end", "effective")})  # fmt: skip
-    else:
-        plan = plans[options["plan"], options["version"]]
-        answer = renewal_answer(plan, request["policy"], request["current_premium"],
-                                renewal_date=options["renewal_date"], ladder=options["ladder"],
-                                rules=RenewalRules.from_dict(options["rules"]))  # fmt: skip
-    return dumps({"quote_id": record.quote_id, **answer})
+# a number of each answer, by its dot path in the answer
+EDITS = {("midterm", 1): ("before", "premium_total"), ("cancel", 2): ("refund",),
+         ("renewal", 0): ("limits", "increase_cap")}  # fmt: skip
+
+
+def test_a_stored_answer_one_ulp_off_is_reported_with_its_quote_id_and_field(tmp_path):
+    answers = record_answers(tmp_path)
+    with open_audit_store(tmp_path / "audit.db", create=False) as store:
+        records = {r.quote_id: r for r in store.records()}
+    expected = {}
+    for (endpoint, i), path in EDITS.items():
+        answer = answers[endpoint][i][1].json()
+        holder = functools.reduce(operator.getitem, path[:-1], answer)
+        original = holder[path[-1]]
+        assert isinstance(original, float)
+        holder[path[-1]] = float(np.nextafter(original, np.inf))
+        quote_id = answer["quote_id"]
+        records[quote_id] = dataclasses.replace(records[quote_id], result=dumps(answer))
+        expected[quote_id, ".".join(path)] = (holder[path[-1]], original)
+    with open_audit_store(tmp_path / "tampered.db") as store:
+        for record in records.values():
+            store.submit(record)
+    with open_audit_store(tmp_path / "tampered.db", create=False) as store:
+        report = replay(store, PLANS)
+    found = {(r.quote_id, r.field): (r.stored, r.replayed) for r in report.differences.itertuples()}
+    assert found == expected
+    assert "3 differences in 3 quotes" in str(report)
+    quote_id = answers["midterm"][1][1].json()["quote_id"]
+    assert f"{quote_id}  before.premium_total: stored" in str(report)
 
 
 def test_openapi_documents_the_routes(client):

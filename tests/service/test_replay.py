@@ -9,8 +9,10 @@ import numpy as np
 import orjson
 import pytest
 
+from autorisk.renewal import RenewalRules
 from autorisk.service.audit import QuoteRecord, open_audit_store
 from autorisk.service.audit_command import add_audit, run_audit
+from autorisk.service.changes import cancel_answer, midterm_answer, renewal_answer
 from autorisk.service.payload import ARROW, JSON, arrow_bytes, dumps, read_arrow, read_batch
 from autorisk.service.replay import DIFFERENCE_COLUMNS, replay
 from batch.batch_helpers import china_book, china_plan
@@ -64,6 +66,29 @@ def recorded_quotes() -> list[QuoteRecord]:
     return records
 
 
+def change_records(plan, seconds: int = 60) -> list[QuoteRecord]:
+    """A mid-term adjustment, a cancellation refund and a renewal offer recorded as the service records them."""
+    policy = policy_frame(1, seed=7).to_dict("records")[0]
+    term = {"start": "2026-03-15", "end": "2027-03-15"}
+    midterm = {"policy": policy, "changes": {"driver_age": 45}, **term, "effective": "2026-11-02"}
+    cancel = {"premium_paid": 1000.0, **term, "cancelled": "2026-06-01", "method": "short_period"}
+    renewal = {"renewal_date": "2026-04-01", "policy": policy, "current_premium": 2000.0, "rules": {"max_increase": 0.1}}
+    rules = RenewalRules(max_increase=0.1)
+    answers = [
+        ("m-1", "midterm", midterm, {"plan": plan.name, "version": plan.version, **term, "effective": "2026-11-02"},
+         midterm_answer(plan, policy, {"driver_age": 45}, **term, effective="2026-11-02")),
+        ("c-1", "cancel", cancel, {"method": "short_period", **term, "cancelled": "2026-06-01"},
+         cancel_answer(1000.0, **term, cancelled="2026-06-01", method="short_period")),
+        ("r-1", "renewal", renewal, {"plan": plan.name, "version": plan.version, "renewal_date": "2026-04-01",
+                                     "ladder": None, "rules": rules.to_dict()},
+         renewal_answer(plan, policy, 2000.0, renewal_date="2026-04-01", rules=rules)),
+    ]  # fmt: skip
+    return [QuoteRecord(quote_id, at(seconds + i), endpoint, *(("", "", "") if endpoint == "cancel" else
+                        (plan.name, plan.version, plan.plan_id)), orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY),
+                        JSON, options, dumps({"quote_id": quote_id, **answer}))
+            for i, (quote_id, endpoint, body, options, answer) in enumerate(answers)]  # fmt: skip
+
+
 def store_of(url: str, records: list[QuoteRecord]):
     with open_audit_store(url) as store:
         for record in records:
@@ -79,16 +104,15 @@ def test_recorded_quotes_replay_with_no_difference(store_url):
     plan = china_plan()
     records = recorded_quotes()
     assert read_arrow(records[30].result)["premium_total"].isna().sum() == 2  # flagged rows: NaN == NaN
-    midterm = QuoteRecord("m-1", at(60), "midterm", plan.name, plan.version, plan.plan_id, b"{}", result=b"{}")
-    store = store_of(store_url, [*records, midterm])
+    store = store_of(store_url, [*records, *change_records(plan)])
     report = replay(store, {plan.plan_id: plan})
     assert report.ok, str(report)
-    assert (report.n_quotes, report.n_policies, report.skipped) == (32, 30 + 200 + 50, {"midterm": 1})
+    assert (report.n_quotes, report.n_policies, report.skipped) == (35, 30 + 200 + 50 + 3, {})
     assert list(report.differences.columns) == list(DIFFERENCE_COLUMNS)
-    assert str(report) == "Replay of 32 quotes (280 policies): no difference; not replayed: 1 midterm"
+    assert str(report) == "Replay of 35 quotes (283 policies): no difference"
     later = replay(store, plan_by_id := {plan.plan_id: plan}.get, since=at(25))
-    assert later.ok and (later.n_quotes, later.n_policies) == (7, 5 + 250)
-    assert replay(store, plan_by_id, since=at(45)).n_quotes == 1
+    assert later.ok and (later.n_quotes, later.n_policies) == (10, 5 + 250 + 3)
+    assert replay(store, plan_by_id, since=at(45)).n_quotes == 4
 
 
 def test_a_premium_one_ulp_off_is_reported_with_its_quote_id_and_field(tmp_path):
@@ -122,10 +146,14 @@ def test_a_plan_no_longer_found_is_a_difference_not_a_crash(tmp_path):
         def by_id(self, plan_id):
             raise KeyError(plan_id)
 
+    changes = store_of(tmp_path / "changes.db", change_records(plan))
     for plans in ({}, Registry(), lambda plan_id: None):
         report = replay(store, plans)
         assert report.differences.values.tolist() == [[f"q-{i}", "plan_id", plan.plan_id, "no plan with this id"]
                                                       for i in range(3)]  # fmt: skip
+        report = replay(changes, plans)  # a cancellation needs no plan: it replays
+        assert report.n_quotes == 3 and report.differences.values.tolist() == [
+            [q, "plan_id", plan.plan_id, "no plan with this id"] for q in ("m-1", "r-1")]  # fmt: skip
 
 
 def _run(*argv: str) -> int:
@@ -226,8 +254,35 @@ def test_a_stored_request_or_result_that_no_longer_parses_is_a_difference(tmp_pa
     records[0] = tampered(records[0], result=records[0].result[:-1])  # truncated JSON
     records[30] = tampered(records[30], result=b"not arrow")
     records[31] = tampered(records[31], request=b'{"policies": 7}')
+    midterm, cancel, renewal = change_records(plan)
+    records += [tampered(midterm, request=b"{}"), tampered(cancel, result=cancel.result[:-1]),
+                tampered(renewal, options={**renewal.options, "rules": {"max_raise": 0.1}})]  # fmt: skip
     report = replay(store_of(tmp_path / "q.db", records), {plan.plan_id: plan})
     errors = report.differences.set_index("quote_id")
-    assert list(errors.index) == ["q-0", "b-arrow", "b-json"] and set(errors["field"]) == {"error"}
+    assert list(errors.index) == ["q-0", "b-arrow", "b-json", "m-1", "c-1", "r-1"]
+    assert set(errors["field"]) == {"error"}
     assert errors.at["b-json", "replayed"].startswith("DataError: column 'policies': not a list of objects")
-    assert report.n_quotes == 32
+    assert errors.at["m-1", "replayed"] == "KeyError: 'policy'"
+    assert errors.at["r-1", "replayed"].startswith("TypeError:")
+    assert report.n_quotes == 35
+
+
+def test_a_change_answer_written_otherwise_is_a_difference_of_its_bytes(tmp_path):
+    plan = china_plan()
+    midterm, cancel, renewal = change_records(plan)
+    spaced = orjson.dumps(orjson.loads(cancel.result), option=orjson.OPT_INDENT_2)  # the same values, other bytes
+    edited = orjson.loads(midterm.result)
+    edited["changes"]["driver_age"][1] = 46
+    edited["after"]["premium_total"] = float(np.nextafter(edited["after"]["premium_total"], 0))
+    del edited["policy_after"]
+    records = [tampered(cancel, result=spaced), tampered(midterm, result=dumps(edited)), renewal]
+    report = replay(store_of(tmp_path / "q.db", records), {plan.plan_id: plan})
+    found = {(r.quote_id, r.field): (r.stored, r.replayed) for r in report.differences.itertuples()}
+    original = orjson.loads(midterm.result)
+    assert found == {
+        ("c-1", "result"): (spaced.decode(), cancel.result.decode()),
+        ("m-1", "changes.driver_age"): (edited["changes"]["driver_age"], original["changes"]["driver_age"]),
+        ("m-1", "after.premium_total"): (edited["after"]["premium_total"], original["after"]["premium_total"]),
+        ("m-1", "policy_after"): (found["m-1", "policy_after"][0], original["policy_after"]),
+    }
+    assert repr(found["m-1", "policy_after"][0]) == "<absent>"

@@ -47,12 +47,13 @@ RELATIVITY = st.sampled_from([0.5, 0.8, 1.0, 1.1, 1.25, 2.0])
 #: Cut points and range ends: multiples of 0.5, so values on them are easy to hit exactly.
 POINTS = [x / 2 for x in range(-20, 121)]
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+CORE = settings(SETTINGS, max_examples=1000)
 
 
 # ------------------------------------------------------------------- plans
 @st.composite
-def factors(draw, name: str, complete_tables: bool = False):
-    kind = draw(st.sampled_from(["categorical", "bands", "ladder", "bounded", "interaction"]))
+def factors(draw, name: str, complete_tables: bool = False, kind: str | None = None):
+    kind = kind or draw(st.sampled_from(["categorical", "bands", "ladder", "bounded", "interaction", "interaction"]))
     column = draw(st.sampled_from(COLUMNS))
     if kind == "categorical":
         levels = draw(st.lists(st.sampled_from(LEVELS), min_size=1, max_size=5, unique_by=level_key))
@@ -73,7 +74,7 @@ def factors(draw, name: str, complete_tables: bool = False):
     column_b = draw(st.sampled_from([c for c in COLUMNS if c != column]))
     sides, cuts = [], []
     for _ in range(2):
-        if draw(st.booleans()):
+        if draw(st.integers(0, 2)) == 0:
             points = sorted(draw(st.sets(st.sampled_from(POINTS[10:-10]), min_size=0, max_size=2)))
             cuts.append(tuple(points))
             sides.append(band_labels(np.asarray(points, dtype=float)))
@@ -81,8 +82,9 @@ def factors(draw, name: str, complete_tables: bool = False):
             cuts.append(None)
             sides.append(draw(st.lists(st.sampled_from(LEVELS), min_size=1, max_size=3, unique_by=level_key)))
     pairs = list(itertools.product(*sides))
-    if not complete_tables and draw(st.booleans()):
-        pairs = draw(st.lists(st.sampled_from(pairs), min_size=1, unique=True))
+    if not complete_tables and len(pairs) > 1 and draw(st.integers(0, 2)):
+        dropped = draw(st.sets(st.sampled_from(pairs), min_size=1, max_size=len(pairs) - 1))
+        pairs = [p for p in pairs if p not in dropped]
     default = draw(st.sampled_from([None, 1.0]))
     cells = tuple((x, y, draw(RELATIVITY)) for x, y in pairs)
     return InteractionFactor(name, column, column_b, cells, default, (), cuts[0], cuts[1])
@@ -108,10 +110,20 @@ def swap_case(text: str) -> str:
     return text.swapcase() if text.swapcase() != text else text.upper() + "x"
 
 
+JUNK = [None, "", " ", [1], {"k": 1}, True, False, "abc", 0, -1, 0.5, 1e-300, 1e308, -1e308, MAX_DOUBLE,
+        math.inf, -math.inf, 10**400]  # fmt: skip
+
+
 def candidates(plan: RatingPlan, column: str) -> list:
-    """Values worth trying on a column: its levels and their near misses, range ends and just outside them."""
-    out: list = [None, "", " ", [1], {"k": 1}, True, False, "abc", 0, -1, 0.5, 1e-300, 1e308, -1e308, MAX_DOUBLE,
-                 math.inf, -math.inf, 10**400]  # fmt: skip
+    """Values worth trying on a column: its levels and their near misses, range ends and just around them."""
+    exact, near = plausible(plan, column)
+    return [*exact, *near, *JUNK]
+
+
+def plausible(plan: RatingPlan, column: str) -> tuple[list, list]:
+    """What the factors reading a column name (levels, range ends, cut points), and the values just around them."""
+    exact: list = []
+    near: list = []
     for f in plan_factors(plan, column):
         levels: list = []
         if isinstance(f, CategoricalFactor):
@@ -122,22 +134,25 @@ def candidates(plan: RatingPlan, column: str) -> list:
             if cuts is None:
                 levels = [cell[side] for cell in f.cells]
             else:
-                out += [x + d for x in cuts for d in (-0.5, 0, 0.25)]
+                exact += list(cuts)
+                near += [x + d for x in cuts for d in (-0.5, 0.25)]
         elif isinstance(f, BandFactor):
             ends = [e for e in (f.lower, f.upper) if e is not None]
-            out += [x + d for x in (*ends, *f.cut_points) for d in (-0.5, -1e-9, 0, 1e-9, 0.5)]
-            out += [int(x) for x in ends if x == int(x)]
+            exact += [*ends, *f.cut_points, *(int(x) for x in ends if x == int(x))]
+            near += [x + d for x in (*ends, *f.cut_points) for d in (-0.5, -1e-9, 1e-9, 0.5)]
         elif isinstance(f, BonusMalusFactor):
-            out += [f.levels[0] - 1, f.levels[0], float(f.levels[-1]), f.levels[-1] + 1, f.levels[0] + 0.5]
+            exact += [f.levels[0], float(f.levels[-1])]
+            near += [f.levels[0] - 1, f.levels[-1] + 1, f.levels[0] + 0.5]
         elif isinstance(f, BoundedCoefficient):
-            out += [f.lower, f.upper, f.lower / 2, f.upper * 2, -f.lower]
+            exact += [f.lower, f.upper, f.lower / 2, f.upper * 2]
+            near += [-f.lower]
         for level in levels:
-            out.append(level)
+            exact.append(level)
             if isinstance(level, str):
-                out += [swap_case(level), " " + level]
+                near += [swap_case(level), " " + level]
             elif isinstance(level, (int, float)) and not isinstance(level, bool):
-                out += [str(level), float(level), level + 0.5]
-    return out
+                near += [str(level), float(level), level + 0.5]
+    return exact, near
 
 
 def values(plan: RatingPlan, column: str):
@@ -146,17 +161,14 @@ def values(plan: RatingPlan, column: str):
 
 
 def likely_values(plan: RatingPlan, column: str):
-    """Mostly values the column's own schema accepts (to draw priced policies often; quote_one still judges)."""
-    judge = Draft202012Validator(policy_schema(plan)["properties"][column])
-    good = [v for v in candidates(plan, column) if judge.is_valid(v)]
-    return st.sampled_from(good) if good else values(plan, column)
+    """Values the factors name (so that whole policies are often priced; quote_one still judges them)."""
+    exact, near = plausible(plan, column)
+    return (st.sampled_from(exact) | st.sampled_from(near)) if near else values(plan, column)
 
 
 @st.composite
 def policies(draw, plan: RatingPlan):
-    good = draw(st.integers(0, 2))
-    policy = {c: draw(likely_values(plan, c) if good or draw(st.booleans()) else values(plan, c))
-              for c in plan.columns}  # fmt: skip
+    policy = {c: draw(likely_values(plan, c) if draw(st.integers(0, 5)) else values(plan, c)) for c in plan.columns}
     for column in draw(st.sets(st.sampled_from(plan.columns))) if draw(st.integers(0, 4)) == 0 else ():
         del policy[column]
     if draw(st.integers(0, 4)) == 0:
@@ -180,6 +192,16 @@ def check_agreement(plan: RatingPlan, policy, extra: str) -> list[dict]:
     expected = isinstance(policy, dict) and priced(plan, policy) and (extra == "ignore" or not extras)
     problems = policy_problems(plan, policy, extra=extra)
     event("priced" if expected else "refused")
+    for f in (f for c in plan.coverages for f in c.factors):
+        if isinstance(f, BandFactor) and isinstance(policy, dict) and policy.get(f.column) in (f.lower, f.upper):
+            event("on a band's end")
+        if isinstance(f, InteractionFactor) and f.default is None and isinstance(policy, dict) and expected is False:
+            keys = [level_key(policy[c]) if c in policy and not isinstance(policy[c], (list, dict)) else None
+                    for c in f.columns]  # fmt: skip
+            listed = [{level_key(cell[i]) for cell in f.cells} for i in (0, 1)]
+            pairs = {(level_key(a), level_key(b)) for a, b, _ in f.cells}
+            if keys[0] in listed[0] and keys[1] in listed[1] and tuple(keys) not in pairs:
+                event("each level listed, the pair not")
     assert valid == expected, (policy, schema)
     assert (problems == []) == expected, (policy, problems)
     json.dumps(problems, allow_nan=False)  # plain JSON
@@ -203,11 +225,30 @@ def _plain(value):
     return repr(value) if isinstance(value, float) and not math.isfinite(value) else value
 
 
-@SETTINGS
+@CORE
 @given(plan=plans(), data=st.data(), extra=st.sampled_from(["refuse", "ignore"]))
 def test_schema_valid_iff_quote_one_prices_iff_no_problem_on_random_plans(plan, data, extra):
-    Draft202012Validator.check_schema(policy_schema(plan, extra=extra))
+    schema = policy_schema(plan, extra=extra)
+    Draft202012Validator.check_schema(schema)
+    assert json.loads(json.dumps(schema, allow_nan=False)) == schema  # plain JSON data
+    for component in openapi_components([plan], extra=extra).values():
+        Draft202012Validator.check_schema(component)
     check_agreement(plan, data.draw(policies(plan)), extra)
+
+
+@settings(SETTINGS, max_examples=60)
+@given(table=factors("t", kind="interaction"), other=st.none() | factors("u"))
+def test_every_pair_of_a_two_way_table_judged_alike(table, other):
+    """Each pair of values the table (and another factor on its columns) names: the pair rules hold."""
+    plan = RatingPlan("tables", "1", (Coverage("tpl", 100.0, (table,) if other is None else (table, other)),))
+    a, b = table.columns
+    seen = set()
+    for x, y in itertools.product(*(sum(plausible(plan, c), []) for c in (a, b))):
+        policy = {a: x, b: y, **({} if other is None else {c: 0.0 for c in other.columns if c not in (a, b)})}
+        if not set(plan.columns) <= set(policy):
+            return
+        seen.add(bool(check_agreement(plan, policy, "refuse")))
+    event(f"refused and priced pairs seen: {sorted(seen)}")
 
 
 def good_china_policy(i: int = 0) -> dict:
@@ -428,3 +469,13 @@ def test_field_problems_is_only_about_field_names():
     assert [(e["field"], e["rule"]) for e in field_problems(plan, policy)] == [
         ("use", "missing field"), ("usage", "extra field")]  # fmt: skip
     assert [e["field"] for e in field_problems(plan, policy, extra="ignore")] == ["use"]
+
+
+def test_an_overflowing_premium_is_not_a_shape_rule_but_is_a_problem():
+    """Documented limit: the schema judges values; a product of relativities that overflows is the quote's to refuse."""
+    huge = CategoricalFactor("x", "x", ("a",), (1e10,))
+    plan = RatingPlan("p", "1", (Coverage("tpl", 1e300, (huge,)),))
+    assert Draft202012Validator(policy_schema(plan)).is_valid({"x": "a"})
+    assert not priced(plan, {"x": "a"})
+    (entry,) = policy_problems(plan, {"x": "a"})
+    assert (entry["field"], entry["value"], entry["rule"]) == ("premium_tpl", "inf", "not positive and finite")

@@ -104,6 +104,23 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     -------
     FastAPI
         With ``app.state.service`` the :class:`Service` once started.
+
+    Raises
+    ------
+    PlanError
+        No ``config`` and no ``AUTORISK_SERVICE_CONFIG`` in the environment.
+
+    Examples
+    --------
+    An empty plans folder: the process is alive, not ready (no plan to serve).
+
+    >>> import tempfile
+    >>> from starlette.testclient import TestClient
+    >>> folder = tempfile.mkdtemp()
+    >>> app = create_app(ServiceConfig(folder, audit=f"sqlite:///{folder}/a.db", poll_seconds=0))
+    >>> with TestClient(app) as client:
+    ...     client.get("/health").json(), client.get("/ready").status_code
+    ({'status': 'ok'}, 503)
     """
     if config is None:
         text = os.environ.get(CONFIG_ENV)

@@ -71,6 +71,26 @@ def utc_now() -> str:
 def utc_iso(value: str | datetime, label: str = "received_at", *, naive_is_utc: bool = False) -> str:
     """``value`` (an ISO string or a datetime) as UTC ISO 8601 with microseconds.
 
+    Parameters
+    ----------
+    value : str or datetime
+        An ISO 8601 date-time string or a datetime, with its time zone unless
+        ``naive_is_utc``.
+    label : str, default "received_at"
+        The name of the value in the error message.
+    naive_is_utc : bool, default False
+        Read a value without a time zone as UTC instead of refusing it.
+
+    Returns
+    -------
+    str
+        The form of :attr:`QuoteRecord.received_at`, e.g. ``2026-12-04T02:30:00.000000+00:00``.
+
+    Raises
+    ------
+    ParameterError
+        Not a date-time, or without a time zone and not ``naive_is_utc``.
+
     Examples
     --------
     >>> utc_iso("2026-12-04T10:30:00+08:00")
@@ -121,6 +141,17 @@ class QuoteRecord:
         (:func:`autorisk.service.payload.arrow_bytes`).
     n_policies : int
         Policies priced (1 for a single quote).
+
+    Examples
+    --------
+    >>> record = QuoteRecord("q-1", "2026-12-04T10:30:00+08:00", "quote", "demo", "1", "ab12",
+    ...                      b'{"policy": {"region": "south"}}')
+    >>> record.received_at, record.content_type, record.n_policies
+    ('2026-12-04T02:30:00.000000+00:00', 'application/json', 1)
+    >>> QuoteRecord("q-2", utc_now(), "price", "demo", "1", "ab12", b"{}")
+    Traceback (most recent call last):
+    ...
+    autorisk.errors.ParameterError: QuoteRecord.endpoint must be one of (...), got 'price'
     """
 
     quote_id: str
@@ -173,6 +204,34 @@ def read_unsaved(path: str | Path) -> Iterator[QuoteRecord | dict[str, Any]]:
     """The records of a file of unsaved audit records: :class:`QuoteRecord` s and deployment dicts.
 
     Submit them to a store (``submit`` / ``record_deployment``) once it is reachable again.
+
+    Parameters
+    ----------
+    path : str or Path
+        A JSON-lines file a store saved (:attr:`AuditStore.unsaved_files`, or
+        named in the :class:`~autorisk.errors.AuditStoreError` message and the log).
+
+    Yields
+    ------
+    QuoteRecord or dict
+        Each record as it was submitted: a quote record, or a deployment's dict.
+
+    Raises
+    ------
+    ParameterError
+        A line that is not an unsaved audit record (its number is in the message).
+
+    Examples
+    --------
+    A quote id stored twice with other contents is saved aside, then read back:
+
+    >>> import tempfile, pathlib
+    >>> with open_audit_store(pathlib.Path(tempfile.mkdtemp()) / "quotes.db") as store:
+    ...     for body in (b"{}", b'{"policy": {}}'):
+    ...         store.submit(QuoteRecord("q-1", utc_now(), "quote", "demo", "1", "ab12", body))
+    ...     _ = store.flush()
+    >>> [(record.quote_id, record.request) for record in read_unsaved(store.unsaved_files[0])]
+    [('q-1', b'{"policy": {}}')]
     """
     with open(path, "rb") as lines:
         for number, line in enumerate(lines, 1):
@@ -472,6 +531,16 @@ class AuditStore:
     rejected : int
         Quote records refused because their quote id was already stored with other
         contents; they are saved to the unsaved-records file (see :attr:`unsaved_files`).
+    unsaved_files : list of Path
+        The JSON-lines files of records saved aside (:func:`read_unsaved` reads them).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with open_audit_store(pathlib.Path(tempfile.mkdtemp()) / "quotes.db") as store:
+    ...     store.submit(QuoteRecord("q-1", utc_now(), "quote", "demo", "1", "ab12", b"{}"))
+    ...     store.flush(), store.count(), store.count("renewal"), store.pending
+    (True, 1, 0, 0)
     """
 
     def __init__(self, backend: _Backend, *, batch_size: int, flush_interval: float):

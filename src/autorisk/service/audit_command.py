@@ -1,4 +1,4 @@
-"""``autorisk audit replay``: re-price the quotes of an audit store with their plans and report any difference.
+"""``autorisk audit replay``: re-price the quotes and policy changes of an audit store and report any difference.
 
 Kept apart from :mod:`autorisk.cli` (which only registers the command), and
 light to import: the heavy modules load when the command runs.
@@ -23,8 +23,8 @@ def add_audit(commands: Any) -> None:
     replay = actions.add_parser(
         "replay",
         help="re-price every stored quote with its plan and report any difference",
-        description="Re-price every stored quote (single and batch) with the plan whose id it recorded, on its "
-        "quote date, and compare exactly (doubles bit for bit). Exit code 0 when nothing differs, 1 when "
+        description="Re-price every stored quote (single and batch) and policy change (mid-term adjustment, "
+        "cancellation refund, renewal offer) with the plan whose id it recorded, on its dates, and compare exactly (doubles bit for bit). Exit code 0 when nothing differs, 1 when "
         "anything does (a plan id no longer found included), 2 on a bad store, plans folder or --since.",
     )
     replay.add_argument("--audit", required=True, help="audit store: sqlite:///FILE, a file path or postgresql://...")

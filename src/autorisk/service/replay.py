@@ -1,8 +1,12 @@
-"""Replay of the audit store: re-price every stored quote with its plan and report any difference.
+"""Replay of the audit store: re-price every stored answer with its plan and report any difference.
 
 A quote is re-priced with the plan whose id (content hash) it recorded, on the
 recorded quote date, exactly as the service priced it: a single quote with
-``RatingPlan.quote_one``, a batch with ``RatingPlan.quote(errors="flag")``.
+``RatingPlan.quote_one``, a batch with ``RatingPlan.quote(errors="flag")``. A
+mid-term adjustment, a cancellation refund and a renewal offer are answered
+again by :mod:`autorisk.service.changes` from the stored request and options
+(the plan by its recorded id; a refund has none), and the answer's JSON bytes
+must equal the stored ones.
 The comparison is exact: the same keys or columns, equal strings, and doubles
 equal bit for bit (NaN equal to NaN in flagged rows). There must be no
 difference; one means a plan file changed under its id, the engine changed its
@@ -43,6 +47,9 @@ from autorisk.errors import AutoriskError, ParameterError
 DIFFERENCE_COLUMNS = ("quote_id", "field", "stored", "replayed")
 #: Differences a report prints (all are in the DataFrame).
 SHOWN = 20
+#: Endpoints whose records a replay answers again from the request and options (the policy changes).
+CHANGES = ("midterm", "cancel", "renewal")
+_REPLAYED = ("quote", "quotes", *CHANGES)
 
 
 @dataclass(frozen=True)
@@ -52,17 +59,29 @@ class ReplayReport:
     Attributes
     ----------
     n_quotes : int
-        Stored quotes re-priced (a batch counts once).
+        Stored records replayed (a batch counts once, as does a mid-term
+        adjustment, a cancellation or a renewal offer).
     n_policies : int
         Policies re-priced (a batch counts each of its policies).
     differences : DataFrame
         One row per difference: ``quote_id`` (``<batch id>:<i>`` for policy ``i``
-        of a batch), ``field`` (a key of the quote, a column of the batch, or
-        ``plan_id`` / ``error`` / ``columns`` / ``n_policies``), ``stored`` and
-        ``replayed`` values.
+        of a batch), ``field`` (a key of the quote, a column of the batch, the
+        dot path of a value in a policy change's answer such as
+        ``before.premium_tpl``, or ``plan_id`` / ``error`` / ``columns`` /
+        ``n_policies`` / ``result``), ``stored`` and ``replayed`` values.
     skipped : dict
-        Records not re-priced, by endpoint (mid-term adjustments, cancellations,
-        renewal offers are not quotes of a plan).
+        Records not replayed, by endpoint (an endpoint this replay does not
+        know); empty for the service's endpoints.
+
+    Examples
+    --------
+    >>> found = pd.DataFrame([("q-7", "premium_total", 512.5, 515.0)], columns=list(DIFFERENCE_COLUMNS))
+    >>> report = ReplayReport(2, 3, found)
+    >>> report.ok
+    False
+    >>> print(report)
+    Replay of 2 quotes (3 policies): 1 difference in 1 quote
+      q-7  premium_total: stored 512.5, replayed 515.0
     """
 
     n_quotes: int
@@ -112,7 +131,7 @@ class ReplayReport:
 
 
 def replay(store: Any, plans: Any, *, since: str | datetime | None = None) -> ReplayReport:
-    """Re-price every stored quote (received at or after ``since``) with its plan and compare exactly.
+    """Re-price every stored answer (received at or after ``since``) with its plan and compare exactly.
 
     Parameters
     ----------
@@ -129,26 +148,46 @@ def replay(store: Any, plans: Any, *, since: str | datetime | None = None) -> Re
     Returns
     -------
     ReplayReport
+        The records and policies replayed and every difference found.
+
+    Examples
+    --------
+    A record whose plan is no longer found is a difference:
+
+    >>> import tempfile, pathlib
+    >>> from autorisk.service.audit import QuoteRecord, open_audit_store, utc_now
+    >>> with open_audit_store(pathlib.Path(tempfile.mkdtemp()) / "quotes.db") as store:
+    ...     store.submit(QuoteRecord("q-1", utc_now(), "quote", "demo", "1", "ab12", b"{}"))
+    >>> report = replay(store, {})
+    >>> report.ok, report.differences[["quote_id", "field", "replayed"]].values.tolist()
+    (False, [['q-1', 'plan_id', 'no plan with this id']])
     """
     lookup = _lookup(plans)
     found: list[tuple[Any, ...]] = []
     skipped: Counter[str] = Counter()
     n_quotes = n_policies = 0
     for record in store.records(since=since):
-        if record.endpoint not in ("quote", "quotes"):
+        if record.endpoint not in _REPLAYED:
             skipped[record.endpoint] += 1
             continue
         n_quotes += 1
         n_policies += record.n_policies
-        plan = lookup(record.plan_id)
-        if plan is None:
-            found.append((record.quote_id, "plan_id", record.plan_id, "no plan with this id"))
-            continue
-        if plan.plan_id != record.plan_id:
-            found.append((record.quote_id, "plan_id", record.plan_id, plan.plan_id))
-            continue
+        plan = None
+        if record.endpoint != "cancel":  # no plan prices a refund
+            plan = lookup(record.plan_id)
+            if plan is None:
+                found.append((record.quote_id, "plan_id", record.plan_id, "no plan with this id"))
+                continue
+            if plan.plan_id != record.plan_id:
+                found.append((record.quote_id, "plan_id", record.plan_id, plan.plan_id))
+                continue
         try:
-            found.extend(_replay_one(record, plan) if record.endpoint == "quote" else _replay_batch(record, plan))
+            if record.endpoint == "quote":
+                found.extend(_replay_one(record, plan))
+            elif record.endpoint == "quotes":
+                found.extend(_replay_batch(record, plan))
+            else:
+                found.extend(_replay_change(record, plan))
         except (AutoriskError, ValueError, TypeError, KeyError) as error:
             # a request that no longer prices, or a stored request or result that no longer parses: a difference
             found.append((record.quote_id, "error", None, f"{type(error).__name__}: {error}"))
@@ -214,6 +253,42 @@ def _replay_batch(record: Any, plan: Any) -> Iterable[tuple[Any, ...]]:
             yield f"{quote_id}:{i}", name, _plain(old.iloc[i]), _plain(new.iloc[i])
 
 
+def _replay_change(record: Any, plan: Any) -> Iterable[tuple[Any, ...]]:
+    """A policy change answered again from its request and options; its JSON bytes must be the stored ones."""
+    from autorisk.renewal import RenewalRules
+    from autorisk.service.changes import cancel_answer, midterm_answer, renewal_answer
+    from autorisk.service.payload import dumps
+
+    body, options = orjson.loads(record.request), record.options
+    if record.endpoint == "cancel":
+        answer = cancel_answer(body["premium_paid"], start=options["start"], end=options["end"],
+                               cancelled=options["cancelled"], method=options["method"])  # fmt: skip
+    elif record.endpoint == "midterm":
+        answer = midterm_answer(plan, body["policy"], body["changes"], start=options["start"], end=options["end"],
+                                effective=options["effective"])  # fmt: skip
+    else:
+        answer = renewal_answer(plan, body["policy"], body["current_premium"], renewal_date=options["renewal_date"],
+                                ladder=options["ladder"], rules=RenewalRules.from_dict(options["rules"]))  # fmt: skip
+    replayed = dumps({"quote_id": record.quote_id, **answer})
+    if replayed == record.result:
+        return
+    found = list(_value_differences("", orjson.loads(record.result), orjson.loads(replayed)))
+    if not found:  # the same values written otherwise (key order, spacing): the bytes still differ
+        found = [("result", record.result.decode(errors="replace"), replayed.decode())]
+    for path, old, new in found:
+        yield record.quote_id, path, old, new
+
+
+def _value_differences(path: str, old: Any, new: Any) -> Iterable[tuple[str, Any, Any]]:
+    """The values of two JSON documents that differ, each named by its dot path (``before.premium_tpl``)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in [*old, *(k for k in new if k not in old)]:
+            yield from _value_differences(f"{path}.{key}" if path else key, old.get(key, _ABSENT),
+                                          new.get(key, _ABSENT))  # fmt: skip
+    elif not _same(old, new):
+        yield path, old, new
+
+
 def _equal_columns(old: pd.Series, new: pd.Series) -> np.ndarray:
     """Elementwise: the same bits for doubles (any NaN equals any NaN), equal values otherwise."""
     if old.dtype.kind == "f":
@@ -260,4 +335,4 @@ def _quote_of(quote_id: str) -> str:
     return quote_id.rsplit(":", 1)[0] if ":" in quote_id else quote_id
 
 
-__all__ = ["DIFFERENCE_COLUMNS", "ReplayReport", "replay"]
+__all__ = ["CHANGES", "DIFFERENCE_COLUMNS", "ReplayReport", "replay"]

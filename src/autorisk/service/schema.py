@@ -20,7 +20,12 @@ Numbers are finite: an unbounded side reads ``[-1.797e308, 1.797e308]``, the
 largest double. Two limits of JSON Schema, documented rather than hidden: a
 validator compares integers exactly, while the plan reads them as doubles, so
 an integer beyond 2**53 within rounding of a bound may be judged differently;
-and NaN / Infinity are not JSON (the service's parser refuses them).
+and NaN / Infinity are not JSON (the service's parser refuses them). What is
+not a rule on the request's shape is not in the schema: a plan's regulatory
+bounds are checked on its tables when it is built, so an accepted value never
+breaks one at quote time, but relativities whose product under- or overflows
+the premium are refused by the quote (and reported by :func:`policy_problems`
+on the field ``premium_<coverage>``).
 
 :func:`field_problems` is the cheap check run on every request (missing and
 extra fields, set operations only); :func:`policy_problems` lists every problem
@@ -34,6 +39,7 @@ import math
 import numbers
 import re
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -281,6 +287,7 @@ class _PlanRules:
 
 _RULES: dict[str, _PlanRules] = {}
 _RULES_KEPT = 256
+_RULES_LOCK = threading.Lock()
 
 
 def _rules(plan: RatingPlan) -> _PlanRules:
@@ -310,9 +317,10 @@ def _rules(plan: RatingPlan) -> _PlanRules:
             for c in columns}  # fmt: skip
     placeholders = {c: _placeholder(accepts[c]) for c in columns}
     rules = _PlanRules(columns, frozenset(columns), accepts, text, tuple(pairs), tables, placeholders)
-    if len(_RULES) >= _RULES_KEPT:
-        _RULES.pop(next(iter(_RULES)))
-    _RULES[plan.plan_id] = rules
+    with _RULES_LOCK:  # the service's threads share the cache
+        if len(_RULES) >= _RULES_KEPT:
+            _RULES.pop(next(iter(_RULES)))
+        _RULES[plan.plan_id] = rules
     return rules
 
 
@@ -466,6 +474,19 @@ def quote_request_schema(plan: RatingPlan, *, extra: Extra = "refuse") -> dict[s
     ``{"plan": <name>, "version": <version>, "quote_date": "YYYY-MM-DD", "policy": {...}}``:
     ``policy`` required (:func:`policy_schema`), the others optional, no other key.
 
+    Parameters
+    ----------
+    plan : RatingPlan
+        The plan whose policy the body carries.
+    extra : {"refuse", "ignore"}
+        Whether a policy field the plan does not read makes the body invalid
+        (as in :func:`policy_schema`).
+
+    Returns
+    -------
+    dict
+        Plain JSON data, a draft 2020-12 schema with ``$schema`` set.
+
     Examples
     --------
     >>> from autorisk.rating import CategoricalFactor, Coverage, RatingPlan
@@ -485,6 +506,21 @@ def batch_request_schema(plan: RatingPlan, *, extra: Extra = "refuse", max_polic
     ``{"plan", "version", "quote_date", "breakdown": bool, "policies": [policy, ...]}``, ``policies``
     required. Rows are rated with ``errors="flag"``: a policy that breaks the
     schema is flagged in the answer, not refused with the batch.
+
+    Parameters
+    ----------
+    plan : RatingPlan
+        The plan whose policies the body carries.
+    extra : {"refuse", "ignore"}
+        Whether a policy field the plan does not read makes a policy invalid
+        (as in :func:`policy_schema`).
+    max_policies : int, optional
+        The most policies one body may carry (``maxItems``); default: no limit.
+
+    Returns
+    -------
+    dict
+        Plain JSON data, a draft 2020-12 schema with ``$schema`` set.
 
     Examples
     --------
@@ -506,6 +542,19 @@ def batch_request_schema(plan: RatingPlan, *, extra: Extra = "refuse", max_polic
 def component_names(plan: RatingPlan) -> tuple[str, str]:
     """``("Policy_<slug>_v<version>", "QuoteRequest_<slug>_v<version>")``: the plan's OpenAPI component names.
 
+    The name is lower-cased and every run of other characters than letters and
+    digits becomes ``_``; the version keeps letters, digits, ``.`` and ``-``.
+
+    Parameters
+    ----------
+    plan : RatingPlan
+        The plan to name.
+
+    Returns
+    -------
+    tuple of str
+        The names of the policy's and of the ``/quote`` body's components.
+
     Examples
     --------
     >>> from autorisk.rating import Coverage, RatingPlan
@@ -523,6 +572,24 @@ def openapi_components(plans: Iterable[RatingPlan], *, extra: Extra = "refuse") 
     The request refers to its policy by ``$ref`` (``#/components/schemas/Policy_...``).
     A plan given twice is listed once; two different plans whose names and
     versions give the same component names are refused (PlanError).
+
+    Parameters
+    ----------
+    plans : iterable of RatingPlan
+        The plans served.
+    extra : {"refuse", "ignore"}
+        Whether a policy field the plan does not read makes a policy invalid
+        (as in :func:`policy_schema`).
+
+    Returns
+    -------
+    dict
+        Component name -> schema (plain JSON data, without ``$schema``).
+
+    Raises
+    ------
+    PlanError
+        Two different plans share a component name.
 
     Examples
     --------
@@ -670,7 +737,8 @@ def policy_problems(
     table = pd.DataFrame({c: _object_column(policy[c] if c in policy else rules.placeholders[c])
                           for c in rules.columns})  # fmt: skip
     try:
-        plan.quote(table, errors="raise")
+        with np.errstate(all="ignore"):  # an overflowing premium is reported below, not warned about
+            plan.quote(table, errors="raise")
     except QuoteError as error:
         if not error.issues:
             found.append(_entry(None, None, "cannot be quoted", str(error)))

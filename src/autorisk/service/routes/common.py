@@ -80,14 +80,19 @@ def received_at() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
-def audit(request: Request, *, quote_id: str, endpoint: str, plan: RatingPlan, body: bytes, content_type: str,
-          options: Mapping[str, Any], result: bytes, n_policies: int = 1, at: str | None = None) -> None:  # fmt: skip
-    """Hand one quote (or batch) to the audit store's writer; it returns at once."""
+def audit(request: Request, *, quote_id: str, endpoint: str, plan: RatingPlan | None, body: bytes,
+          content_type: str, options: Mapping[str, Any], result: bytes, n_policies: int = 1,
+          at: str | None = None) -> None:  # fmt: skip
+    """Hand one quote (or batch) to the audit store's writer; it returns at once.
+
+    ``plan`` is None for an answer no plan priced (a cancellation refund): the plan fields are recorded as "".
+    """
     from autorisk.service.audit import QuoteRecord
 
+    name, version, plan_id = ("", "", "") if plan is None else (plan.name, plan.version, plan.plan_id)
     service_of(request).audit.submit(QuoteRecord(
-        quote_id=quote_id, received_at=at or received_at(), endpoint=endpoint, plan_name=plan.name,
-        plan_version=plan.version, plan_id=plan.plan_id, request=body, content_type=content_type,
+        quote_id=quote_id, received_at=at or received_at(), endpoint=endpoint, plan_name=name,
+        plan_version=version, plan_id=plan_id, request=body, content_type=content_type,
         options=dict(options), result=result, n_policies=n_policies))  # fmt: skip
     request.scope.setdefault("state", {})["quote_id"] = quote_id
 
@@ -106,3 +111,18 @@ def object_body(data: Any, allowed: tuple[str, ...], required: tuple[str, ...]) 
         raise HTTPProblem(422, "DataError", "the body's fields: " + "; ".join(
             f"{p['rule']} {p['field']!r}" for p in problems), problems)  # fmt: skip
     return data
+
+
+def problems_summary(problems: list[dict[str, Any]]) -> str:
+    """The message of a 422 answer: how many problems, the first five as ``field: rule``.
+
+    Examples
+    --------
+    >>> problems_summary([{"field": "policy.driver_age", "rule": "missing field"}])
+    '1 problem: policy.driver_age: missing field'
+    >>> problems_summary([{"field": f"f{i}", "rule": "extra field"} for i in range(7)])
+    '7 problems: f0: extra field; f1: extra field; f2: extra field; f3: extra field; f4: extra field (and 2 more)'
+    """
+    shown = "; ".join(f"{p['field']}: {p['rule']}" for p in problems[:5])
+    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    return f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: {shown}{more}"

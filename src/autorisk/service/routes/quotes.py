@@ -28,6 +28,7 @@ from autorisk.service.routes.common import (
     audit,
     new_quote_id,
     object_body,
+    problems_summary,
     quote_date,
     read_body,
     received_at,
@@ -62,7 +63,7 @@ async def quote(request: Request) -> Response:
     except QuoteError as error:
         problems = policy_problems(plan, policy, extra=extra, as_of=date) or [
             {"field": None, "value": None, "rule": "QuoteError", "expected": str(error)}]  # fmt: skip
-        raise HTTPProblem(422, "QuoteError", _summary(problems), problems) from None
+        raise HTTPProblem(422, "QuoteError", problems_summary(problems), problems) from None
     total = result["premium_total"]
     if not (math.isfinite(total) and total > 0):  # quote_one refuses these; never answer one
         raise HTTPProblem(422, "QuoteError", f"premium_total {total} is not a positive premium")
@@ -165,8 +166,3 @@ def _never_silent(rated: pd.DataFrame) -> None:
     if bad.any():
         rated.loc[bad, "quote_error"] = "premium_total is not a positive finite premium"
 
-
-def _summary(problems: list[dict[str, Any]]) -> str:
-    shown = "; ".join(f"{p['field']}: {p['rule']}" for p in problems[:5])
-    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-    return f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: {shown}{more}"
