@@ -21,10 +21,21 @@ one row per single quote answered, one per batch.
 
 Usage::
 
-    python benchmarks/serve.py            # 2,000 / 8,000 / 16,000 quotes, 30 batches per concurrency
-    python benchmarks/serve.py --quick    # a tenth of that
+    python benchmarks/serve.py                      # 2,000 / 8,000 / 16,000 quotes, 30 batches each
+    python benchmarks/serve.py --quick              # a tenth of that
+    python benchmarks/serve.py --log-level warning  # without the per-request log line
+    python benchmarks/serve.py --compare-clients    # also httpx against this client, on the floor
 
-The last line printed is one JSON object.
+The last line printed is one JSON object: ``c1``, ``c8``, ``c64`` (``quotes_per_s``,
+``p50_ms``, ``p99_ms``, ``max_ms``, ``server_cpu_us_per_request``: the server
+process's CPU time, all threads, per request), the same for the floor under
+``framework_c*`` with ``framework_p50_ms`` / ``framework_p99_ms`` per
+concurrency, ``p99_ratio_c8``, ``batch_c1`` / ``batch_c2`` and
+``batch_policies_per_s`` (the better), ``errors``, ``quotes`` and ``batches``
+answered, ``audit_rows`` / ``audit_batch_rows`` counted after the exit,
+``audit_rows_equal_quotes``, ``exit_code``, ``cores`` and ``targets_met``. On a
+shared machine the latencies move with the neighbours' load; the CPU time per
+request moves least.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -229,6 +241,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--log-level", default="info", help="the service's log level (default: %(default)s)")
     parser.add_argument("--compare-clients", action="store_true",
                         help="also measure httpx against this client on the floor at 8 clients")  # fmt: skip
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (plans, audit file, ~150 MB)")
     parser.add_argument("--floor", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor:
@@ -288,6 +301,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         floor.stop()
         floor.log.unlink(missing_ok=True)
     counted = audit_counts(audit_path)
+    if args.keep:
+        out["folder"] = str(work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     out["framework_p50_ms"] = {f"c{c}": out[f"framework_c{c}"]["p50_ms"] for c in CONCURRENCY}
     out["framework_p99_ms"] = {f"c{c}": out[f"framework_c{c}"]["p99_ms"] for c in CONCURRENCY}
     out["p99_ratio_c8"] = round(out["c8"]["p99_ms"] / out["framework_c8"]["p99_ms"], 2)
