@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -121,6 +122,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     ...     client.get("/health").json(), client.get("/ready").status_code
     ({'status': 'ok'}, 503)
     """
+    serving_process = config is None  # built by ``autorisk serve`` (its worker), from the environment
     if config is None:
         text = os.environ.get(CONFIG_ENV)
         if not text:
@@ -135,6 +137,12 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(service.open)
+        if serving_process:
+            # Startup leaves ~10^5 long-lived objects (FastAPI, pandas, the plans): a full collection scanning
+            # them stalled every request in flight for 100-250 ms (benchmarks/serve.py). Collect once, then
+            # keep them out of later collections (not in a process that merely embeds the app, e.g. a test).
+            gc.collect()
+            gc.freeze()
         app.state.service = service
         stop = asyncio.Event()
         poller = asyncio.create_task(_poll(service, stop))

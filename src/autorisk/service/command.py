@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -59,10 +60,18 @@ def run_serve(args: argparse.Namespace) -> int:
     os.environ[LOG_ENV] = args.log_level  # worker processes configure their logs from it
     configure_logging(args.log_level)
     fast = _fast_parts()
+    # uvicorn re-raises the SIGINT / SIGTERM it stopped on once its graceful shutdown is done: without a
+    # handler of ours the process would then die of it (exit -15) after a clean stop
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, _exit_cleanly)
     uvicorn.run("autorisk.service.app:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, access_log=False, log_config=None, log_level=args.log_level,
                 timeout_graceful_shutdown=30, **fast)  # fmt: skip
     return 0
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _fast_parts() -> dict[str, str]:
