@@ -16,7 +16,6 @@ import logging
 import os
 import signal
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +25,8 @@ from fastapi.responses import Response
 
 from autorisk.errors import AuditStoreError, AutoriskError, PlanError
 from autorisk.service.config import CONFIG_ENV, LOG_ENV, ServiceConfig
-from autorisk.service.logs import configure_logging, log_event
+from autorisk.service.ids import new_id
+from autorisk.service.logs import configure_logging, flush_logs, log_event
 from autorisk.service.metrics import ServiceMetrics
 from autorisk.service.payload import JSON, dumps
 from autorisk.service.problems import error_body, error_entries
@@ -146,6 +146,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         app.state.service = service
         stop = asyncio.Event()
         poller = asyncio.create_task(_poll(service, stop))
+        flusher = asyncio.create_task(_flush_logs_every(stop, 0.5))
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(asyncio.to_thread(service.refresh)))
@@ -155,10 +156,12 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         finally:
             stop.set()
             await poller
+            await flusher
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGHUP)
             await asyncio.to_thread(service.close)
             log_event("stopped", audit_written=service.audit.written, pid=os.getpid())
+            flush_logs()
 
     app = FastAPI(title="autorisk quoting service", version=_version(), lifespan=lifespan,
                   description="Rating plans served over HTTP: quotes, batches, plan deployment, audit and metrics.",
@@ -174,6 +177,14 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         app.include_router(module.router)
     app.openapi = _openapi(app, service)  # type: ignore[method-assign]
     return _Observed(app, service)  # type: ignore[return-value]
+
+
+async def _flush_logs_every(stop: asyncio.Event, seconds: float) -> None:
+    """Write the buffered log lines at least every ``seconds``, also when no request comes."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        flush_logs()
 
 
 async def _poll(service: Service, stop: asyncio.Event) -> None:
@@ -234,7 +245,7 @@ class _Observed:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = _incoming_id(scope) or uuid.uuid4().hex
+        request_id = _incoming_id(scope) or new_id()
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         status = 500

@@ -41,9 +41,73 @@ class JSONFormatter(logging.Formatter):
         return orjson.dumps(data, default=str).decode()
 
 
+class BufferedStreamHandler(logging.StreamHandler):
+    """A stream handler that writes its lines in blocks: at most ``every`` seconds or ``capacity`` lines late.
+
+    One write and flush per request line costs a system call each, a third
+    of a quote's time; in blocks it is nearly free. A warning or an error is
+    written at once, with the lines before it; :meth:`flush` (the service
+    calls it at shutdown, logging at exit) writes the rest.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> handler = BufferedStreamHandler(out, every=60.0)
+    >>> handler.emit(logging.LogRecord("x", logging.INFO, "", 0, "one", None, None))
+    >>> out.getvalue()
+    ''
+    >>> handler.flush(); out.getvalue()
+    'one\\n'
+    """
+
+    def __init__(self, stream: Any = None, *, every: float = 0.5, capacity: int = 1000):
+        super().__init__(stream)
+        self.every, self.capacity = every, capacity
+        self._lines: list[str] = []
+        self._since = time.monotonic()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:
+            self.handleError(record)
+            return
+        self.acquire()
+        try:
+            self._lines.append(line)
+            if (record.levelno >= logging.WARNING or len(self._lines) >= self.capacity
+                    or time.monotonic() - self._since >= self.every):  # fmt: skip
+                self._write()
+        finally:
+            self.release()
+
+    def flush(self) -> None:
+        self.acquire()
+        try:
+            self._write()
+        finally:
+            self.release()
+
+    def _write(self) -> None:
+        self._since = time.monotonic()
+        if self._lines:
+            text, self._lines = "\n".join(self._lines) + "\n", []
+            self.stream.write(text)
+        if self.stream and hasattr(self.stream, "flush"):
+            self.stream.flush()
+
+
+def flush_logs() -> None:
+    """Write every buffered log line of the service's loggers."""
+    for name in ("autorisk.service", "uvicorn", "uvicorn.error"):
+        for handler in logging.getLogger(name).handlers:
+            handler.flush()
+
+
 def configure_logging(level: str = "info", stream: Any = None) -> None:
-    """Send the service's logs (and uvicorn's) as JSON lines to ``stream`` (default: stderr)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    """Send the service's logs (and uvicorn's) as JSON lines to ``stream`` (default: stderr), in blocks."""
+    handler = BufferedStreamHandler(stream or sys.stderr)
     handler.setFormatter(JSONFormatter())
     for name in ("autorisk.service", "uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)

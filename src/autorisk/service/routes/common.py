@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +11,7 @@ from fastapi import Request
 from autorisk.errors import PlanNotFoundError
 from autorisk.rating import RatingPlan
 from autorisk.service.app import HTTPProblem, Service
+from autorisk.service.ids import new_id
 
 
 def service_of(request: Request) -> Service:
@@ -73,7 +73,7 @@ def select_plan(request: Request, name: Any, version: Any, date: str) -> RatingP
 
 
 def new_quote_id() -> str:
-    return uuid.uuid4().hex
+    return new_id()
 
 
 def received_at() -> str:
