@@ -11,6 +11,7 @@ from fastapi import Request
 from autorisk.errors import PlanNotFoundError
 from autorisk.rating import RatingPlan
 from autorisk.service.app import HTTPProblem, Service
+from autorisk.service.audit import QuoteRecord
 from autorisk.service.ids import new_id
 
 
@@ -87,8 +88,6 @@ def audit(request: Request, *, quote_id: str, endpoint: str, plan: RatingPlan | 
 
     ``plan`` is None for an answer no plan priced (a cancellation refund): the plan fields are recorded as "".
     """
-    from autorisk.service.audit import QuoteRecord
-
     name, version, plan_id = ("", "", "") if plan is None else (plan.name, plan.version, plan.plan_id)
     service_of(request).audit.submit(QuoteRecord(
         quote_id=quote_id, received_at=at or received_at(), endpoint=endpoint, plan_name=name,
