@@ -164,25 +164,25 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         self.search_results_: pd.DataFrame | None = None
         self.best_params_: dict[str, Any] | None = None
         init_score = offset + np.log(base)
-        if spec is not None:
+        if spec is not None:  # the search's best settings, with their cross-validated rounds
             found = search(
                 self, spec, matrix, label, weight, init_score,
                 lambda chosen: self._lgb_params(base, monotone, {**settings, **chosen}), float(np.sum(level_exposure)),
             )
             self.search_results_ = found.table
             self.best_params_ = found.best
-            settings.update(found.best)
-        params = self._lgb_params(base, monotone, settings)
-        if spec is not None:
+            params = self._lgb_params(base, monotone, {**settings, **found.best})
             n_rounds = found.n_rounds
             self.evals_result_ = {"cv": {"deviance-mean": found.mean, "deviance-stdv": found.std}}
             self.best_score_ = found.mean[-1]
-        elif self.early_stopping == "validation":
-            n_rounds = rounds_by_validation(self, matrix, label, weight, offset, params)
-        elif self.early_stopping == "cv":
-            n_rounds = rounds_by_cv(self, matrix, label, weight, init_score, params)
         else:
-            n_rounds = int(self.n_rounds)
+            params = self._lgb_params(base, monotone, settings)
+            if self.early_stopping == "validation":
+                n_rounds = rounds_by_validation(self, matrix, label, weight, offset, params)
+            elif self.early_stopping == "cv":
+                n_rounds = rounds_by_cv(self, matrix, label, weight, init_score, params)
+            else:
+                n_rounds = int(self.n_rounds)
         data = self._dataset(matrix, label, weight, init_score, params)
         self.booster_ = lgb.train(params, data, num_boost_round=n_rounds)
         self.base_score_ = float(np.log(base))
