@@ -11,7 +11,8 @@ splines, interactions, restrictions, ``coef_table()``, ``relativities()``,
 
 - :class:`FrequencyGBM`, :class:`SeverityGBM`, :class:`TweedieGBM`: the same
   targets as gradient-boosted trees (LightGBM), exposure as an offset, saved
-  as LightGBM text plus JSON metadata.
+  as LightGBM text plus JSON metadata; ``tune=`` (a :class:`Tuning`) searches
+  their settings by cross-validated deviance.
 - :class:`FrequencySeverity`: a frequency and a severity GLM combined into expected cost.
 - :func:`load_model`: read any saved model (GLMs and pairs are JSON files
   written by ``save``, GBMs folders); the kind is read from the file.
@@ -19,7 +20,7 @@ splines, interactions, restrictions, ``coef_table()``, ``relativities()``,
   fitted GLM (merge levels, fix or smooth a factor's relativities) and refit.
 """
 
-from autorisk.models.gbm import FrequencyGBM, SeverityGBM, TweedieGBM, load_gbm
+from autorisk.models.gbm import FrequencyGBM, SeverityGBM, Tuning, TweedieGBM, load_gbm
 from autorisk.models.glm import FrequencyGLM, SeverityGLM, TweedieGLM
 from autorisk.models.inference import likelihood_ratio
 from autorisk.models.loading import load_model
@@ -33,7 +34,7 @@ from autorisk.models.refine import (
 )
 
 __all__ = ["FrequencyGLM", "SeverityGLM", "TweedieGLM", "likelihood_ratio"]
-__all__ += ["FrequencyGBM", "SeverityGBM", "TweedieGBM", "load_gbm", "load_model"]
+__all__ += ["FrequencyGBM", "SeverityGBM", "TweedieGBM", "Tuning", "load_gbm", "load_model"]
 __all__ += [
     "FrequencySeverity",
     "band_factor",

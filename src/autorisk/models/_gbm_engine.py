@@ -2,7 +2,8 @@
 
 :class:`_PricingGBM` holds what the three public GBMs of
 :mod:`autorisk.models.gbm` share; the number of rounds is chosen by
-:mod:`autorisk.models._gbm_tuning`, features are read by
+:mod:`autorisk.models._gbm_tuning` (the settings, with ``tune=``, by
+:mod:`autorisk.models._gbm_search`), features are read by
 :mod:`autorisk.models._gbm_encoding` and models are saved by
 :mod:`autorisk.models._gbm_io`.
 """
@@ -24,6 +25,7 @@ from autorisk.errors import ModelError, ParameterError
 from autorisk.models import _gbm_io
 from autorisk.models._gbm_encoding import UNSET, codes, is_categorical, levels
 from autorisk.models._gbm_numbers import constant_mean, integer, real
+from autorisk.models._gbm_search import search, tuning_spec
 from autorisk.models._gbm_tuning import rounds_by_cv, rounds_by_validation
 from autorisk.models._inputs import PricingTags, rating_table
 from autorisk.models.design import _numeric_values, _require_columns
@@ -31,6 +33,11 @@ from autorisk.models.families import Family
 from autorisk.models.levels import apply_level_groups, rare_level_groups
 
 EARLY_STOPPING = ("validation", "cv", None)
+#: Settings a search (``tune=``) may choose, as named in the constructor.
+_TUNABLE = (
+    "learning_rate", "num_leaves", "max_depth", "min_exposure_per_leaf", "feature_fraction", "bagging_fraction",
+    "lambda_l2",
+)
 #: What prediction does with a level unseen in training (as the GLMs' ``unseen``).
 UNSEEN_POLICIES = ("raise", "base")
 #: LightGBM parameters the estimator sets itself (objective, rounds, metric).
@@ -90,6 +97,7 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         params: Mapping[str, Any] | None = None,
         unseen: str = "raise",
         min_exposure: float | Mapping[str, float] | None = None,
+        tune: Any = None,
     ):
         self.features = features
         self.monotone = monotone
@@ -110,6 +118,7 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         self.params = params
         self.unseen = unseen
         self.min_exposure = min_exposure
+        self.tune = tune
 
     # ------------------------------------------------------------ to override
     def _family(self) -> Family:
@@ -132,6 +141,7 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
     # -------------------------------------------------------------- fitting
     def _fit(self, X: pd.DataFrame, label, weight, offset, passed: Sequence[Any]) -> _PricingGBM:
         self._check_options()
+        spec = tuning_spec(self.tune, int(self.random_state), _RULES) if self.tune is not None else None
         features = self._chosen_features(X, passed)
         categorical = [f for f in features if is_categorical(f, X[f])]
         monotone = self._monotone_constraints(features, categorical)
@@ -148,16 +158,50 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         base = constant_mean(label, weight, offset, self._family().power)
         if not (np.isfinite(base) and base > 0):
             raise ModelError("the weighted response is 0 (no claims or losses, or zero weights): nothing to fit")
+        settings = {name: getattr(self, name) for name in _TUNABLE}
+        self.evals_result_: dict[str, dict[str, list[float]]] = {}
+        self.best_score_: float | None = None
+        self.search_results_: pd.DataFrame | None = None
+        self.best_params_: dict[str, Any] | None = None
+        init_score = offset + np.log(base)
+        if spec is not None:  # the search's best settings, with their cross-validated rounds
+            found = search(
+                self, spec, matrix, label, weight, init_score,
+                lambda chosen: self._lgb_params(base, monotone, {**settings, **chosen}), float(np.sum(level_exposure)),
+            )
+            self.search_results_ = found.table
+            self.best_params_ = found.best
+            params = self._lgb_params(base, monotone, {**settings, **found.best})
+            n_rounds = found.n_rounds
+            self.evals_result_ = {"cv": {"deviance-mean": found.mean, "deviance-stdv": found.std}}
+            self.best_score_ = found.mean[-1]
+        else:
+            params = self._lgb_params(base, monotone, settings)
+            if self.early_stopping == "validation":
+                n_rounds = rounds_by_validation(self, matrix, label, weight, offset, params)
+            elif self.early_stopping == "cv":
+                n_rounds = rounds_by_cv(self, matrix, label, weight, init_score, params)
+            else:
+                n_rounds = int(self.n_rounds)
+        data = self._dataset(matrix, label, weight, init_score, params)
+        self.booster_ = lgb.train(params, data, num_boost_round=n_rounds)
+        self.base_score_ = float(np.log(base))
+        self.n_rounds_ = n_rounds
+        self.lgb_params_ = params
+        return self
+
+    def _lgb_params(self, base: float, monotone: list[int], settings: Mapping[str, Any]) -> dict[str, Any]:
+        """LightGBM parameters of the settings ``settings`` (the names of ``_TUNABLE``), then ``params``."""
         params = {
             "objective": self._objective,
             **self._objective_params(),
-            "learning_rate": float(self.learning_rate),
-            "num_leaves": int(self.num_leaves),
-            "max_depth": int(self.max_depth),
-            "feature_fraction": float(self.feature_fraction),
-            "bagging_fraction": float(self.bagging_fraction),
-            "bagging_freq": int(self.bagging_fraction < 1),
-            "lambda_l2": float(self.lambda_l2),
+            "learning_rate": float(settings["learning_rate"]),
+            "num_leaves": int(settings["num_leaves"]),
+            "max_depth": int(settings["max_depth"]),
+            "feature_fraction": float(settings["feature_fraction"]),
+            "bagging_fraction": float(settings["bagging_fraction"]),
+            "bagging_freq": int(settings["bagging_fraction"] < 1),
+            "lambda_l2": float(settings["lambda_l2"]),
             "seed": int(self.random_state),
             "deterministic": True,
             "force_col_wise": True,  # else LightGBM picks row/column-wise by timing, which is not reproducible
@@ -170,23 +214,9 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         params.update(self.params or {})
         params.setdefault(
             "min_sum_hessian_in_leaf",
-            float(self.min_exposure_per_leaf) * self._hessian_per_unit_weight(base, params),
+            float(settings["min_exposure_per_leaf"]) * self._hessian_per_unit_weight(base, params),
         )
-
-        self.evals_result_: dict[str, dict[str, list[float]]] = {}
-        self.best_score_: float | None = None
-        if self.early_stopping == "validation":
-            n_rounds = rounds_by_validation(self, matrix, label, weight, offset, params)
-        elif self.early_stopping == "cv":
-            n_rounds = rounds_by_cv(self, matrix, label, weight, offset + np.log(base), params)
-        else:
-            n_rounds = int(self.n_rounds)
-        data = self._dataset(matrix, label, weight, offset + np.log(base), params)
-        self.booster_ = lgb.train(params, data, num_boost_round=n_rounds)
-        self.base_score_ = float(np.log(base))
-        self.n_rounds_ = n_rounds
-        self.lgb_params_ = params
-        return self
+        return params
 
 
     def _dataset(self, matrix, label, weight, init_score, params, reference=None) -> lgb.Dataset:
@@ -214,9 +244,14 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
             raise ParameterError(f"unseen must be one of {UNSEEN_POLICIES}, got {self.unseen!r}")
         if self.early_stopping not in EARLY_STOPPING:
             raise ParameterError(f"early_stopping must be one of {EARLY_STOPPING}, got {self.early_stopping!r}")
-        if self.early_stopping is None and self.n_rounds is None:
+        if self.tune is not None and self.n_rounds is not None:
+            raise ParameterError(
+                f"n_rounds={self.n_rounds} fixes the number of rounds, but tune={self.tune!r} chooses them by "
+                "cross-validation: leave n_rounds=None"
+            )
+        if self.tune is None and self.early_stopping is None and self.n_rounds is None:
             raise ParameterError("n_rounds is required when early_stopping=None (the number of boosting rounds)")
-        if self.early_stopping is not None and self.n_rounds is not None:
+        if self.tune is None and self.early_stopping is not None and self.n_rounds is not None:
             raise ParameterError(
                 f"n_rounds={self.n_rounds} fixes the number of rounds, but early_stopping={self.early_stopping!r} "
                 "chooses it: set early_stopping=None to use n_rounds"

@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from autorisk.errors import ModelError
+from autorisk.models._gbm_search import table_from_json, table_to_json, tune_from_json, tune_to_json
 
 if TYPE_CHECKING:
     from autorisk.models._gbm_engine import _PricingGBM
@@ -37,7 +38,7 @@ def save(model: _PricingGBM, path: str | Path) -> Path:
         "format_version": FORMAT_VERSION,
         "class": type(model).__name__,
         "family": model.family_,
-        "params": model.get_params(),
+        "params": {**model.get_params(), "tune": tune_to_json(model.tune)},
         "feature_names_in": model.feature_names_in_,
         "features": model.features_,
         "categorical": model.categorical_,
@@ -51,6 +52,8 @@ def save(model: _PricingGBM, path: str | Path) -> Path:
         "best_score": model.best_score_,
         "evals_result": model.evals_result_,
         "lgb_params": model.lgb_params_,
+        "best_params": getattr(model, "best_params_", None),
+        "search_results": table_to_json(getattr(model, "search_results_", None)),
         "lightgbm_version": lgb.__version__,
     }
     try:
@@ -77,7 +80,7 @@ def load(cls: type[_PricingGBM], path: str | Path) -> _PricingGBM:
     klass = classes.get(metadata["class"])
     if klass is None or not issubclass(klass, cls):
         raise ModelError(f"{folder} holds a {metadata['class']}, not a {cls.__name__}")
-    model = klass(**metadata["params"])
+    model = klass(**{**metadata["params"], "tune": tune_from_json(metadata["params"].get("tune"))})
     model.features_ = metadata["features"]
     model.categorical_ = metadata["categorical"]
     # JSON object keys are strings: find each feature's levels by its own name or its text
@@ -90,6 +93,9 @@ def load(cls: type[_PricingGBM], path: str | Path) -> _PricingGBM:
     model.best_score_ = metadata["best_score"]
     model.evals_result_ = metadata["evals_result"]
     model.lgb_params_ = metadata["lgb_params"]
+    # models saved before tune existed were not tuned
+    model.best_params_ = metadata.get("best_params")
+    model.search_results_ = table_from_json(metadata.get("search_results"))
     # models saved before feature_names_in was recorded were fitted on their features only
     model.feature_names_in_ = np.asarray(metadata.get("feature_names_in", model.features_), dtype=object)
     model.n_features_in_ = len(model.feature_names_in_)

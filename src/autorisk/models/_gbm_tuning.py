@@ -53,23 +53,38 @@ def rounds_by_validation(model: _PricingGBM, matrix, label, weight, offset, para
 
 def rounds_by_cv(model: _PricingGBM, matrix, label, weight, init_score, params) -> int:
     """Rounds minimising the mean deviance over seeded folds (``lightgbm.cv``)."""
-    if len(label) < model.n_folds:
-        raise ModelError(f"n_folds={model.n_folds} exceeds the number of rows ({len(label)})")
+    mean, std = cv_curves(
+        model, matrix, label, weight, init_score, params,
+        n_folds=int(model.n_folds), seed=int(model.random_state), max_rounds=int(model.max_rounds),
+    )
+    model.evals_result_ = {"cv": {"deviance-mean": mean, "deviance-stdv": std}}
+    model.best_score_ = mean[-1]  # lightgbm.cv truncates the curves at the best round
+    return len(mean)
+
+
+def cv_curves(
+    model: _PricingGBM, matrix, label, weight, init_score, params, *, n_folds: int, seed: int, max_rounds: int
+) -> tuple[list[float], list[float]]:
+    """Mean and sd of the folds' deviance per round, up to the best round (early stopping in each fold).
+
+    The folds are ``KFold(n_folds, shuffle=True, random_state=seed)``; the
+    curves end at the round of least mean deviance (``lightgbm.cv`` truncates
+    them there, also when it reaches ``max_rounds``), so a longer budget
+    never gives a larger last value.
+    """
+    if len(label) < n_folds:
+        raise ModelError(f"n_folds={n_folds} exceeds the number of rows ({len(label)})")
     # One init_score for all folds: the base level is the whole data's (a constant, a negligible leak).
-    folds = list(KFold(int(model.n_folds), shuffle=True, random_state=int(model.random_state)).split(matrix))
+    folds = list(KFold(n_folds, shuffle=True, random_state=seed).split(matrix))
     result = lgb.cv(
         params,
         model._dataset(matrix, label, weight, init_score, params),
-        num_boost_round=int(model.max_rounds),
+        num_boost_round=max_rounds,
         folds=folds,
         feval=deviance_metric(model),
         callbacks=[lgb.early_stopping(int(model.patience), verbose=False)],
     )
-    mean = [float(v) for v in result["valid deviance-mean"]]
-    std = [float(v) for v in result["valid deviance-stdv"]]
-    model.evals_result_ = {"cv": {"deviance-mean": mean, "deviance-stdv": std}}
-    model.best_score_ = mean[-1]  # lightgbm.cv truncates the curves at the best round
-    return len(mean)
+    return [float(v) for v in result["valid deviance-mean"]], [float(v) for v in result["valid deviance-stdv"]]
 
 
 def deviance_metric(model: _PricingGBM):

@@ -10,6 +10,10 @@ exposure enter, exactly as the GLMs of :mod:`autorisk.models.glm`:
 - :class:`SeverityGBM`: Gamma average claim weighted by the claim count.
 - :class:`TweedieGBM`: loss per unit of exposure weighted by exposure.
 
+``tune=`` replaces the settings by a seeded search (random or successive
+halving, :class:`Tuning`) scored by k-fold cross-validated deviance, then
+refits the best (:mod:`~autorisk.models._gbm_search`).
+
 Every booster starts from the intercept-only fit (``base_score_``, on the log
 scale, part of the ``init_score``), so trees model relativities only and the
 first rounds are not spent finding the overall level.
@@ -42,6 +46,7 @@ from autorisk.models._gbm_io import FORMAT, FORMAT_VERSION, METADATA_FILE, MODEL
 from autorisk.models._gbm_numbers import constant_mean as _constant_mean
 from autorisk.models._gbm_numbers import mean_deviance as _mean_deviance
 from autorisk.models._gbm_numbers import real
+from autorisk.models._gbm_search import DEFAULT_SPACE, Tuning
 from autorisk.models._inputs import fit_inputs
 from autorisk.models.families import GAMMA, POISSON, Family, tweedie
 
@@ -110,7 +115,18 @@ _SHARED_PARAMETERS = """
         feature or ``{feature: number}``. The mapping is kept in
         ``level_groups_``, and at prediction a level unseen in training
         joins ``"other"`` too, with a warning (see
-        :mod:`autorisk.models.levels`)."""
+        :mod:`autorisk.models.levels`).
+    tune : {None, "random", "halving"} or Tuning, default None
+        None: the settings above as given. Otherwise a seeded search of
+        learning_rate, num_leaves, max_depth, min_exposure_per_leaf,
+        feature_fraction, bagging_fraction and lambda_l2 (a
+        :class:`~autorisk.models.gbm.Tuning`; a name is ``Tuning(name)``:
+        20 trials, 5 folds, the default space), each candidate scored by
+        cross-validated mean deviance with early stopping inside each fold;
+        the best one is refitted on all rows with its cross-validated number
+        of rounds (``early_stopping`` and ``validation_fraction`` are then
+        not used, and ``n_rounds`` must be None). Settings not searched keep
+        the values above; ``params`` override the search's."""
 
 _SHARED_ATTRIBUTES = """
     booster_ : lightgbm.Booster
@@ -140,7 +156,18 @@ _SHARED_ATTRIBUTES = """
     family_ : str
         ``"poisson"``, ``"gamma"`` or ``"tweedie"``.
     lgb_params_ : dict
-        The LightGBM parameters used."""
+        The LightGBM parameters used.
+    search_results_ : DataFrame or None
+        With ``tune``: one row per trial (``trial``), its settings
+        (``min_exposure_per_leaf`` in exposure), its ``rung`` and budget of
+        rounds (``max_rounds``; one rung for a random search), cross-validated
+        ``n_rounds``, ``mean_deviance`` and ``sd_deviance`` (across folds, at
+        those rounds) and ``rank`` (1: the refitted one, the least
+        ``mean_deviance``). None without ``tune``.
+    best_params_ : dict or None
+        With ``tune``: the chosen trial's settings, which the refit uses
+        (``set_params(**best_params_, early_stopping=None, n_rounds=n_rounds_)``
+        gives the same model). None without ``tune``."""
 
 
 class FrequencyGBM(_PricingGBM):
@@ -362,6 +389,7 @@ class TweedieGBM(_PricingGBM):
         params: Mapping[str, Any] | None = None,
         unseen: str = "raise",
         min_exposure: float | Mapping[str, float] | None = None,
+        tune: Any = None,
         power: float = 1.5,
     ):
         super().__init__(
@@ -370,7 +398,7 @@ class TweedieGBM(_PricingGBM):
             early_stopping=early_stopping, validation_fraction=validation_fraction, n_folds=n_folds,
             patience=patience, n_rounds=n_rounds, feature_fraction=feature_fraction,
             bagging_fraction=bagging_fraction, lambda_l2=lambda_l2, random_state=random_state, params=params,
-            unseen=unseen, min_exposure=min_exposure,
+            unseen=unseen, min_exposure=min_exposure, tune=tune,
         )
         self.power = power
 
@@ -417,9 +445,9 @@ for _estimator in (FrequencyGBM, SeverityGBM, TweedieGBM):
     )
 
 
-__all__ = ["FrequencyGBM", "SeverityGBM", "TweedieGBM", "load_gbm"]
+__all__ = ["FrequencyGBM", "SeverityGBM", "TweedieGBM", "Tuning", "load_gbm"]
 #: Importable from here as before the split.
-_REEXPORTED = (EARLY_STOPPING, FORMAT, FORMAT_VERSION, METADATA_FILE, MODEL_FILE, RESERVED_PARAMS, _constant_mean, _mean_deviance)
+_REEXPORTED = (DEFAULT_SPACE, EARLY_STOPPING, FORMAT, FORMAT_VERSION, METADATA_FILE, MODEL_FILE, RESERVED_PARAMS, _constant_mean, _mean_deviance)
 
 
 def load_gbm(path: str | Path) -> _PricingGBM:
