@@ -12,6 +12,8 @@ splines, interactions, restrictions, ``coef_table()``, ``relativities()``,
 - :class:`FrequencyGBM`, :class:`SeverityGBM`, :class:`TweedieGBM`: the same
   targets as gradient-boosted trees (LightGBM), exposure as an offset, saved
   as LightGBM text plus JSON metadata.
+- :class:`Penalty`: ridge, lasso or fused-lasso penalties for the GLMs
+  (``penalty=``), the strength chosen by cross-validation.
 - :class:`FrequencySeverity`: a frequency and a severity GLM combined into expected cost.
 - :func:`load_model`: read any saved model (GLMs and pairs are JSON files
   written by ``save``, GBMs folders); the kind is read from the file.
@@ -24,6 +26,7 @@ from autorisk.models.glm import FrequencyGLM, SeverityGLM, TweedieGLM
 from autorisk.models.inference import likelihood_ratio
 from autorisk.models.loading import load_model
 from autorisk.models.pair import FrequencySeverity
+from autorisk.models.penalty import Penalty
 from autorisk.models.refine import (
     band_factor,
     group_levels,
@@ -36,6 +39,7 @@ __all__ = ["FrequencyGLM", "SeverityGLM", "TweedieGLM", "likelihood_ratio"]
 __all__ += ["FrequencyGBM", "SeverityGBM", "TweedieGBM", "load_gbm", "load_model"]
 __all__ += [
     "FrequencySeverity",
+    "Penalty",
     "band_factor",
     "group_levels",
     "restrict_factor",

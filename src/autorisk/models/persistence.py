@@ -47,6 +47,7 @@ import autorisk
 from autorisk.errors import ModelError
 from autorisk.models.design import Design, Term
 from autorisk.models.families import Family
+from autorisk.models.penalty import Penalty, penalty_fields
 
 FORMAT = "autorisk.glm"
 """The ``format`` field of a saved GLM or frequency-severity pair."""
@@ -82,6 +83,8 @@ def encode(value: Any, where: str) -> Any:
         return number if math.isfinite(number) else {"$float": repr(number)}
     if isinstance(value, list):
         return [encode(v, where) for v in value]
+    if isinstance(value, Penalty):
+        return {"$penalty": encode(penalty_fields(value), where)}
     if isinstance(value, tuple):
         return {"$tuple": [encode(v, where) for v in value]}
     if isinstance(value, Mapping):
@@ -105,6 +108,8 @@ def decode(data: Any) -> Any:
     if isinstance(data, dict) and len(data) >= 1:
         if set(data) == {"$map"}:
             return {_hashable(decode(k)): decode(v) for k, v in data["$map"]}
+        if set(data) == {"$penalty"}:
+            return Penalty(**decode(data["$penalty"]))
         if set(data) == {"$tuple"}:
             return tuple(decode(v) for v in data["$tuple"])
         if set(data) == {"$float"} and data["$float"] in ("nan", "inf", "-inf"):
