@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from autorisk.errors import ParameterError
+from autorisk.evaluate import plot_alpha_path
 from autorisk.models import FrequencyGLM, Penalty, SeverityGLM, TweedieGLM, load_model
 from autorisk.models.families import POISSON
 from autorisk.rating import RatingPlan, coverage_from_glm
@@ -92,6 +93,32 @@ def test_the_fused_fit_is_glums_on_a_thermometer_design_with_the_same_penalty(bo
     )
 
 
+def test_the_relaxed_fused_fit_is_the_unpenalised_glm_on_the_levels_it_merged(book):
+    X, y, exposure = book
+    relaxed = FrequencyGLM(["age"], penalty=Penalty("fused", alpha=2e-3, relax=True)).fit(X, y, exposure=exposure)
+    shrunk = FrequencyGLM(["age"], penalty=Penalty("fused", alpha=2e-3)).fit(X, y, exposure=exposure)
+    table = relaxed.relativities().set_index("level")["relativity"].reindex(range(8))
+    # the same grouping as the penalised fit at that alpha, without its shrinkage
+    assert (table.diff().fillna(0) == 0).tolist() == (
+        shrunk.relativities().set_index("level")["relativity"].reindex(range(8)).diff().fillna(0) == 0
+    ).tolist()
+    labels = {value: f"g{i}" for i, value in enumerate(dict.fromkeys(table))}
+    groups = {level: labels[value] for level, value in table.items()}
+    assert 1 < len(set(groups.values())) < 8
+    merged = FrequencyGLM(["age"], groups={"age": groups}).fit(X, y, exposure=exposure)
+    np.testing.assert_allclose(relaxed.predict(X), merged.predict(X), rtol=1e-6)
+
+
+def test_the_relaxed_path_keeps_the_grouping_and_fits_the_training_rows_at_least_as_closely(book):
+    X, y, exposure = book
+    spec = dict(n_alphas=8, n_folds=3, seed=0)
+    plain = FrequencyGLM(["age"], penalty=Penalty("fused", **spec)).fit(X, y, exposure=exposure)
+    relaxed = FrequencyGLM(["age"], penalty=Penalty("fused", relax=True, **spec)).fit(X, y, exposure=exposure)
+    np.testing.assert_array_equal(relaxed.alpha_path_["age"], plain.alpha_path_["age"])
+    # the relaxed fit maximises the likelihood over the groupings the penalised one satisfies
+    assert np.all(relaxed.selection_path_["deviance"] <= plain.selection_path_["deviance"] * (1 + 1e-12))
+
+
 def test_lasso_drops_the_pure_noise_factor_before_the_real_ones():
     X, y, exposure = age_book(6_000, 1, noise=True)
     model = FrequencyGLM(["age", "noise", "region"], penalty=Penalty("lasso", n_alphas=12, n_folds=3, seed=0))
@@ -113,6 +140,14 @@ def test_the_one_standard_error_rule_chooses_a_strength_no_smaller_than_the_mini
     best = path.loc[path["cv_deviance"].idxmin()]
     chosen = path.set_index("alpha").loc[one_se.alpha_]
     assert chosen["cv_deviance"] <= best["cv_deviance"] + best["cv_deviance_se"]
+
+
+def test_the_summary_names_the_penalty_and_the_path_plots(book, fused):
+    assert fused.summary().statistics()["penalty"] == f"age fused; alpha {fused.alpha_:.4g} (CV)"
+    ax = plot_alpha_path(fused.alpha_path_, alpha=fused.alpha_)
+    assert len(ax.lines) == 2 and len(ax.figure.axes[-1].lines) == 1  # deviance, chosen alpha; age's levels
+    X, y, exposure = book
+    assert "penalty" not in FrequencyGLM(["age"]).fit(X, y, exposure=exposure).summary().statistics()
 
 
 def test_a_plan_built_from_a_penalised_glm_quotes_its_predictions(book, fused):

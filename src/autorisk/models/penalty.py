@@ -82,11 +82,17 @@ class Penalty:
         standard error of it (a sparser model).
     seed : int, optional
         Seed of the shuffled fold assignment.
+    relax : bool, default False
+        Refit the unpenalised likelihood on the grouping the L1 penalty
+        found (a "relaxed" lasso: merged neighbours and levels set to the
+        base stay merged, the rest is free of the L1 shrinkage; ridge stays),
+        at every alpha of the path and in every fold, so the CV chooses the
+        grouping whose unshrunk relativities predict best.
 
     Examples
     --------
     >>> Penalty("fused", alpha=0.01)
-    Penalty(kind='fused', factors=None, alpha=0.01, n_alphas=20, n_folds=5, rule='min', seed=None)
+    Penalty(kind='fused', factors=None, alpha=0.01, n_alphas=20, n_folds=5, rule='min', seed=None, relax=False)
     >>> Penalty(rule="best")
     Traceback (most recent call last):
     ...
@@ -100,6 +106,7 @@ class Penalty:
     n_folds: int = 5
     rule: str = "min"
     seed: int | None = None
+    relax: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in PENALTY_KINDS:
@@ -125,6 +132,8 @@ class Penalty:
             raise ParameterError(f"penalty rule must be one of {RULES}, got {self.rule!r}")
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer))):
             raise ParameterError(f"penalty seed must be an integer or None, got {self.seed!r}")
+        if not isinstance(self.relax, (bool, np.bool_)):
+            raise ParameterError(f"penalty relax must be True or False, got {self.relax!r}")
 
 
 def as_penalty(penalty: Any) -> Penalty | None:
@@ -190,18 +199,17 @@ def fit_penalised(
     )  # fmt: skip
     alpha_path = selection_path = None
     alpha = penalty.alpha
+    l1 = p1 > 0
     if alpha is None:
         if not p1.any() and not p2.any():
             raise ParameterError("penalty: no factor is penalised, so there is no strength to choose")
-        path = _glum(alpha_search=True, n_alphas=penalty.n_alphas, min_alpha_ratio=MIN_ALPHA_RATIO, **options)
-        _fit_engine(path, columns, response, weights, offset, quiet=True)
-        alphas = np.asarray(path._alphas, dtype=float)
-        cv = _cross_validate(penalty, columns, response, weights, offset, family, alphas, options)
+        alphas, intercepts, coefs = _path(penalty, options, l1, columns, response, weights, offset)
+        cv = _cross_validate(penalty, options, l1, columns, response, weights, offset, family, alphas)
         alpha = _choose(alphas, cv, penalty.rule)
-        read = _path_readout(design, kinds, path.coef_path_)
+        read = _path_readout(design, kinds, coefs)
         training = [
-            family.deviance(response, _mean(path.intercept_path_[k], path.coef_path_[k], columns, offset), weights)
-            for k in range(len(alphas))
+            family.deviance(response, _mean(intercept, coef, columns, offset), weights)
+            for intercept, coef in zip(intercepts, coefs, strict=True)
         ]
         alpha_path = pd.DataFrame({"alpha": alphas, "cv_deviance": cv.mean(axis=0),
                                    "cv_deviance_sd": cv.std(axis=0, ddof=1),
@@ -214,8 +222,43 @@ def fit_penalised(
             selection_path[factor] = read["active"][factor]
     engine = _glum(alpha=float(alpha), **options)
     _fit_engine(engine, columns, response, weights, offset)
-    beta = usual_coding(design, kinds, float(engine.intercept_), np.asarray(engine.coef_, dtype=float))
+    intercept, coef = float(engine.intercept_), np.asarray(engine.coef_, dtype=float)
+    if penalty.relax:
+        intercept, coef = _relaxed(options, float(alpha), l1, intercept, coef, columns, response, weights, offset)
+    beta = usual_coding(design, kinds, intercept, coef)
     return PenalisedFit(beta, float(alpha), dict(kinds), int(engine.n_iter_), alpha_path, selection_path)
+
+
+def _path(penalty, options, l1, columns, response, weights, offset, alphas=None):
+    """Alphas (largest first), intercepts and coefficients of the path (relaxed if ``penalty.relax``)."""
+    if alphas is None:
+        engine = _glum(alpha_search=True, n_alphas=penalty.n_alphas, min_alpha_ratio=MIN_ALPHA_RATIO, **options)
+    else:
+        engine = _glum(alpha_search=True, alpha=list(alphas), **options)
+    _fit_engine(engine, columns, response, weights, offset, quiet=True)
+    alphas = np.asarray(engine._alphas, dtype=float)
+    intercepts = np.asarray(engine.intercept_path_, dtype=float).copy()
+    coefs = np.asarray(engine.coef_path_, dtype=float).copy()
+    if penalty.relax:
+        for k, alpha in enumerate(alphas):
+            intercepts[k], coefs[k] = _relaxed(
+                options, alpha, l1, intercepts[k], coefs[k], columns, response, weights, offset, quiet=True
+            )
+    return alphas, intercepts, coefs
+
+
+def _relaxed(options, alpha, l1, intercept, coef, columns, response, weights, offset, quiet=False):
+    """The fit without the L1 penalty, its zero L1 coefficients held at 0 (ridge kept at ``alpha``)."""
+    fixed = l1 & (coef == 0)
+    if not l1.any():
+        return intercept, coef
+    relaxed = dict(options, P1=np.zeros(len(coef)), lower_bounds=np.where(fixed, 0.0, -np.inf),
+                   upper_bounds=np.where(fixed, 0.0, np.inf), solver="irls-cd",
+                   start_params=np.r_[intercept, coef])  # fmt: skip
+    engine = _glum(alpha=float(alpha), **relaxed)
+    _fit_engine(engine, columns, response, weights, offset, quiet=quiet)
+    coef = np.where(fixed, 0.0, np.asarray(engine.coef_, dtype=float))
+    return float(engine.intercept_), coef
 
 
 def penalised_frame(design: Design, frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
@@ -299,18 +342,19 @@ def _path_readout(design: Design, kinds: Mapping[str, str], coef_path: np.ndarra
             "active": {f: np.array(v, dtype=bool) for f, v in active.items()}}  # fmt: skip
 
 
-def _cross_validate(penalty, columns, response, weights, offset, family, alphas, options) -> np.ndarray:
+def _cross_validate(penalty, options, l1, columns, response, weights, offset, family, alphas) -> np.ndarray:
     """Held-out deviance per unit of prior weight, folds by alphas."""
     folds = KFold(penalty.n_folds, shuffle=True, random_state=penalty.seed).split(columns)
     scores = np.empty((penalty.n_folds, len(alphas)))
     for i, (train, test) in enumerate(folds):
         fold_offset = None if offset is None else offset[train]
-        engine = _glum(alpha_search=True, alpha=list(alphas), **options)
-        _fit_engine(engine, columns.iloc[train], response[train], weights[train], fold_offset, quiet=True)
+        _, intercepts, coefs = _path(
+            penalty, options, l1, columns.iloc[train], response[train], weights[train], fold_offset, alphas
+        )
         held = columns.iloc[test]
         test_offset = None if offset is None else offset[test]
         for k in range(len(alphas)):
-            mu = _mean(engine.intercept_path_[k], engine.coef_path_[k], held, test_offset)
+            mu = _mean(intercepts[k], coefs[k], held, test_offset)
             scores[i, k] = family.deviance(response[test], mu, weights[test]) / weights[test].sum()
     return scores
 

@@ -20,8 +20,9 @@ A :class:`~autorisk.models.FrequencySeverity` pair is the same header with
 Values keep their Python types through JSON: a mapping is written as
 ``{"$map": [[key, value], ...]}`` (so a level ``1`` stays an integer and
 ``True`` a boolean), a tuple as ``{"$tuple": [...]}``, an array as
-``{"$array": [...], "dtype": "float64"}``, a table as ``{"$frame": ...}`` and a
-non-finite float as ``{"$float": "nan"}``; floats are written with the
+``{"$array": [...], "dtype": "float64"}``, a table as ``{"$frame": ...}``, a
+non-finite float as ``{"$float": "nan"}`` and a GLM's ``penalty`` as
+``{"$penalty": {...its fields...}}``; floats are written with the
 shortest repr that reads back to the same bits, so a loaded model predicts
 bit-identically. Reading builds only numbers, strings, lists, dicts, tuples,
 numpy arrays and pandas tables, and the estimator classes named in a fixed
