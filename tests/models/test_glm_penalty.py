@@ -172,6 +172,9 @@ def test_bands_are_fused_and_unordered_factors_fall_back_to_lasso():
     y = rng.poisson(np.where(X["driver_age"] < 30, 0.3, 0.15))
     model = FrequencyGLM(bands={"driver_age": "quantile"}, n_bands=6, penalty="fused").fit(X, y)
     assert model.penalties_ == {"driver_age": "fused", "area": "lasso"}
+    bands = model.design_.terms[0].levels  # low to high: the thermometer's order
+    table = model.relativities().query("factor == 'driver_age'").set_index("level")["relativity"].reindex(bands)
+    assert table.iloc[0] == table.max() > table.iloc[1:].max()  # the young drivers' step of the truth
     assert isinstance(model.penalty, str) and "alpha_path_" in vars(model)
 
 

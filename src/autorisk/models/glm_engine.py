@@ -32,6 +32,7 @@ from autorisk.models.families import (
     Family,
 )
 from autorisk.models.glm_numerics import SINGULAR as _SINGULAR
+from autorisk.models.glm_numerics import STEP_SIZE_TOL as _STEP_SIZE_TOL
 from autorisk.models.glm_numerics import intercept_only_mean as _intercept_only_mean
 from autorisk.models.glm_numerics import inverse_information as _inverse_information
 from autorisk.models.glm_numerics import null_mean as _null_mean
@@ -44,10 +45,6 @@ from autorisk.models.penalty import Penalty, as_penalty, fit_penalised, penalty_
 INTERCEPT = "(intercept)"
 #: A standard error above this (on the log scale) means the data cannot pin the coefficient down.
 INESTIMABLE_STD_ERR = 100.0
-#: IRLS also stops when a step moves the coefficients by less than this (L2 norm,
-#: sqrt of machine epsilon): on large data glum's gradient stalls at a round-off
-#: floor (about 1e-8 at 1M rows) and it would otherwise run to ``max_iter``.
-_STEP_SIZE_TOL = float(np.sqrt(np.finfo(float).eps))
 #: How ``dispersion=`` estimates an estimated dispersion: Pearson's chi-square or the
 #: deviance over the residual degrees of freedom, or maximum likelihood.
 DISPERSION_METHODS = ("pearson", "deviance", "ml")

@@ -46,7 +46,7 @@ from sklearn.model_selection import KFold
 from autorisk.errors import ModelError, ParameterError
 from autorisk.models.design import Design, Term, _design_order
 from autorisk.models.families import Family
-from autorisk.models.glm_numerics import tabmat_design
+from autorisk.models.glm_numerics import STEP_SIZE_TOL, tabmat_design
 
 PENALTY_KINDS = ("fused", "lasso", "ridge")
 RULES = ("min", "1se")
@@ -195,7 +195,7 @@ def fit_penalised(
     p1, p2 = penalty_weights(design, kinds)
     options = dict(
         family=family.glum_family, link="log", l1_ratio=0.5, P1=2 * p1, P2=2 * p2, drop_first=True,
-        gradient_tol=tol, step_size_tol=float(np.sqrt(np.finfo(float).eps)), max_iter=max_iter,
+        gradient_tol=tol, step_size_tol=STEP_SIZE_TOL, max_iter=max_iter,
     )  # fmt: skip
     alpha_path = selection_path = None
     alpha = penalty.alpha
