@@ -18,7 +18,7 @@ claim amount (Tweedie) or average claim with the claim count as weight
 - :func:`compare`: several models on one test set, a tidy table and the charts.
 - Charts (matplotlib, return the Axes, never show): :func:`plot_one_way`,
   :func:`plot_lift`, :func:`plot_double_lift`, :func:`plot_lorenz`,
-  :func:`plot_relativities`.
+  :func:`plot_relativities`, :func:`plot_alpha_path` (a penalised GLM's ``alpha_path_``).
 """
 
 from autorisk.evaluate.bootstrap import BootstrapResult, bootstrap_difference
@@ -35,6 +35,7 @@ from autorisk.evaluate.deviance import (
 from autorisk.evaluate.lift import double_lift, exposure_bins, lift_table
 from autorisk.evaluate.lorenz import gini, lorenz_curve
 from autorisk.evaluate.plots import (
+    plot_alpha_path,
     plot_double_lift,
     plot_lift,
     plot_lorenz,
@@ -58,6 +59,7 @@ __all__ = [
     "lift_table",
     "lorenz_curve",
     "mean_deviance",
+    "plot_alpha_path",
     "plot_double_lift",
     "plot_lift",
     "plot_lorenz",

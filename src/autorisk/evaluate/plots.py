@@ -1,4 +1,4 @@
-"""Pricing charts: one-way actual vs expected, lift, double lift, Lorenz and relativities.
+"""Pricing charts: one-way actual vs expected, lift, double lift, Lorenz, relativities, a penalty path.
 
 Every function draws on ``ax`` when given, else on a new figure, and
 returns the matplotlib Axes (the main one when a secondary axis holds
@@ -24,7 +24,7 @@ from autorisk.evaluate.lorenz import area_gini
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_double_lift", "plot_lift", "plot_lorenz", "plot_one_way", "plot_relativities"]
+__all__ = ["plot_alpha_path", "plot_double_lift", "plot_lift", "plot_lorenz", "plot_one_way", "plot_relativities"]
 
 ACTUAL_STYLE = {"color": "black", "marker": "o", "linewidth": 2}
 BAR_STYLE = {"color": "0.85", "edgecolor": "0.6", "width": 0.7}
@@ -296,6 +296,58 @@ def plot_relativities(
     ax.set_ylabel("relativity")
     ax.set_title(f"Relativities: {factor}")
     _legend(ax, bars)
+    return ax
+
+
+def plot_alpha_path(path: pd.DataFrame, *, alpha: float | None = None, ax: Axes | None = None) -> Axes:
+    """A penalised GLM's path: mean held-out deviance by alpha, and each factor's number of distinct levels.
+
+    Parameters
+    ----------
+    path : DataFrame
+        A penalised GLM's ``alpha_path_``: columns ``alpha``, ``cv_deviance``,
+        ``cv_deviance_se`` (drawn as a band of one standard error) and one
+        column per penalised factor (its distinct levels, drawn as steps on a
+        secondary axis).
+    alpha : float, optional
+        The chosen strength (a model's ``alpha_``), marked by a vertical line.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+        The deviance axis (log-scale alpha, the strongest penalty on the
+        left is the largest alpha); the factors' steps are on
+        ``ax.figure.axes[-1]``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> path = pd.DataFrame({"alpha": [0.1, 0.01, 0.001], "cv_deviance": [0.52, 0.50, 0.505],
+    ...                      "cv_deviance_se": [0.01, 0.01, 0.01], "age": [1, 3, 8]})
+    >>> ax = plot_alpha_path(path, alpha=0.01)
+    >>> len(ax.lines), len(ax.figure.axes[-1].lines)
+    (2, 1)
+    """
+    require_columns(path, ["alpha", "cv_deviance", "cv_deviance_se"], "alpha path", "(a model's alpha_path_)")
+    factors = [c for c in path.columns if c not in ("alpha", "cv_deviance", "cv_deviance_sd", "cv_deviance_se")]
+    x = path["alpha"].to_numpy(dtype=float)
+    mean, se = path["cv_deviance"].to_numpy(dtype=float), path["cv_deviance_se"].to_numpy(dtype=float)
+    ax = _axes(ax)
+    ax.fill_between(x, mean - se, mean + se, alpha=0.25, label="one standard error")
+    ax.plot(x, mean, marker="o", label="mean held-out deviance")
+    if alpha is not None:
+        ax.axvline(alpha, color="0.5", linestyle=":", linewidth=1, label=f"alpha = {alpha:.3g}")
+    ax.set_xscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel("alpha (penalty strength)")
+    ax.set_ylabel("deviance per unit of weight")
+    ax.set_title("Penalty path")
+    levels = ax.twinx()
+    for factor in factors:
+        levels.step(x, path[factor].to_numpy(dtype=float), where="mid", linestyle="--", label=f"{factor}: levels")
+    levels.set_ylabel("distinct levels")
+    _legend(ax, levels)
     return ax
 
 

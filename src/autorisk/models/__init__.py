@@ -13,6 +13,8 @@ splines, interactions, restrictions, ``coef_table()``, ``relativities()``,
   targets as gradient-boosted trees (LightGBM), exposure as an offset, saved
   as LightGBM text plus JSON metadata; ``tune=`` (a :class:`Tuning`) searches
   their settings by cross-validated deviance.
+- :class:`Penalty`: ridge, lasso or fused-lasso penalties for the GLMs
+  (``penalty=``), the strength chosen by cross-validation.
 - :class:`FrequencySeverity`: a frequency and a severity GLM combined into expected cost.
 - :func:`load_model`: read any saved model (GLMs and pairs are JSON files
   written by ``save``, GBMs folders); the kind is read from the file.
@@ -25,6 +27,7 @@ from autorisk.models.glm import FrequencyGLM, SeverityGLM, TweedieGLM
 from autorisk.models.inference import likelihood_ratio
 from autorisk.models.loading import load_model
 from autorisk.models.pair import FrequencySeverity
+from autorisk.models.penalty import Penalty
 from autorisk.models.refine import (
     band_factor,
     group_levels,
@@ -37,6 +40,7 @@ __all__ = ["FrequencyGLM", "SeverityGLM", "TweedieGLM", "likelihood_ratio"]
 __all__ += ["FrequencyGBM", "SeverityGBM", "TweedieGBM", "Tuning", "load_gbm", "load_model"]
 __all__ += [
     "FrequencySeverity",
+    "Penalty",
     "band_factor",
     "group_levels",
     "restrict_factor",

@@ -32,6 +32,7 @@ from autorisk.models.glm_engine import (  # noqa: F401 (the engine's names, impo
     INTERCEPT,
     _PricingGLM,
 )
+from autorisk.models.penalty import Penalty
 
 _SHARED_PARAMETERS = """
     factors : list of str, optional
@@ -81,7 +82,18 @@ _SHARED_PARAMETERS = """
         which has no likelihood). The coefficients do not depend on it; the
         standard errors, t intervals, F tests and log-likelihood use it. A
         Poisson model's dispersion is 1 and takes only ``"pearson"``.
-    max_iter : int, default 100"""
+    max_iter : int, default 100
+        Most IRLS iterations.
+    penalty : Penalty or {"fused", "lasso", "ridge"}, optional
+        Penalise the categorical and banded factors: ridge or lasso on the
+        usual coding, or a fused lasso on the steps between neighbouring
+        levels of an ordered factor, which merges neighbours the data cannot
+        tell apart (see :class:`~autorisk.models.penalty.Penalty`; a kind
+        alone is ``Penalty(kind)``, its strength chosen by cross-validation).
+        The coefficients stay on the usual coding, so relativity tables and
+        rating plans read the model as any other. Standard errors and tests
+        are those of the unpenalised likelihood at the penalised estimates:
+        they ignore the selection. Default None: maximum likelihood."""
 
 
 class FrequencyGLM(_PricingGLM):
@@ -116,6 +128,21 @@ class FrequencyGLM(_PricingGLM):
         Training exposure per level of each restricted factor.
     feature_names_in_ : ndarray of str
         The columns of ``X`` at fit; ``n_features_in_`` their number.
+    alpha_ : float
+        With ``penalty``: the strength used (given, or chosen by CV).
+    penalties_ : dict
+        With ``penalty``: ``{factor: kind}`` of the penalised factors.
+    alpha_path_ : DataFrame
+        With ``penalty`` and ``alpha=None``: per alpha of the path (largest
+        first), ``alpha``, the mean held-out deviance per unit of prior
+        weight ``cv_deviance``, its ``cv_deviance_sd`` over folds and
+        ``cv_deviance_se`` (sd / sqrt(folds)), and per penalised factor (a
+        column named after it) its number of distinct relativities.
+    selection_path_ : DataFrame
+        With ``penalty`` and ``alpha=None``: per alpha, the training
+        ``deviance`` and ``cv_deviance`` of the path, and per penalised factor
+        whether it is active (any coefficient non-zero); the factors that
+        turn active last are the ones the penalty drops first.
 
     See Also
     --------
@@ -178,11 +205,12 @@ class FrequencyGLM(_PricingGLM):
         dispersion: str = "pearson",
         tol: float = 1e-8,
         max_iter: int = 100,
+        penalty: Penalty | str | None = None,
     ):
         super().__init__(
             factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
             interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
-            missing=missing, min_exposure=min_exposure, dispersion=dispersion, tol=tol, max_iter=max_iter,
+            missing=missing, min_exposure=min_exposure, dispersion=dispersion, tol=tol, max_iter=max_iter, penalty=penalty,
         )
         self.overdispersion = overdispersion
 
@@ -262,11 +290,12 @@ class SeverityGLM(_PricingGLM):
         dispersion: str = "pearson",
         tol: float = 1e-8,
         max_iter: int = 100,
+        penalty: Penalty | str | None = None,
     ):
         super().__init__(
             factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
             interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
-            missing=missing, min_exposure=min_exposure, dispersion=dispersion, tol=tol, max_iter=max_iter,
+            missing=missing, min_exposure=min_exposure, dispersion=dispersion, tol=tol, max_iter=max_iter, penalty=penalty,
         )
         self.family = family
 
@@ -369,11 +398,12 @@ class TweedieGLM(_PricingGLM):
         dispersion: str = "pearson",
         tol: float = 1e-8,
         max_iter: int = 100,
+        penalty: Penalty | str | None = None,
     ):
         super().__init__(
             factors, base_levels=base_levels, bands=bands, n_bands=n_bands, splines=splines,
             interactions=interactions, groups=groups, restrict=restrict, unseen=unseen,
-            missing=missing, min_exposure=min_exposure, dispersion=dispersion, tol=tol, max_iter=max_iter,
+            missing=missing, min_exposure=min_exposure, dispersion=dispersion, tol=tol, max_iter=max_iter, penalty=penalty,
         )
         self.power = power
         self.power_grid = power_grid

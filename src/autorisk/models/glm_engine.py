@@ -32,6 +32,7 @@ from autorisk.models.families import (
     Family,
 )
 from autorisk.models.glm_numerics import SINGULAR as _SINGULAR
+from autorisk.models.glm_numerics import STEP_SIZE_TOL as _STEP_SIZE_TOL
 from autorisk.models.glm_numerics import intercept_only_mean as _intercept_only_mean
 from autorisk.models.glm_numerics import inverse_information as _inverse_information
 from autorisk.models.glm_numerics import null_mean as _null_mean
@@ -39,14 +40,11 @@ from autorisk.models.glm_numerics import polish as _polish
 from autorisk.models.glm_numerics import tabmat_design as _tabmat
 from autorisk.models.glm_results import GLMResults
 from autorisk.models.levels import apply_level_groups, rare_level_groups
+from autorisk.models.penalty import Penalty, as_penalty, fit_penalised, penalty_kinds
 
 INTERCEPT = "(intercept)"
 #: A standard error above this (on the log scale) means the data cannot pin the coefficient down.
 INESTIMABLE_STD_ERR = 100.0
-#: IRLS also stops when a step moves the coefficients by less than this (L2 norm,
-#: sqrt of machine epsilon): on large data glum's gradient stalls at a round-off
-#: floor (about 1e-8 at 1M rows) and it would otherwise run to ``max_iter``.
-_STEP_SIZE_TOL = float(np.sqrt(np.finfo(float).eps))
 #: How ``dispersion=`` estimates an estimated dispersion: Pearson's chi-square or the
 #: deviance over the residual degrees of freedom, or maximum likelihood.
 DISPERSION_METHODS = ("pearson", "deviance", "ml")
@@ -81,6 +79,7 @@ class _PricingGLM(PricingTags, GLMResults, RegressorMixin, BaseEstimator):
         dispersion: str = "pearson",
         tol: float = 1e-8,
         max_iter: int = 100,
+        penalty: Penalty | str | None = None,
     ):
         self.factors = factors
         self.base_levels = base_levels
@@ -96,6 +95,7 @@ class _PricingGLM(PricingTags, GLMResults, RegressorMixin, BaseEstimator):
         self.dispersion = dispersion
         self.tol = tol
         self.max_iter = max_iter
+        self.penalty = penalty
 
     # ------------------------------------------------------------ to override
     def _family(self) -> Family:
@@ -106,6 +106,9 @@ class _PricingGLM(PricingTags, GLMResults, RegressorMixin, BaseEstimator):
         """Fit on response ``y`` (count, severity or amount) with prior weights and exposure."""
         family = self._family()
         self._check_dispersion(family)
+        penalty = as_penalty(self.penalty)
+        for stale in ("alpha_", "penalties_", "alpha_path_", "selection_path_"):
+            self.__dict__.pop(stale, None)
         restricted = dict(self.restrict or {})
         factors = list(self.factors) if self.factors is not None else [c for c in X.columns if c not in restricted]
         overlap = set(factors) & set(restricted)
@@ -138,6 +141,43 @@ class _PricingGLM(PricingTags, GLMResults, RegressorMixin, BaseEstimator):
         if frame.shape[1] == 0:
             return self._fit_intercept_only(X, family, response, weights, offset)
         matrix = _tabmat(frame)
+        names = self.design_.coef_names
+        if penalty is None:
+            beta, n_iter = self._fit_unpenalised(matrix, family, response, weights, offset)
+        else:
+            ordered = {
+                term.name: term.cut_points is not None
+                or (isinstance(X[term.name].dtype, pd.CategoricalDtype) and bool(X[term.name].cat.ordered))
+                for term in self.design_.terms
+                if term.is_categorical
+            }
+            fitted = fit_penalised(
+                penalty, self.design_, frame, penalty_kinds(penalty, self.design_, ordered),
+                family, response, weights, offset, tol=self.tol, max_iter=self.max_iter,
+            )  # fmt: skip
+            beta, n_iter = fitted.beta, fitted.n_iter
+            if fitted.alpha == 0:  # the unpenalised maximum: polish it as the unpenalised fit is
+                beta = _polish(matrix, family, response, weights, offset, beta)
+            self.alpha_ = fitted.alpha
+            self.penalties_ = fitted.kinds
+            if fitted.alpha_path is not None:
+                self.alpha_path_ = fitted.alpha_path
+                self.selection_path_ = fitted.selection_path
+        self.params_ = pd.Series(beta, index=[INTERCEPT, *names], name="coef")
+        self.intercept_ = float(beta[0])
+        self.coef_ = beta[1:]
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.family_ = family
+        self.n_iter_ = n_iter
+
+        eta = self.intercept_ + matrix.matvec(self.coef_) + (0.0 if offset is None else offset)
+        mu = np.exp(eta)
+        self._fit_statistics(response, mu, weights, offset, matrix)
+        return self
+
+    def _fit_unpenalised(self, matrix, family: Family, response, weights, offset) -> tuple[np.ndarray, int]:
+        """Maximum-likelihood intercept and coefficients by glum's IRLS, polished; and the iterations."""
         engine = glum.GeneralizedLinearRegressor(
             family=family.glum_family,
             link="log",
@@ -154,21 +194,9 @@ class _PricingGLM(PricingTags, GLMResults, RegressorMixin, BaseEstimator):
             except np.linalg.LinAlgError:
                 raise ModelError(_SINGULAR) from None
         if engine.n_iter_ >= self.max_iter:
-            warnings.warn(f"GLM did not converge in {self.max_iter} iterations", UserWarning, stacklevel=3)
-        names = self.design_.coef_names
+            warnings.warn(f"GLM did not converge in {self.max_iter} iterations", UserWarning, stacklevel=4)
         beta = _polish(matrix, family, response, weights, offset, np.r_[engine.intercept_, engine.coef_])
-        self.params_ = pd.Series(beta, index=[INTERCEPT, *names], name="coef")
-        self.intercept_ = float(beta[0])
-        self.coef_ = beta[1:]
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
-        self.family_ = family
-        self.n_iter_ = int(engine.n_iter_)
-
-        eta = self.intercept_ + matrix.matvec(self.coef_) + (0.0 if offset is None else offset)
-        mu = np.exp(eta)
-        self._fit_statistics(response, mu, weights, offset, matrix)
-        return self
+        return beta, int(engine.n_iter_)
 
     def _fit_intercept_only(self, X, family, response, weights, offset) -> _PricingGLM:
         """No factor to fit (none given, or all restricted): the intercept has a closed form."""

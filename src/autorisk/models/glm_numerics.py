@@ -19,6 +19,11 @@ SINGULAR = (
     "or factors that determine each other); group levels or drop a factor"
 )
 
+#: IRLS also stops when a step moves the coefficients by less than this (L2 norm,
+#: sqrt of machine epsilon): on large data glum's gradient stalls at a round-off
+#: floor (about 1e-8 at 1M rows) and it would otherwise run to ``max_iter``.
+STEP_SIZE_TOL = float(np.sqrt(np.finfo(float).eps))
+
 
 def tabmat_design(frame: pd.DataFrame) -> tabmat.MatrixBase:
     # tabmat's kernels write into their inputs' buffers; pandas copy-on-write hands out read-only ones.

@@ -312,6 +312,7 @@ class GLMSummary:
         return {
             "family": m.family_.name + (f" (power {m.family_.power:g})" if m.family_.name == "tweedie" else ""),
             "link": "log",
+            **({"penalty": _penalty_text(m)} if hasattr(m, "alpha_") else {}),
             "observations": m.n_obs_,
             "parameters": len(m.params_),
             "df residual": m.df_resid_,
@@ -342,6 +343,13 @@ class GLMSummary:
             + self._header().to_html(header=False)
             + self.table.to_html(float_format=lambda v: f"{v:.4g}", na_rep="")
         )
+
+
+def _penalty_text(model: Any) -> str:
+    """``"age fused, area lasso; alpha 0.0012 (CV)"``: the penalised factors and the strength."""
+    kinds = ", ".join(f"{factor} {kind}" for factor, kind in model.penalties_.items()) or "no factor"
+    chosen = " (CV)" if hasattr(model, "alpha_path_") else ""
+    return f"{kinds}; alpha {model.alpha_:.4g}{chosen}"
 
 
 def _fmt(value: Any) -> str:

@@ -20,8 +20,9 @@ A :class:`~autorisk.models.FrequencySeverity` pair is the same header with
 Values keep their Python types through JSON: a mapping is written as
 ``{"$map": [[key, value], ...]}`` (so a level ``1`` stays an integer and
 ``True`` a boolean), a tuple as ``{"$tuple": [...]}``, an array as
-``{"$array": [...], "dtype": "float64"}``, a table as ``{"$frame": ...}`` and a
-non-finite float as ``{"$float": "nan"}``; floats are written with the
+``{"$array": [...], "dtype": "float64"}``, a table as ``{"$frame": ...}``, a
+non-finite float as ``{"$float": "nan"}`` and a GLM's ``penalty`` as
+``{"$penalty": {...its fields...}}``; floats are written with the
 shortest repr that reads back to the same bits, so a loaded model predicts
 bit-identically. Reading builds only numbers, strings, lists, dicts, tuples,
 numpy arrays and pandas tables, and the estimator classes named in a fixed
@@ -47,6 +48,7 @@ import autorisk
 from autorisk.errors import ModelError
 from autorisk.models.design import Design, Term
 from autorisk.models.families import Family
+from autorisk.models.penalty import Penalty, penalty_fields
 
 FORMAT = "autorisk.glm"
 """The ``format`` field of a saved GLM or frequency-severity pair."""
@@ -82,6 +84,8 @@ def encode(value: Any, where: str) -> Any:
         return number if math.isfinite(number) else {"$float": repr(number)}
     if isinstance(value, list):
         return [encode(v, where) for v in value]
+    if isinstance(value, Penalty):
+        return {"$penalty": encode(penalty_fields(value), where)}
     if isinstance(value, tuple):
         return {"$tuple": [encode(v, where) for v in value]}
     if isinstance(value, Mapping):
@@ -105,6 +109,8 @@ def decode(data: Any) -> Any:
     if isinstance(data, dict) and len(data) >= 1:
         if set(data) == {"$map"}:
             return {_hashable(decode(k)): decode(v) for k, v in data["$map"]}
+        if set(data) == {"$penalty"}:
+            return Penalty(**decode(data["$penalty"]))
         if set(data) == {"$tuple"}:
             return tuple(decode(v) for v in data["$tuple"])
         if set(data) == {"$float"} and data["$float"] in ("nan", "inf", "-inf"):
