@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from _territory_books import located_book, weighted_corr
 
+from autorisk.models import FrequencyGLM
 from autorisk.territory import (
     choose_n_zones,
     residual_experience,
@@ -80,3 +81,18 @@ def test_cross_validation_sees_spatial_structure_only_when_there_is_some(seed: i
                           candidates=(1, 2, 4, 8))  # fmt: skip
     assert null.scores.loc[1, "vs_best"] < 2e-4
     assert structured.zones.n_zones == structured.n_zones
+
+
+def test_works_on_the_residuals_of_a_glm_without_the_location() -> None:
+    # A fitted model instead of the truth: measured raw 0.61, smoothed 0.72-0.79 on seeds 0-2.
+    policies, cities = located_book(0)
+    glm = FrequencyGLM(["vehicle_type", "use", "ncd_level", "driver_age"])
+    glm.fit(policies, policies["claim_count"], exposure=policies["exposure"])
+    experience = residual_experience(policies, glm.predict(policies, exposure=policies["exposure"]))
+    smoothed = smooth_territories(experience, cities)
+    truth = np.log(cities["spatial_relativity"].reindex(experience.index))
+    w = experience["exposure"].to_numpy()
+    raw = weighted_corr(np.log(experience["ae"]), truth, w)
+    smooth = weighted_corr(np.log(smoothed.relativity), truth, w)
+    assert smooth >= raw + 0.08
+    assert smooth >= 0.65

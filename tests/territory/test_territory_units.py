@@ -154,3 +154,11 @@ def test_bad_input_names_the_problem() -> None:
         optimal_partition([1.0, 2.0], [1.0, 1.0], 3)
     with pytest.raises(DataError, match="weights"):
         optimal_partition([1.0, 2.0], [1.0, -1.0], 1)
+
+
+def test_zones_need_the_weight_column() -> None:
+    smoothed = pd.DataFrame({"relativity": [0.9, 1.1]}, index=["a", "b"])
+    with pytest.raises(SchemaError, match="smoothed.*exposure"):
+        territory_zones(smoothed, n_zones=1)
+    zones = territory_zones(smoothed.assign(expected=[2.0, 1.0]), n_zones=1, weights="expected")
+    assert zones.zones.loc[1, "relativity"] == pytest.approx((2 * 0.9 + 1.1) / 3)

@@ -14,10 +14,10 @@ from autorisk.errors import DataError, DataIssue
 EXPERIENCE_COLUMNS = ("exposure", "observed", "expected", "ae")
 
 
-def column_values(policies: pd.DataFrame, value: Any, name: str) -> pd.Series:
+def column_values(policies: pd.DataFrame, value: Any, name: str, table: str = "policies") -> pd.Series:
     """A column of ``policies`` given by name, or values aligned with its rows, as a float Series."""
     if isinstance(value, str):
-        require_columns(policies, [value], "policies", f"for {name}")
+        require_columns(policies, [value], table, f"for {name}")
         series = policies[value]
     else:
         array = np.asarray(value, dtype=float)

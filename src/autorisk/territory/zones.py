@@ -100,8 +100,8 @@ def territory_zones(smoothed: TerritorySmoothing | pd.DataFrame, *, n_zones: int
     [1, 3, 2]
     """
     table = smoothed.table if isinstance(smoothed, TerritorySmoothing) else smoothed
-    relativity = column_values(table, "relativity", "relativity")
-    weight = column_values(table, weights, "weights")
+    relativity = column_values(table, "relativity", "relativity", "smoothed")
+    weight = column_values(table, weights, "weights", "smoothed")
     n = len(table)
     if isinstance(n_zones, bool) or not isinstance(n_zones, (int, np.integer)) or not 1 <= n_zones <= n:
         raise ParameterError(f"n_zones must be an integer in [1, {n}] (the number of locations), got {n_zones!r}")
