@@ -130,6 +130,7 @@ import numpy as np
 import pandas as pd
 
 from autorisk.datasets.ncd import NCD_MIN, NcdState, ncd_state_for_level, ncd_transition
+from autorisk.datasets.synthetic_locations import CityPlacer
 from autorisk.datasets.truth import (
     BAND_EDGES,
     COMMERCIAL_COVERAGES,
@@ -214,6 +215,7 @@ def synthetic_book(
     valuation_date: Any = None,
     lapse_rate: float = 0.15,
     cancellation_rate: float = 0.03,
+    locations: bool = False,
 ) -> SyntheticBook:
     """Simulate a Chinese private-car motor book with known truth.
 
@@ -238,6 +240,14 @@ def synthetic_book(
         channel and after-claim odds ratios (0: nobody lapses, 1: everybody).
     cancellation_rate : float, default 0.03
         Probability that a period is cancelled mid-term.
+    locations : bool, default False
+        Give each policy a ``city`` with its ``lon``/``lat`` (columns after
+        ``region``) and multiply its claim frequency by a smooth spatial
+        relativity, listed per city in ``truth.locations`` (see
+        :mod:`autorisk.datasets.synthetic_locations`). ``False``: no such
+        columns and the book of earlier versions, bit for bit (with
+        ``True`` the first year's policies are unchanged; claims, and through
+        lapses and NCD later years, move).
 
     Returns
     -------
@@ -277,6 +287,8 @@ def synthetic_book(
     lapse_rate = _check_rate("lapse_rate", lapse_rate)
     cancellation_rate = _check_rate("cancellation_rate", cancellation_rate)
     valuation = _check_valuation(valuation_date, start_year)
+    if not isinstance(locations, (bool, np.bool_)):
+        raise DataError(f"locations must be True or False, got {locations!r}")
 
     truth = dataclasses.replace(
         SyntheticTruth.default(),
@@ -303,6 +315,7 @@ def synthetic_book(
     claim_chunks: list[dict[str, np.ndarray]] = []
     prev: dict[str, np.ndarray] | None = None
     next_id = 1
+    places = CityPlacer(seed, total) if locations else None  # own stream: other draws do not move
     for k in range(n_years):
         year = start_year + k
         if prev is None:
@@ -314,6 +327,8 @@ def synthetic_book(
             cur = {key: np.concatenate([renewed[key], fresh[key]]) for key in renewed}
             del renewed, fresh
         next_id += int((cur["renewal_count"] == 0).sum())
+        if places is not None:
+            places.place(cur, k * n)
         _set_period(rng, cur, year, cancellation_rate)
         claim_chunks.append(_simulate_claims(rng, cur, truth))
         for name in out:
@@ -330,7 +345,10 @@ def synthetic_book(
     else:
         claims["paid"] = claims["ultimate"].copy()
         claims["incurred"] = claims["ultimate"].copy()
-    return SyntheticBook(_policy_frame(out), _claim_frame(claims), truth)
+    policies = _policy_frame(out)
+    if places is not None:
+        truth = places.finish(policies, truth)
+    return SyntheticBook(policies, _claim_frame(claims), truth)
 
 
 # --------------------------------------------------------------------------
@@ -566,7 +584,10 @@ def _simulate_claims(rng: np.random.Generator, cur: dict, truth: SyntheticTruth)
     n_commercial = np.zeros(n, dtype=np.int64)
     parts: list[dict[str, np.ndarray]] = []
     for code, cov in enumerate(COVERAGES):
-        lam = np.exp(truth.log_frequency_from_codes(cov, codes, price, cur["driver_age"]))
+        log_lam = truth.log_frequency_from_codes(cov, codes, price, cur["driver_age"])
+        if "spatial_log" in cur:  # synthetic_book(locations=True)
+            log_lam = log_lam + cur["spatial_log"]
+        lam = np.exp(log_lam)
         mean_count = lam * exposure
         if cov == "od":
             mean_count[~cur["od_cover"]] = 0.0

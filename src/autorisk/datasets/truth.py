@@ -260,6 +260,11 @@ class SyntheticTruth:
     unoccurred_count, unoccurred_ultimate : dict
         Per coverage, claims of the policy periods that occur after the
         valuation date (also not in the claims table).
+    locations : DataFrame or None
+        Books drawn with ``locations=True``: per city its region, ``lon``,
+        ``lat``, share and true ``spatial_relativity`` (a multiplier of the
+        frequency of every coverage, not included in :meth:`frequency`);
+        ``None`` otherwise.
 
     Examples
     --------
@@ -297,6 +302,7 @@ class SyntheticTruth:
     ibnr_ultimate: dict[str, float] = field(default_factory=lambda: _zero_by_coverage(float))
     unoccurred_count: dict[str, int] = field(default_factory=lambda: _zero_by_coverage(int))
     unoccurred_ultimate: dict[str, float] = field(default_factory=lambda: _zero_by_coverage(float))
+    locations: pd.DataFrame | None = field(default=None, compare=False)
 
     # ------------------------------------------------------------------ build
     @classmethod
