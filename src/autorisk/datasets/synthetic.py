@@ -130,6 +130,7 @@ import numpy as np
 import pandas as pd
 
 from autorisk.datasets.ncd import NCD_MIN, NcdState, ncd_state_for_level, ncd_transition
+from autorisk.datasets.synthetic_vehicles import simulate_vehicles, vehicle_columns
 from autorisk.datasets.truth import (
     BAND_EDGES,
     COMMERCIAL_COVERAGES,
@@ -214,6 +215,7 @@ def synthetic_book(
     valuation_date: Any = None,
     lapse_rate: float = 0.15,
     cancellation_rate: float = 0.03,
+    vehicles: bool = False,
 ) -> SyntheticBook:
     """Simulate a Chinese private-car motor book with known truth.
 
@@ -238,6 +240,12 @@ def synthetic_book(
         channel and after-claim odds ratios (0: nobody lapses, 1: everybody).
     cancellation_rate : float, default 0.03
         Probability that a period is cancelled mid-term.
+    vehicles : bool, default False
+        Add ``make`` and ``model`` columns and a known vehicle effect on the
+        claim frequency (:mod:`autorisk.datasets.synthetic_vehicles`; truth in
+        ``truth.generation["vehicles"]``). Drawn from a separate random
+        stream: the first year's policies are as with ``False``; the claims,
+        and through them later renewals (NCD, lapses), change.
 
     Returns
     -------
@@ -277,6 +285,9 @@ def synthetic_book(
     lapse_rate = _check_rate("lapse_rate", lapse_rate)
     cancellation_rate = _check_rate("cancellation_rate", cancellation_rate)
     valuation = _check_valuation(valuation_date, start_year)
+    if not isinstance(vehicles, (bool, np.bool_)):
+        raise DataError(f"vehicles must be True or False, got {vehicles!r}")
+    vehicle_truth, model_of_id = simulate_vehicles(seed, n * n_years) if vehicles else (None, None)
 
     truth = dataclasses.replace(
         SyntheticTruth.default(),
@@ -315,7 +326,12 @@ def synthetic_book(
             del renewed, fresh
         next_id += int((cur["renewal_count"] == 0).sum())
         _set_period(rng, cur, year, cancellation_rate)
-        claim_chunks.append(_simulate_claims(rng, cur, truth))
+        vehicle_log = None
+        if vehicle_truth is not None:
+            vehicle_log = np.log(vehicle_truth.models["relativity"].to_numpy())[
+                model_of_id[cur["policy_id"]]
+            ]
+        claim_chunks.append(_simulate_claims(rng, cur, truth, vehicle_log))
         for name in out:
             out[name][k * n : (k + 1) * n] = cur[name]
         prev = cur
@@ -330,7 +346,14 @@ def synthetic_book(
     else:
         claims["paid"] = claims["ultimate"].copy()
         claims["incurred"] = claims["ultimate"].copy()
-    return SyntheticBook(_policy_frame(out), _claim_frame(claims), truth)
+    policies = _policy_frame(out)
+    if vehicle_truth is not None:
+        columns = vehicle_columns(vehicle_truth, model_of_id[policies["policy_id"].to_numpy()])
+        policies = policies.assign(**columns)
+        truth = dataclasses.replace(
+            truth, generation={**truth.generation, "vehicles": vehicle_truth}
+        )
+    return SyntheticBook(policies, _claim_frame(claims), truth)
 
 
 # --------------------------------------------------------------------------
@@ -557,8 +580,13 @@ def _truth_codes(cur: dict) -> dict[str, np.ndarray]:
     return codes
 
 
-def _simulate_claims(rng: np.random.Generator, cur: dict, truth: SyntheticTruth) -> dict:
-    """Draw the claims of one year's periods; adds ``n_commercial`` to ``cur``."""
+def _simulate_claims(
+    rng: np.random.Generator, cur: dict, truth: SyntheticTruth, extra_log: np.ndarray | None = None
+) -> dict:
+    """Draw the claims of one year's periods; adds ``n_commercial`` to ``cur``.
+
+    ``extra_log``: a log multiplier of every coverage's frequency per period (the vehicle effect).
+    """
     n = len(cur["start"])
     codes = _truth_codes(cur)
     exposure = cur["days"] / 365.25
@@ -566,7 +594,8 @@ def _simulate_claims(rng: np.random.Generator, cur: dict, truth: SyntheticTruth)
     n_commercial = np.zeros(n, dtype=np.int64)
     parts: list[dict[str, np.ndarray]] = []
     for code, cov in enumerate(COVERAGES):
-        lam = np.exp(truth.log_frequency_from_codes(cov, codes, price, cur["driver_age"]))
+        log_lam = truth.log_frequency_from_codes(cov, codes, price, cur["driver_age"])
+        lam = np.exp(log_lam if extra_log is None else log_lam + extra_log)
         mean_count = lam * exposure
         if cov == "od":
             mean_count[~cur["od_cover"]] = 0.0
