@@ -31,7 +31,7 @@ def _digest(frame: pd.DataFrame) -> str:
     return hashlib.sha256(values + str(list(frame.dtypes)).encode()).hexdigest()
 
 
-# Digests of main's book before vehicles existed (commit 12e8df5), valued mid-way so paid/incurred are exercised.
+# Digests of main's book before vehicles existed (commit 73d59c9), valued mid-way so paid/incurred are exercised.
 _MAIN_DIGESTS = {
     0: ("aa17c5d512a82230e79a056fe4c0f3e5ce0ce3b27dc11eb6c4ff513f2ab23fbc",
         "1df0fa40ff0bae609b5004e2156d865d40110771d8896238ffe0d435cea69c7a"),
@@ -147,6 +147,42 @@ def test_k_is_near_the_simulated_k(seed: int) -> None:
     fit = CredibilityLevels("model", parent="make").fit(p, counts, expected=expected)
     assert vt.true_k / 2 < fit.k_ < vt.true_k * 2
     assert np.isfinite(fit.parent_k_) and fit.parent_k_ > 0
+
+
+def _textbook_k(level: np.ndarray, group: np.ndarray, n: np.ndarray, e: np.ndarray) -> float:
+    """Hierarchical Buhlmann-Straub k written out level by level (the rows are the 'years')."""
+    within, dof, between, dof_between, scale = 0.0, 0, 0.0, 0, 0.0
+    for g in np.unique(group):
+        in_g = np.unique(level[group == g])
+        w_j = np.array([e[level == j].sum() for j in in_g])
+        x_j = np.array([n[level == j].sum() / e[level == j].sum() for j in in_g])
+        for j, xj in zip(in_g, x_j, strict=True):
+            rows = level == j
+            within += float((e[rows] * (n[rows] / e[rows] - xj) ** 2).sum())
+            dof += int(rows.sum()) - 1
+        x_g = (w_j * x_j).sum() / w_j.sum()
+        between += float((w_j * (x_j - x_g) ** 2).sum())
+        dof_between += len(in_g) - 1
+        scale += w_j.sum() - (w_j**2).sum() / w_j.sum()
+    s2 = within / dof
+    a = (between - dof_between * s2) / scale
+    return s2 / a if a > 0 else np.inf
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_buhlmann_straub_matches_the_textbook_loops(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    level = rng.integers(0, 15, 300)
+    group = level % 4
+    e = rng.uniform(0.1, 2.0, 300)
+    n = rng.poisson(e * np.exp(rng.normal(0, 0.6, 15))[level]).astype(float)
+    expected_k = _textbook_k(level, group, n, e)
+    assert np.isfinite(expected_k)
+    assert np.isclose(buhlmann_straub_k(level, group, n, e), expected_k, rtol=1e-10)
+    flat = np.zeros_like(group)
+    assert np.isclose(
+        buhlmann_straub_k(level, flat, n, e), _textbook_k(level, flat, n, e), rtol=1e-10
+    )
 
 
 def test_no_level_effect_gives_little_credibility() -> None:
