@@ -401,3 +401,29 @@ def test_bad_input_names_it() -> None:
 def test_parameters_stored_as_given() -> None:
     model = CredibilityLevels("model", parent="make", k=3, parent_k=None)
     assert model.get_params() == {"column": "model", "parent": "make", "k": 3, "parent_k": None}
+
+
+def test_on_a_glm_offset_credibility_still_beats_raw() -> None:
+    """The intended workflow: ``expected`` from a FrequencyGLM fitted without the vehicle factor."""
+    from autorisk.models import FrequencyGLM
+
+    p, vt, _, counts = _book(1)
+    factors = ["vehicle_type", "use", "region", "channel", "ncd_level"]
+    glm = FrequencyGLM(factors).fit(p[factors], counts, exposure=p["exposure"])
+    expected = glm.predict(p[factors], exposure=p["exposure"])
+    fit = CredibilityLevels("model", parent="make").fit(
+        p, counts, expected=expected, exposure=p["exposure"]
+    )
+    table = fit.relativities_
+    true = vt.relativity(table.rename(columns={"level": "model"}))
+    true = true / np.average(true, weights=table["expected"])  # the GLM absorbs the mean effect
+    thin = ((table["expected"] < table["expected"].median()) & (table["claims"] > 0)).to_numpy()
+    weight = table["exposure"].to_numpy()[thin]
+    errors = {
+        name: np.average(
+            (np.log(table[name].to_numpy()[thin]) - np.log(true[thin])) ** 2, weights=weight
+        )
+        for name in ("ae", "relativity")
+    }
+    assert errors["relativity"] < 0.6 * errors["ae"]
+    assert vt.true_k / 2 < fit.k_ < vt.true_k * 2
