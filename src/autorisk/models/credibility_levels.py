@@ -122,7 +122,9 @@ def buhlmann_straub_k(level: Any, group: Any, claims: Any, expected: Any) -> flo
     w2 = np.bincount(level_group[seen], w[seen] ** 2, minlength=n_groups)
     scale = float((wg - np.divide(w2, wg, out=np.zeros(n_groups), where=wg > 0)).sum())
     a = (between - (int(seen.sum()) - n_level_groups) * s2) / scale if scale > 0 else 0.0
-    return s2 / a if a > 0 and s2 > 0 else (0.0 if a > 0 else float("inf"))
+    if a <= 0:  # no evidence that the levels differ: no credibility
+        return float("inf")
+    return max(s2, 0.0) / a  # s2 == 0 (no noise within the levels): full credibility
 
 
 def optimal_partition(values: Any, weights: Any, n_groups: int) -> np.ndarray:
