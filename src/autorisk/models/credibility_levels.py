@@ -48,14 +48,16 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
 from autorisk.errors import DataError, ModelError, ParameterError
-from autorisk.rating.factors import CategoricalFactor
+
+if TYPE_CHECKING:  # rating imports models: the factor class is imported where it is built
+    from autorisk.rating.factors import CategoricalFactor
 
 __all__ = ["CV_GRID", "CredibilityLevels", "LevelGroups", "buhlmann_straub_k", "optimal_partition"]
 
@@ -528,6 +530,8 @@ class CredibilityLevels(BaseEstimator):
         >>> fit.to_factor(2).relativity({"model": "b"})
         1.0
         """
+        from autorisk.rating.factors import CategoricalFactor
+
         self._check_fitted()
         if n_groups is None:
             values = self.relativities_["relativity"].to_numpy()
