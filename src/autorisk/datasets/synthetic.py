@@ -131,6 +131,7 @@ import pandas as pd
 
 from autorisk.datasets.ncd import NCD_MIN, NcdState, ncd_state_for_level, ncd_transition
 from autorisk.datasets.synthetic_locations import CityPlacer
+from autorisk.datasets.synthetic_vehicles import simulate_vehicles, vehicle_columns
 from autorisk.datasets.truth import (
     BAND_EDGES,
     COMMERCIAL_COVERAGES,
@@ -216,6 +217,7 @@ def synthetic_book(
     lapse_rate: float = 0.15,
     cancellation_rate: float = 0.03,
     locations: bool = False,
+    vehicles: bool = False,
 ) -> SyntheticBook:
     """Simulate a Chinese private-car motor book with known truth.
 
@@ -248,6 +250,12 @@ def synthetic_book(
         columns and the book of earlier versions, bit for bit (with
         ``True`` the first year's policies are unchanged; claims, and through
         lapses and NCD later years, move).
+    vehicles : bool, default False
+        Add ``make`` and ``model`` columns and a known vehicle effect on the
+        claim frequency (:mod:`autorisk.datasets.synthetic_vehicles`; truth in
+        ``truth.generation["vehicles"]``). Drawn from a separate random
+        stream: the first year's policies are as with ``False``; the claims,
+        and through them later renewals (NCD, lapses), change.
 
     Returns
     -------
@@ -289,6 +297,9 @@ def synthetic_book(
     valuation = _check_valuation(valuation_date, start_year)
     if not isinstance(locations, (bool, np.bool_)):
         raise DataError(f"locations must be True or False, got {locations!r}")
+    if not isinstance(vehicles, (bool, np.bool_)):
+        raise DataError(f"vehicles must be True or False, got {vehicles!r}")
+    vehicle_truth, model_of_id = simulate_vehicles(seed, n * n_years) if vehicles else (None, None)
 
     truth = dataclasses.replace(
         SyntheticTruth.default(),
@@ -330,7 +341,12 @@ def synthetic_book(
         if places is not None:
             places.place(cur, k * n)
         _set_period(rng, cur, year, cancellation_rate)
-        claim_chunks.append(_simulate_claims(rng, cur, truth))
+        vehicle_log = None
+        if vehicle_truth is not None:
+            vehicle_log = np.log(vehicle_truth.models["relativity"].to_numpy())[
+                model_of_id[cur["policy_id"]]
+            ]
+        claim_chunks.append(_simulate_claims(rng, cur, truth, vehicle_log))
         for name in out:
             out[name][k * n : (k + 1) * n] = cur[name]
         prev = cur
@@ -348,6 +364,12 @@ def synthetic_book(
     policies = _policy_frame(out)
     if places is not None:
         truth = places.finish(policies, truth)
+    if vehicle_truth is not None:
+        columns = vehicle_columns(vehicle_truth, model_of_id[policies["policy_id"].to_numpy()])
+        policies = policies.assign(**columns)
+        truth = dataclasses.replace(
+            truth, generation={**truth.generation, "vehicles": vehicle_truth}
+        )
     return SyntheticBook(policies, _claim_frame(claims), truth)
 
 
@@ -575,8 +597,13 @@ def _truth_codes(cur: dict) -> dict[str, np.ndarray]:
     return codes
 
 
-def _simulate_claims(rng: np.random.Generator, cur: dict, truth: SyntheticTruth) -> dict:
-    """Draw the claims of one year's periods; adds ``n_commercial`` to ``cur``."""
+def _simulate_claims(
+    rng: np.random.Generator, cur: dict, truth: SyntheticTruth, extra_log: np.ndarray | None = None
+) -> dict:
+    """Draw the claims of one year's periods; adds ``n_commercial`` to ``cur``.
+
+    ``extra_log``: a log multiplier of every coverage's frequency per period (the vehicle effect).
+    """
     n = len(cur["start"])
     codes = _truth_codes(cur)
     exposure = cur["days"] / 365.25
@@ -587,7 +614,7 @@ def _simulate_claims(rng: np.random.Generator, cur: dict, truth: SyntheticTruth)
         log_lam = truth.log_frequency_from_codes(cov, codes, price, cur["driver_age"])
         if "spatial_log" in cur:  # synthetic_book(locations=True)
             log_lam = log_lam + cur["spatial_log"]
-        lam = np.exp(log_lam)
+        lam = np.exp(log_lam if extra_log is None else log_lam + extra_log)
         mean_count = lam * exposure
         if cov == "od":
             mean_count[~cur["od_cover"]] = 0.0
