@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 
 import numpy as np
 import pandas as pd
@@ -18,7 +17,6 @@ from autorisk.errors import DataError, ModelError, ParameterError
 from autorisk.models.credibility_levels import (
     CredibilityLevels,
     buhlmann_straub_k,
-    optimal_partition,
 )
 from autorisk.rating.factors import CategoricalFactor
 
@@ -307,41 +305,7 @@ def test_unseen_levels_take_their_parent() -> None:
 # --------------------------------------------------------------------------
 # groups for the tariff
 # --------------------------------------------------------------------------
-def _brute_force(x: np.ndarray, w: np.ndarray, n_groups: int) -> float:
-    best = np.inf
-    for labels in itertools.product(range(n_groups), repeat=len(x)):
-        labels = np.array(labels)
-        if len(set(labels)) < n_groups:
-            continue
-        cost = 0.0
-        for g in range(n_groups):
-            m = labels == g
-            mean = np.average(x[m], weights=w[m])
-            cost += float((w[m] * (x[m] - mean) ** 2).sum())
-        best = min(best, cost)
-    return best
-
-
-def _cost(x: np.ndarray, w: np.ndarray, groups: np.ndarray) -> float:
-    return sum(float((w[groups == g] * (x[groups == g] - np.average(x[groups == g], weights=w[groups == g])) ** 2).sum())
-               for g in np.unique(groups))  # fmt: skip
-
-
-@settings(max_examples=25, deadline=None)
-@given(
-    x=st.lists(st.floats(-2, 2, allow_nan=False), min_size=3, max_size=7),
-    data=st.data(),
-)
-def test_partition_equals_brute_force(x: list[float], data: st.DataObject) -> None:
-    x_arr = np.array(x)
-    w = np.array(data.draw(st.lists(st.floats(0.1, 10), min_size=len(x), max_size=len(x))))
-    n_groups = data.draw(st.integers(1, min(3, len(x))))
-    groups = optimal_partition(x_arr, w, n_groups)
-    assert set(groups.tolist()) <= set(range(1, n_groups + 1))
-    assert _cost(x_arr, w, groups) <= _brute_force(x_arr, w, n_groups) + 1e-9
-    # numbered by value: a higher group never holds a smaller value than a lower one
-    for g in range(1, groups.max()):
-        assert x_arr[groups == g].max() <= x_arr[groups == g + 1].min()
+# the partition itself is tested against brute force in tests/territory/test_territory_units.py
 
 
 def test_group_levels_and_factor() -> None:

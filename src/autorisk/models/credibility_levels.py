@@ -55,11 +55,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from autorisk.errors import DataError, ModelError, ParameterError
+from autorisk.models.partition import optimal_partition
 
 if TYPE_CHECKING:  # rating imports models: the factor class is imported where it is built
     from autorisk.rating.factors import CategoricalFactor
 
-__all__ = ["CV_GRID", "CredibilityLevels", "LevelGroups", "buhlmann_straub_k", "optimal_partition"]
+__all__ = ["CV_GRID", "CredibilityLevels", "LevelGroups", "buhlmann_straub_k"]
 
 
 def buhlmann_straub_k(level: Any, group: Any, claims: Any, expected: Any) -> float:
@@ -127,63 +128,6 @@ def buhlmann_straub_k(level: Any, group: Any, claims: Any, expected: Any) -> flo
     if a <= 0:  # no evidence that the levels differ: no credibility
         return float("inf")
     return max(s2, 0.0) / a  # s2 == 0 (no noise within the levels): full credibility
-
-
-def optimal_partition(values: Any, weights: Any, n_groups: int) -> np.ndarray:
-    """Weighted 1-D partition of ``values`` into ``n_groups`` intervals minimising the within sum of squares.
-
-    Dynamic programming over the sorted values (an optimal partition for
-    squared error in one dimension is contiguous in the sorted order).
-
-    Parameters
-    ----------
-    values : array-like of float
-        The points.
-    weights : array-like of float
-        Non-negative weight of each point.
-    n_groups : int
-        Number of groups, ``1 .. len(values)``.
-
-    Returns
-    -------
-    ndarray of int
-        Group of each point, ``1 .. n_groups`` numbered by increasing value.
-
-    Examples
-    --------
-    >>> optimal_partition([0.0, 5.0, 0.2, 4.0, 9.0], [1, 1, 1, 1, 1], 3).tolist()
-    [1, 2, 1, 2, 3]
-    """
-    x = np.asarray(values, dtype=np.float64)
-    w = np.asarray(weights, dtype=np.float64)
-    m = len(x)
-    order = np.argsort(x, kind="stable")
-    xs, ws = x[order], w[order] + 1e-12  # a zero weight still joins a group
-    cw = np.concatenate([[0.0], np.cumsum(ws)])
-    cx = np.concatenate([[0.0], np.cumsum(ws * xs)])
-    cxx = np.concatenate([[0.0], np.cumsum(ws * xs * xs)])
-
-    def cost(i: np.ndarray, j: int) -> np.ndarray:  # points i .. j-1
-        sw = cw[j] - cw[i]
-        sx = cx[j] - cx[i]
-        return np.maximum(cxx[j] - cxx[i] - sx * sx / sw, 0.0)
-
-    best = np.full((n_groups + 1, m + 1), np.inf)
-    cut = np.zeros((n_groups + 1, m + 1), dtype=np.int64)
-    best[0, 0] = 0.0
-    for g in range(1, n_groups + 1):
-        for j in range(g, m + 1):
-            i = np.arange(g - 1, j)
-            total = best[g - 1, i] + cost(i, j)
-            pick = int(np.argmin(total))
-            best[g, j], cut[g, j] = total[pick], i[pick]
-    groups = np.empty(m, dtype=np.int64)
-    j = m
-    for g in range(n_groups, 0, -1):
-        i = cut[g, j]
-        groups[order[i:j]] = g
-        j = i
-    return groups
 
 
 class LevelGroups(NamedTuple):
@@ -431,7 +375,7 @@ class CredibilityLevels(BaseEstimator):
         """Cut the fitted levels into ``n_groups`` groups of similar relativity.
 
         The exposure-weighted optimal 1-D partition of the log relativities
-        (:func:`optimal_partition`); groups numbered ``1 ..`` by increasing
+        (:func:`autorisk.models.partition.optimal_partition`); groups numbered ``1 ..`` by increasing
         relativity, each with the exposure-weighted geometric mean of its
         levels' relativities.
 
@@ -471,7 +415,8 @@ class CredibilityLevels(BaseEstimator):
             )
         log_rel = np.log(rel)
         weight = table["exposure"].to_numpy()
-        group = optimal_partition(log_rel, weight, int(n_groups))
+        # a level of zero exposure still joins a group; labels 1 .. by increasing relativity
+        group = optimal_partition(log_rel, np.maximum(weight, 1e-12), int(n_groups)) + 1
         keep = ["level"] + (["parent"] if "parent" in table else []) + ["relativity"]
         levels = table[keep].assign(group=group)
         w = weight + 1e-12

@@ -16,9 +16,9 @@ The workflow, one module per step:
    :class:`~autorisk.rating.CategoricalFactor` for a rating plan.
 """
 
+from autorisk.models.partition import optimal_partition
 from autorisk.territory.experience import residual_experience
 from autorisk.territory.factor import territory_factor
-from autorisk.territory.partition import optimal_partition
 from autorisk.territory.smoothing import TerritorySmoothing, smooth_territories
 from autorisk.territory.zones import TerritoryZones, ZoneChoice, choose_n_zones, territory_zones
 

@@ -11,8 +11,8 @@ import pandas as pd
 
 from autorisk.errors import ParameterError
 from autorisk.evaluate.deviance import unit_deviance
+from autorisk.models.partition import optimal_partition
 from autorisk.territory.experience import column_values, residual_experience
-from autorisk.territory.partition import optimal_partition
 from autorisk.territory.smoothing import DEFAULT_BANDWIDTHS, TerritorySmoothing, smooth_territories
 
 #: Zone counts tried by :func:`choose_n_zones` by default.
