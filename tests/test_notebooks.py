@@ -1,4 +1,4 @@
-"""The notebooks are the tour of autorisk: all seven are there and committed with their outputs.
+"""The notebooks are the tour of autorisk: all eight are there and committed with their outputs.
 
 CI executes them (``--nbmake`` in the pytest options); this checks what a reader
 sees on a code host without running anything.
@@ -18,6 +18,7 @@ TOUR = [
     "05_renewal_and_rerating",
     "06_indication_and_reserving",
     "07_demand_and_optimisation",
+    "08_automatic_models",
 ]
 
 
