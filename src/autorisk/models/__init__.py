@@ -13,8 +13,10 @@ splines, interactions, restrictions, ``coef_table()``, ``relativities()``,
   targets as gradient-boosted trees (LightGBM), exposure as an offset, saved
   as LightGBM text plus JSON metadata; ``tune=`` (a :class:`Tuning`) searches
   their settings by cross-validated deviance.
-- :class:`CredibilityLevels`: credibility-weighted relativities of a factor with
-  many levels (vehicle models within makes), grouped for the tariff.
+- ``autorisk.models.credibility_levels.CredibilityLevels``: credibility-weighted
+  relativities of a factor with many levels (vehicle models within makes), grouped
+  for the tariff (not among the estimators above: it reads named columns and an
+  expected-claims offset, so scikit-learn's array checks do not apply).
 - :class:`Penalty`: ridge, lasso or fused-lasso penalties for the GLMs
   (``penalty=``), the strength chosen by cross-validation.
 - :class:`FrequencySeverity`: a frequency and a severity GLM combined into expected cost.
@@ -24,7 +26,6 @@ splines, interactions, restrictions, ``coef_table()``, ``relativities()``,
   fitted GLM (merge levels, fix or smooth a factor's relativities) and refit.
 """
 
-from autorisk.models.credibility_levels import CredibilityLevels
 from autorisk.models.gbm import FrequencyGBM, SeverityGBM, Tuning, TweedieGBM, load_gbm
 from autorisk.models.glm import FrequencyGLM, SeverityGLM, TweedieGLM
 from autorisk.models.inference import likelihood_ratio
@@ -42,7 +43,6 @@ from autorisk.models.refine import (
 __all__ = ["FrequencyGLM", "SeverityGLM", "TweedieGLM", "likelihood_ratio"]
 __all__ += ["FrequencyGBM", "SeverityGBM", "TweedieGBM", "Tuning", "load_gbm", "load_model"]
 __all__ += [
-    "CredibilityLevels",
     "FrequencySeverity",
     "Penalty",
     "band_factor",
