@@ -59,10 +59,20 @@ def load_book(name: str, synthetic_policies: int = 20_000, seed: int = 0) -> pd.
     return data[data["exposure"] > 0].reset_index(drop=True)
 
 
-def split(data: pd.DataFrame, seed: int, test_share: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A seeded random ``1 - test_share`` / ``test_share`` split of the rows."""
+#: Books listing a policy in two years: split by policy, so that no policy is on both sides (else a GBM learns
+#: a policy's own claim propensity from its other year; the synthetic book draws claims with no policy effect).
+POLICY_KEY = {"fremotor1": "policy_id"}
+
+
+def split(data: pd.DataFrame, seed: int, test_share: float = 0.2,
+          groups: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """A seeded random ``1 - test_share`` / ``test_share`` split of the rows, or of the values of column ``groups``."""
     rng = np.random.default_rng(seed)
-    test = rng.random(len(data)) < test_share
+    if groups is None:
+        test = rng.random(len(data)) < test_share
+    else:
+        codes, uniques = pd.factorize(data[groups])
+        test = (rng.random(len(uniques)) < test_share)[codes]
     return data[~test], data[test]
 
 

@@ -3,7 +3,8 @@
 For every bundled book with claim counts (``norauto``, ``swmotorcycle``,
 ``ausprivauto0405``, ``fremotor1``: the French premium and claim-count tables
 joined) and the synthetic book (20,000 policies x 3 years), a seeded 80/20
-split (``benchmarks/_books.py``); fitted on the 80%, on the 20% the
+split (``benchmarks/_books.py``; of policies for ``fremotor1``, whose
+policies appear in both years); fitted on the 80%, on the 20% the
 exposure-weighted mean Poisson deviance (total deviance / total exposure) of:
 
 a. ``homogeneous``: total claims / total exposure for everybody;
@@ -37,7 +38,7 @@ share >= 0.85 on every book. Everything is seeded and single-threaded.
 
 Usage::
 
-    python benchmarks/accuracy.py            # every book, about 20 minutes on 2 cores
+    python benchmarks/accuracy.py            # every book, about 30 minutes on a busy 2-core machine
     python benchmarks/accuracy.py --quick    # 2 small books, fewer trials, < 2 minutes
 
 The last line printed is one JSON object.
@@ -59,7 +60,7 @@ from sklearn.metrics import mean_poisson_deviance
 from sklearn.model_selection import KFold, ParameterSampler
 from threadpoolctl import threadpool_limits
 
-from _books import FACTORS, load_book, ordered_as_rank, split
+from _books import FACTORS, POLICY_KEY, load_book, ordered_as_rank, split
 from autorisk.evaluate import gini, poisson_deviance
 from autorisk.explain import gbm_to_tariff
 from autorisk.models import FrequencyGBM, FrequencyGLM, Penalty, Tuning
@@ -121,7 +122,7 @@ def reference_lightgbm(X: pd.DataFrame, y: np.ndarray, exposure: np.ndarray, n_t
 def run_book(name: str, seed: int, options: dict[str, Any]) -> dict[str, Any]:
     data = load_book(name, synthetic_policies=options["synthetic_policies"], seed=seed)
     factors = FACTORS[name]
-    train, test = split(data, seed)
+    train, test = split(data, seed, groups=POLICY_KEY.get(name))
     y, e = train["claim_count"].to_numpy(float), train["exposure"].to_numpy(float)
     y_test, e_test = test["claim_count"].to_numpy(float), test["exposure"].to_numpy(float)
     out: dict[str, Any] = {"n_train": len(train), "n_test": len(test), "test_claims": int(y_test.sum())}
