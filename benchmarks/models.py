@@ -34,11 +34,9 @@ import json
 import os
 import time
 
-import numpy as np
-import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from autorisk.datasets import load
+from _books import load_book, ordered_as_rank, split
 from autorisk.evaluate import bootstrap_difference, gini, poisson_deviance
 from autorisk.models import FrequencyGBM, FrequencyGLM
 
@@ -62,17 +60,8 @@ BOOKS = {
 }
 
 
-def split(data: pd.DataFrame, seed: int, test_share: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rng = np.random.default_rng(seed)
-    test = rng.random(len(data)) < test_share
-    return data[~test], data[test]
-
-
 def run_book(name: str, seed: int) -> dict:
-    data = load(name)
-    data = data[data["exposure"] > 0]
-    # 0/1 flags are categories to the GLM (one relativity per level), numbers to the GBM.
-    data = data.assign(**{c: data[c].astype("category") for c in ("young", "male") if c in data})
+    data = load_book(name)
     train, test = split(data, seed)
     spec = BOOKS[name]
     y_test, e_test = test["claim_count"].to_numpy(), test["exposure"].to_numpy()
@@ -87,8 +76,7 @@ def run_book(name: str, seed: int) -> dict:
     times["glm"] = time.perf_counter() - start
     predictions["glm"] = glm.predict(test, test["exposure"])
 
-    ranked = {c: data[c].cat.codes for c in spec["gbm"] if isinstance(data[c].dtype, pd.CategoricalDtype)
-              and data[c].cat.ordered}  # fmt: skip
+    ranked = ordered_as_rank(data, spec["gbm"])
     train_gbm, test_gbm = train.assign(**ranked), test.assign(**ranked)
     start = time.perf_counter()
     gbm = FrequencyGBM(spec["gbm"], num_leaves=7, early_stopping="cv", random_state=seed)
