@@ -24,7 +24,6 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import math
 from collections.abc import Mapping
@@ -48,6 +47,7 @@ from autorisk.renewal import (
 from autorisk.renewal.midterm import MAX_PREMIUM
 from autorisk.renewal.rescore import offer_bounds
 from autorisk.service.problems import error_entries, plain
+from autorisk.service.registry import quote_day
 from autorisk.service.schema import field_problems, policy_problems
 
 #: A problem entry of a 422 answer: ``{"field", "value", "rule", "expected"}``.
@@ -711,10 +711,10 @@ def _dates(data: Mapping[str, Any], names: tuple[str, ...]) -> tuple[dict[str, s
     for name in names:
         value = data[name]
         try:
-            if not isinstance(value, str) or len(value) != 10:
-                raise ValueError
-            days[name] = dt.date.fromisoformat(value).isoformat()
-        except ValueError:
+            if not isinstance(value, str):  # quote_day(None) would be today
+                raise ParameterError(name)
+            days[name] = quote_day(value).isoformat()
+        except ParameterError:
             problems.append(_entry(name, value, "not a date", "a date YYYY-MM-DD"))
     return days, problems
 

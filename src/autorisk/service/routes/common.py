@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 
-from autorisk.errors import PlanNotFoundError
+from autorisk.errors import ParameterError, PlanNotFoundError
 from autorisk.rating import RatingPlan
 from autorisk.service.app import HTTPProblem, Service
-from autorisk.service.audit import QuoteRecord
-from autorisk.service.ids import new_id
+from autorisk.service.audit import QuoteRecord, utc_now
+from autorisk.service.registry import quote_day
 
 
 def service_of(request: Request) -> Service:
@@ -39,14 +39,10 @@ def _too_large(size: int, limit: int) -> HTTPProblem:
 
 
 def quote_date(value: Any) -> str:
-    """The quote date of a request as ``YYYY-MM-DD``: the one given, or today (UTC)."""
-    if value is None:
-        return dt.datetime.now(dt.UTC).date().isoformat()
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value).isoformat()
-        except ValueError:
-            pass
+    """The quote date of a request as ``YYYY-MM-DD``: the one given (the registry's rule), or today (UTC)."""
+    if value is None or isinstance(value, str):
+        with contextlib.suppress(ParameterError):
+            return quote_day(value).isoformat()
     raise HTTPProblem(422, "DataError", f"quote_date {value!r} is not a date",
                       [{"field": "quote_date", "value": value, "rule": "not a date", "expected": "YYYY-MM-DD"}])
 
@@ -73,14 +69,6 @@ def select_plan(request: Request, name: Any, version: Any, date: str) -> RatingP
     return plan
 
 
-def new_quote_id() -> str:
-    return new_id()
-
-
-def received_at() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-
-
 def audit(request: Request, *, quote_id: str, endpoint: str, plan: RatingPlan | None, body: bytes,
           content_type: str, options: Mapping[str, Any], result: bytes, n_policies: int = 1,
           at: str | None = None) -> None:  # fmt: skip
@@ -90,7 +78,7 @@ def audit(request: Request, *, quote_id: str, endpoint: str, plan: RatingPlan | 
     """
     name, version, plan_id = ("", "", "") if plan is None else (plan.name, plan.version, plan.plan_id)
     service_of(request).audit.submit(QuoteRecord(
-        quote_id=quote_id, received_at=at or received_at(), endpoint=endpoint, plan_name=name,
+        quote_id=quote_id, received_at=at or utc_now(), endpoint=endpoint, plan_name=name,
         plan_version=version, plan_id=plan_id, request=body, content_type=content_type,
         options=dict(options), result=result, n_policies=n_policies))  # fmt: skip
     request.scope.setdefault("state", {})["quote_id"] = quote_id

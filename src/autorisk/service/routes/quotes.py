@@ -12,26 +12,28 @@ from fastapi.responses import Response
 
 from autorisk.errors import DataError, QuoteError
 from autorisk.service.app import HTTPProblem
+from autorisk.service.audit import utc_now
+from autorisk.service.ids import new_id
 from autorisk.service.payload import (
     ARROW,
+    BATCH_OPTIONS,
     JSON,
     PARQUET,
     arrow_bytes,
     batch_json,
     dumps,
     media_type,
+    parquet_bytes,
     read_batch,
     read_json,
 )
 from autorisk.service.problems import error_entries
 from autorisk.service.routes.common import (
     audit,
-    new_quote_id,
     object_body,
     problems_summary,
     quote_date,
     read_body,
-    received_at,
     select_plan,
     service_of,
 )
@@ -49,7 +51,7 @@ Bad input: 422 with one entry per problem (field, value, rule, expected)."""
 @router.post("/quote", summary="Quote one policy", description=_QUOTE_DOC)
 async def quote(request: Request) -> Response:
     service = service_of(request)
-    at = received_at()
+    at = utc_now()
     body = await read_body(request, service.config.max_quote_bytes)
     data = object_body(read_json(body), QUOTE_FIELDS, ("policy",))
     date = quote_date(data.get("quote_date"))
@@ -67,7 +69,7 @@ async def quote(request: Request) -> Response:
     total = result["premium_total"]
     if not (math.isfinite(total) and total > 0):  # quote_one refuses these; never answer one
         raise HTTPProblem(422, "QuoteError", f"premium_total {total} is not a positive premium")
-    quote_id = new_quote_id()
+    quote_id = new_id()
     result_bytes = dumps(result)
     head = {"quote_id": quote_id, "plan": plan.name, "version": plan.version, "plan_id": plan.plan_id,
             "quote_date": date, "premium_total": total,
@@ -88,7 +90,7 @@ batch has quote id ``<batch_id>:<i>`` (``X-Batch-Id`` header)."""
 @router.post("/quotes", summary="Quote a batch of policies", description=_BATCH_DOC)
 async def quotes(request: Request) -> Response:
     service = service_of(request)
-    at = received_at()
+    at = utc_now()
     body = await read_body(request, service.config.max_batch_bytes)
     content_type = media_type(request.headers.get("content-type"))
     try:
@@ -111,7 +113,7 @@ async def quotes(request: Request) -> Response:
     plan = select_plan(request, options.get("plan"), options.get("version"), date)
     rated = plan.quote(frame.reset_index(drop=True), errors="flag", as_of=date, breakdown=breakdown)
     _never_silent(rated)
-    batch_id = new_quote_id()
+    batch_id = new_id()
     flagged = int((rated["quote_error"] != "").sum())
     arrow = arrow_bytes(rated)
     audit(request, quote_id=batch_id, endpoint="quotes", plan=plan, body=body, content_type=content_type,
@@ -123,8 +125,6 @@ async def quotes(request: Request) -> Response:
     if accept == ARROW:
         return Response(arrow, media_type=ARROW, headers=headers)
     if accept == PARQUET:
-        from autorisk.service.payload import parquet_bytes
-
         return Response(parquet_bytes(rated), media_type=PARQUET, headers=headers)
     head = {"batch_id": batch_id, "plan": plan.name, "version": plan.version, "plan_id": plan.plan_id,
             "quote_date": date, "n_policies": n, "n_flagged": flagged}  # fmt: skip
@@ -133,8 +133,6 @@ async def quotes(request: Request) -> Response:
 
 def _merged(body_options: dict[str, Any], query: Any) -> dict[str, Any]:
     """The batch's options: the JSON body's and the query string's; the same option in both must agree."""
-    from autorisk.service.payload import BATCH_OPTIONS
-
     unknown = [k for k in query if k not in BATCH_OPTIONS]
     if unknown:
         raise HTTPProblem(422, "DataError", f"unknown query parameters {unknown}", [

@@ -18,6 +18,7 @@ from autorisk.errors import AutoriskError, ParameterError, QuoteError
 from autorisk.rating import RatingPlan
 from autorisk.renewal.midterm import MAX_PREMIUM
 from autorisk.service.app import HTTPProblem
+from autorisk.service.audit import utc_now
 from autorisk.service.changes import (
     CANCEL_FIELDS,
     CLAIMS,
@@ -44,14 +45,13 @@ from autorisk.service.changes import (
     shipped_ladder,
     shipped_ladders,
 )
+from autorisk.service.ids import new_id
 from autorisk.service.payload import JSON, dumps, read_json
 from autorisk.service.routes.common import (
     audit,
-    new_quote_id,
     object_body,
     problems_summary,
     read_body,
-    received_at,
     select_plan,
     service_of,
 )
@@ -110,7 +110,7 @@ the charge, rounded half up to the cent (negative: a return premium). The plan i
              openapi_extra=_MIDTERM_BODY)  # fmt: skip
 async def midterm(request: Request) -> Response:
     service = service_of(request)
-    at = received_at()
+    at = utc_now()
     body = await read_body(request, service.config.max_quote_bytes)
     data = object_body(read_json(body), MIDTERM_FIELDS, MIDTERM_REQUIRED)
     days, problems = midterm_body_problems(data)
@@ -139,7 +139,7 @@ paid exactly (in cents). No plan is involved: the audit record's plan fields are
              openapi_extra=_CANCEL_BODY)  # fmt: skip
 async def cancel(request: Request) -> Response:
     service = service_of(request)
-    at = received_at()
+    at = utc_now()
     body = await read_body(request, service.config.max_quote_bytes)
     data = object_body(read_json(body), CANCEL_FIELDS, CANCEL_FIELDS)
     days, problems = cancel_body_problems(data)
@@ -170,7 +170,7 @@ batch."""
              openapi_extra=_RENEWAL_BODY)  # fmt: skip
 async def renewal(request: Request) -> Response:
     service = service_of(request)
-    at = received_at()
+    at = utc_now()
     body = await read_body(request, service.config.max_quote_bytes)
     data = object_body(read_json(body), RENEWAL_FIELDS, RENEWAL_REQUIRED)
     days, rules, problems = renewal_body_problems(data)
@@ -219,7 +219,7 @@ def _plan_on(request: Request, data: dict[str, Any], date: str, field: str) -> R
 def _answer(request: Request, answer: dict[str, Any], *, endpoint: str, plan: RatingPlan | None, body: bytes,
             at: str, options: Mapping[str, Any]) -> Response:  # fmt: skip
     """Give the answer a quote id, audit it (its JSON bytes as the result) and send it."""
-    quote_id = new_quote_id()
+    quote_id = new_id()
     data = dumps({"quote_id": quote_id, **answer})
     audit(request, quote_id=quote_id, endpoint=endpoint, plan=plan, body=body, content_type=JSON,
           options=options, result=data, at=at)  # fmt: skip
