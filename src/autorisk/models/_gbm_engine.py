@@ -139,7 +139,7 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         raise NotImplementedError
 
     # -------------------------------------------------------------- fitting
-    def _fit(self, X: pd.DataFrame, label, weight, offset, passed: Sequence[Any]) -> _PricingGBM:
+    def _fit(self, X: pd.DataFrame, label, weight, offset, groups, passed: Sequence[Any]) -> _PricingGBM:
         self._check_options()
         spec = tuning_spec(self.tune, int(self.random_state), _RULES) if self.tune is not None else None
         features = self._chosen_features(X, passed)
@@ -168,6 +168,7 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
             found = search(
                 self, spec, matrix, label, weight, init_score,
                 lambda chosen: self._lgb_params(base, monotone, {**settings, **chosen}), float(np.sum(level_exposure)),
+                groups,
             )
             self.search_results_ = found.table
             self.best_params_ = found.best
@@ -178,9 +179,9 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         else:
             params = self._lgb_params(base, monotone, settings)
             if self.early_stopping == "validation":
-                n_rounds = rounds_by_validation(self, matrix, label, weight, offset, params)
+                n_rounds = rounds_by_validation(self, matrix, label, weight, offset, params, groups)
             elif self.early_stopping == "cv":
-                n_rounds = rounds_by_cv(self, matrix, label, weight, init_score, params)
+                n_rounds = rounds_by_cv(self, matrix, label, weight, init_score, params, groups)
             else:
                 n_rounds = int(self.n_rounds)
         data = self._dataset(matrix, label, weight, init_score, params)
@@ -266,11 +267,12 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
                 raise ParameterError(f"X must be a pandas DataFrame of rating factors, got {type(X).__name__}")
             features = list(X.columns)
             # y, exposure or weights taken from X would otherwise become features (a leak)
-            leaked = [s.name for s in passed if isinstance(s, pd.Series) and s.name in X.columns]
+            names = [s.name if isinstance(s, pd.Series) else s for s in passed if isinstance(s, (pd.Series, str))]
+            leaked = [name for name in names if name in X.columns]
             if leaked:
                 raise ParameterError(
                     f"features=None would use the columns {leaked} as features, but they are passed as the "
-                    "response, exposure or weights: list the features explicitly"
+                    "response, exposure, weights or groups: list the features explicitly"
                 )
         elif isinstance(self.features, str):
             raise ParameterError(f"features must be a list of column names, got the string {self.features!r}")
@@ -377,7 +379,7 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         The intercept-only model keeps the exposure offset, as the GLMs' ``score``.
         """
         check_is_fitted(self, "booster_")
-        rows, label, weight, offset = self._prepared(X, y, exposure, sample_weight, reset=False)
+        rows, label, weight, offset, _ = self._prepared(X, y, exposure, sample_weight, reset=False)
         family = self._family()
         mu = np.exp(self.predict_log(rows) + offset)
         null = constant_mean(label, weight, offset, family.power) * np.exp(offset)

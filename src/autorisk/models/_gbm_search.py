@@ -202,6 +202,7 @@ def search(
     init_score: np.ndarray,
     params_for: Callable[[Mapping[str, Any]], dict[str, Any]],
     total_exposure: float,
+    groups: np.ndarray | None = None,
 ) -> SearchResult:
     """Score the candidates of ``spec`` rung by rung; the winner is the best of the last rung.
 
@@ -226,7 +227,7 @@ def search(
         for trial in alive:
             mean, std = cv_curves(
                 model, matrix, label, weight, init_score, params_for(candidates[trial]),
-                n_folds=spec.n_folds, seed=spec.seed, max_rounds=budget,
+                n_folds=spec.n_folds, seed=spec.seed, max_rounds=budget, groups=groups,
             )
             curves[trial] = (mean, std)
             scored[trial] = {

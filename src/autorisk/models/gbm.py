@@ -47,6 +47,7 @@ from autorisk.models._gbm_numbers import constant_mean as _constant_mean
 from autorisk.models._gbm_numbers import mean_deviance as _mean_deviance
 from autorisk.models._gbm_numbers import real
 from autorisk.models._gbm_search import DEFAULT_SPACE, Tuning
+from autorisk.models._gbm_tuning import group_labels
 from autorisk.models._inputs import fit_inputs
 from autorisk.models.families import GAMMA, POISSON, Family, tweedie
 
@@ -215,7 +216,8 @@ class FrequencyGBM(_PricingGBM):
     def _hessian_per_unit_weight(self, base: float, params: Mapping[str, Any]) -> float:
         return base * float(np.exp(params.get("poisson_max_delta_step", _POISSON_MAX_DELTA_STEP)))
 
-    def fit(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None) -> FrequencyGBM:
+    def fit(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None,
+            groups: Any = None) -> FrequencyGBM:
         """Fit claim counts ``y`` with exposure (years) as a log offset.
 
         Parameters
@@ -228,19 +230,26 @@ class FrequencyGBM(_PricingGBM):
             Exposure > 0 per row (default 1).
         sample_weight : array-like, optional
             Prior weights >= 0.
+        groups : array-like or str, optional
+            A group label per row, or the name of a column of ``X`` (e.g.
+            the policy of each policy-year): the cross-validation folds and
+            the validation hold-out that choose the number of rounds (and,
+            with ``tune``, the settings) keep each group's rows together, so
+            that no group informs its own score. The column is not a feature
+            unless ``features`` names it.
 
         Returns
         -------
         self
         """
-        return self._fit(*self._prepared(X, y, exposure, sample_weight), passed=(y, exposure, sample_weight))
+        return self._fit(*self._prepared(X, y, exposure, sample_weight, groups=groups), passed=(y, exposure, sample_weight, groups))
 
-    def _prepared(self, X, y, exposure, sample_weight, reset=True):
+    def _prepared(self, X, y, exposure, sample_weight, reset=True, groups=None):
         X, counts, weight, exposure = fit_inputs(
             self, X, y, sample_weight, exposure, "claim_count", integer=True, reset=reset
         )
         exposure_column(exposure, X.index, positive=True)
-        return X, counts, weight, np.log(exposure)
+        return X, counts, weight, np.log(exposure), group_labels(X, groups)
 
 
 class SeverityGBM(_PricingGBM):
@@ -285,7 +294,8 @@ class SeverityGBM(_PricingGBM):
     def _hessian_per_unit_weight(self, base: float, params: Mapping[str, Any]) -> float:
         return 1.0
 
-    def fit(self, X: pd.DataFrame, y: Any, claim_count: Any = None, sample_weight: Any = None) -> SeverityGBM:
+    def fit(self, X: pd.DataFrame, y: Any, claim_count: Any = None, sample_weight: Any = None,
+            groups: Any = None) -> SeverityGBM:
         """Fit the average claim ``y / claim_count`` weighted by ``claim_count`` (rows with claims).
 
         Parameters
@@ -298,18 +308,25 @@ class SeverityGBM(_PricingGBM):
             Claims per row (default 1); rows without claims are left out.
         sample_weight : array-like, optional
             Prior weights >= 0, multiplied by the claim count.
+        groups : array-like or str, optional
+            A group label per row, or the name of a column of ``X`` (e.g.
+            the policy of each policy-year): the cross-validation folds and
+            the validation hold-out that choose the number of rounds (and,
+            with ``tune``, the settings) keep each group's rows together, so
+            that no group informs its own score. The column is not a feature
+            unless ``features`` names it.
 
         Returns
         -------
         self
         """
-        return self._fit(*self._prepared(X, y, claim_count, sample_weight), passed=(y, claim_count, sample_weight))
+        return self._fit(*self._prepared(X, y, claim_count, sample_weight, groups=groups), passed=(y, claim_count, sample_weight, groups))
 
     def score(self, X: pd.DataFrame, y: Any, claim_count: Any = None, sample_weight: Any = None) -> float:
         """D^2 of the average claim on (X, y, claim_count), rows with claims."""
         return super().score(X, y, claim_count, sample_weight)
 
-    def _prepared(self, X, y, claim_count, sample_weight, reset=True):
+    def _prepared(self, X, y, claim_count, sample_weight, reset=True, groups=None):
         X, amount, weight, counts = fit_inputs(
             self, X, y, sample_weight, claim_count, "claim_amount", positive_exposure=False, reset=reset
         )
@@ -323,7 +340,9 @@ class SeverityGBM(_PricingGBM):
             )
         rows = X if has_claims.all() else X.iloc[np.flatnonzero(has_claims)]
         severity = amount[has_claims] / counts[has_claims]
-        return rows, severity, weight[has_claims] * counts[has_claims], np.zeros(len(rows))
+        labels = group_labels(X, groups)
+        labels = None if labels is None else labels[has_claims]
+        return rows, severity, weight[has_claims] * counts[has_claims], np.zeros(len(rows)), labels
 
 
 class TweedieGBM(_PricingGBM):
@@ -413,7 +432,8 @@ class TweedieGBM(_PricingGBM):
     def _hessian_per_unit_weight(self, base: float, params: Mapping[str, Any]) -> float:
         return float(base ** (2.0 - self.power))
 
-    def fit(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None) -> TweedieGBM:
+    def fit(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None,
+            groups: Any = None) -> TweedieGBM:
         """Fit the claim amount ``y`` per unit of ``exposure``, weighted by exposure.
 
         Parameters
@@ -427,16 +447,24 @@ class TweedieGBM(_PricingGBM):
         sample_weight : array-like, optional
             Prior weights >= 0, multiplied by the exposure.
 
+        groups : array-like or str, optional
+            A group label per row, or the name of a column of ``X`` (e.g.
+            the policy of each policy-year): the cross-validation folds and
+            the validation hold-out that choose the number of rounds (and,
+            with ``tune``, the settings) keep each group's rows together, so
+            that no group informs its own score. The column is not a feature
+            unless ``features`` names it.
+
         Returns
         -------
         self
         """
-        return self._fit(*self._prepared(X, y, exposure, sample_weight), passed=(y, exposure, sample_weight))
+        return self._fit(*self._prepared(X, y, exposure, sample_weight, groups=groups), passed=(y, exposure, sample_weight, groups))
 
-    def _prepared(self, X, y, exposure, sample_weight, reset=True):
+    def _prepared(self, X, y, exposure, sample_weight, reset=True, groups=None):
         X, amount, weight, exposure = fit_inputs(self, X, y, sample_weight, exposure, "claim_amount", reset=reset)
         exposure_column(exposure, X.index, positive=True)
-        return X, amount / exposure, weight * exposure, np.zeros(len(X))
+        return X, amount / exposure, weight * exposure, np.zeros(len(X)), group_labels(X, groups)
 
 
 for _estimator in (FrequencyGBM, SeverityGBM, TweedieGBM):
