@@ -10,8 +10,12 @@ The workflow, one module per step:
    from its neighbours (Gaussian kernel in km, bandwidth by leave-one-out).
 3. :func:`territory_zones` and :func:`choose_n_zones`
    (:mod:`~autorisk.territory.zones`): the smoothed log relativities grouped
-   into zones by an exact weighted 1-D k-means (:func:`optimal_partition`);
-   the number of zones by cross-validated Poisson deviance.
+   into zones by an exact weighted 1-D k-means (:func:`optimal_partition`),
+   or, with ``contiguity=``, into zones each in one piece on the map by
+   weighted Ward clustering along neighbour links
+   (:mod:`~autorisk.territory.contiguity`: a Delaunay triangulation or the
+   user's adjacency); the number of zones by cross-validated Poisson
+   deviance (folds of policies or of ``groups``).
 4. :func:`territory_factor` (:mod:`~autorisk.territory.factor`): a
    :class:`~autorisk.rating.CategoricalFactor` for a rating plan.
 """

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from autorisk.errors import ParameterError
+from autorisk.data.schema import require_columns
+from autorisk.errors import DataError, DataIssue, ParameterError
 from autorisk.evaluate.deviance import unit_deviance
 from autorisk.models.partition import optimal_partition
+from autorisk.territory.contiguity import contiguous_ward, n_components, neighbour_pairs
 from autorisk.territory.experience import column_values, residual_experience
 from autorisk.territory.smoothing import DEFAULT_BANDWIDTHS, TerritorySmoothing, smooth_territories
 
@@ -61,13 +63,20 @@ class TerritoryZones:
         return f"<p>{self.n_zones} territory zones</p>" + self.zones.to_html(float_format="{:.3f}".format)
 
 
-def territory_zones(smoothed: TerritorySmoothing | pd.DataFrame, *, n_zones: int = 5,
-                    weights: str = "exposure") -> TerritoryZones:  # fmt: skip
-    """Cluster smoothed log relativities into zones by exact weighted 1-D k-means.
+def territory_zones(smoothed: TerritorySmoothing | pd.DataFrame, *, n_zones: int = 5, weights: str = "exposure",
+                    contiguity: str | Mapping[Any, Iterable[Any]] | None = None) -> TerritoryZones:  # fmt: skip
+    """Cluster smoothed log relativities into zones, each zone in one piece on the map if asked.
 
-    The zones minimise the ``weights``-weighted within-zone sum of squares of
-    the log smoothed relativities (:func:`optimal_partition`, exact); a zone's
-    relativity is the weighted mean of its locations' smoothed relativities.
+    Without ``contiguity`` the zones minimise the ``weights``-weighted
+    within-zone sum of squares of the log smoothed relativities
+    (:func:`optimal_partition`, an exact weighted 1-D k-means); a zone may
+    then hold locations far apart. With ``contiguity`` every zone is
+    connected through the neighbour links
+    (:func:`~autorisk.territory.contiguity.neighbour_pairs`), found by
+    agglomerative weighted Ward clustering along the links
+    (:func:`~autorisk.territory.contiguity.contiguous_ward`: greedy, not
+    exact). A zone's relativity is the weighted mean of its locations'
+    smoothed relativities.
 
     Parameters
     ----------
@@ -80,6 +89,11 @@ def territory_zones(smoothed: TerritorySmoothing | pd.DataFrame, *, n_zones: int
     weights : str, default "exposure"
         Column weighting the locations (``"expected"`` also works on a
         :class:`TerritorySmoothing`).
+    contiguity : {None, "delaunay"} or mapping, optional
+        None: zones need not be contiguous. ``"delaunay"``: neighbours by a
+        Delaunay triangulation of the locations' ``lon``/``lat``. A mapping
+        ``{location: [neighbouring locations]}`` (e.g. postcode adjacency),
+        made symmetric. Zones are numbered by relativity either way.
 
     Returns
     -------
@@ -88,7 +102,8 @@ def territory_zones(smoothed: TerritorySmoothing | pd.DataFrame, *, n_zones: int
     Raises
     ------
     ParameterError
-        ``n_zones`` out of range.
+        ``n_zones`` out of range, or below the number of separate pieces the
+        neighbour links leave (islands need zones of their own).
     SchemaError
         A missing column.
 
@@ -98,6 +113,14 @@ def territory_zones(smoothed: TerritorySmoothing | pd.DataFrame, *, n_zones: int
     >>> smoothed = pd.DataFrame({"relativity": [0.9, 1.1, 1.0], "exposure": [1.0, 1.0, 1.0]}, index=["a", "b", "c"])
     >>> territory_zones(smoothed, n_zones=3).locations["zone"].tolist()
     [1, 3, 2]
+
+    On a road of four towns, the two dear ends cannot share a zone across the cheap middle:
+
+    >>> road = pd.DataFrame({"relativity": [1.3, 0.8, 0.8, 1.3], "exposure": 1.0}, index=list("abcd"))
+    >>> territory_zones(road, n_zones=2).locations["zone"].tolist()
+    [2, 1, 1, 2]
+    >>> territory_zones(road, n_zones=3, contiguity={"a": ["b"], "b": ["c"], "c": ["d"]}).locations["zone"].tolist()
+    [2, 1, 1, 3]
     """
     table = smoothed.table if isinstance(smoothed, TerritorySmoothing) else smoothed
     relativity = column_values(table, "relativity", "relativity", "smoothed")
@@ -105,7 +128,12 @@ def territory_zones(smoothed: TerritorySmoothing | pd.DataFrame, *, n_zones: int
     n = len(table)
     if isinstance(n_zones, bool) or not isinstance(n_zones, (int, np.integer)) or not 1 <= n_zones <= n:
         raise ParameterError(f"n_zones must be an integer in [1, {n}] (the number of locations), got {n_zones!r}")
-    labels = optimal_partition(np.log(relativity.to_numpy()), weight.to_numpy(), int(n_zones)) + 1
+    log_relativity = np.log(relativity.to_numpy())
+    if contiguity is None:
+        labels = optimal_partition(log_relativity, weight.to_numpy(), int(n_zones)) + 1
+    else:
+        pairs = neighbour_pairs(table, contiguity)
+        labels = contiguous_ward(log_relativity, weight.to_numpy(), pairs, int(n_zones)) + 1
     frame = pd.DataFrame({"weight": weight.to_numpy(), "smoothed": relativity.to_numpy(), "zone": labels},
                          index=table.index)  # fmt: skip
     frame["weighted"] = frame["weight"] * frame["smoothed"]
@@ -176,10 +204,13 @@ def choose_n_zones(
     bandwidth: float | str = "loo",
     credibility: float | str = "buhlmann",
     bandwidths: Sequence[float] = DEFAULT_BANDWIDTHS,
+    contiguity: str | Mapping[Any, Iterable[Any]] | None = None,
+    groups: str | Any = None,
 ) -> ZoneChoice:
     """The number of zones with the smallest cross-validated Poisson deviance.
 
-    Policies are split at random into ``folds`` folds. For each fold the
+    Policies (or, with ``groups``, whole groups such as a policy's years) are
+    split at random into ``folds`` folds. For each fold the
     experience of the other folds is smoothed (:func:`smooth_territories`,
     bandwidth and ``k`` re-chosen) and zoned for every candidate; the held-out
     policies are then predicted as ``expected * zone relativity`` of their
@@ -204,6 +235,13 @@ def choose_n_zones(
         As in :func:`residual_experience`.
     bandwidth, credibility, bandwidths
         As in :func:`smooth_territories`.
+    contiguity : {None, "delaunay"} or mapping, optional
+        As in :func:`territory_zones`; counts below the number of separate
+        pieces of the map are skipped (in a fold that leaves more pieces,
+        the fold's number of pieces is used).
+    groups : str or array-like, optional
+        A label per row (a column name or values, e.g. the policy id of each
+        policy-year): rows with the same label share a fold.
 
     Returns
     -------
@@ -234,13 +272,25 @@ def choose_n_zones(
         residual_experience(policies, mu, location=location, exposure=weight, claims=counts),
         coordinates, bandwidth=bandwidth, credibility=credibility, bandwidths=bandwidths,
     )  # fmt: skip
-    usable = [int(c) for c in candidates if 1 <= int(c) <= len(full.table)]
+    fewest = 1 if contiguity is None else n_components(len(full.table), neighbour_pairs(full.table, contiguity))
+    usable = [int(c) for c in candidates if fewest <= int(c) <= len(full.table)]
     if not usable:
         raise ParameterError(
-            f"candidates must hold a zone count in [1, {len(full.table)}] (the number of locations), "
-            f"got {list(candidates)!r}"
+            f"candidates must hold a zone count in [{fewest}, {len(full.table)}] (from the number of separate "
+            f"pieces of the map to the number of locations), got {list(candidates)!r}"
         )
-    fold = np.random.default_rng(seed).permutation(len(policies)) % folds
+    if groups is None:
+        fold = np.random.default_rng(seed).permutation(len(policies)) % folds
+    else:
+        labels = _group_labels(policies, groups)
+        codes = pd.factorize(labels, sort=True)[0]
+        if np.any(codes < 0):
+            raise DataError(DataIssue.from_mask("groups", "missing", "a label on every row", codes < 0,
+                                                policies.index, labels))  # fmt: skip
+        n_groups = int(codes.max()) + 1
+        if n_groups < folds:
+            raise ParameterError(f"folds={folds} exceeds the number of groups ({n_groups})")
+        fold = (np.random.default_rng(seed).permutation(n_groups) % folds)[codes]
     where = policies[location].to_numpy()
     total = np.zeros(len(usable))
     for f in range(folds):
@@ -250,15 +300,29 @@ def choose_n_zones(
                                 claims=counts[train]),
             coordinates, bandwidth=bandwidth, credibility=credibility, bandwidths=bandwidths,
         )  # fmt: skip
+        pieces = 1 if contiguity is None else n_components(
+            len(smoothing.table), neighbour_pairs(smoothing.table, contiguity))  # fmt: skip
         for i, n_zones in enumerate(usable):
-            zones = territory_zones(smoothing, n_zones=min(n_zones, len(smoothing.table)))
+            count = min(max(n_zones, pieces), len(smoothing.table))
+            zones = territory_zones(smoothing, n_zones=count, contiguity=contiguity)
             rel = pd.Series(where[test]).map(zones.relativity).fillna(smoothing.overall).to_numpy()
             total[i] += np.sum(unit_deviance(counts[test], mu[test] * rel, 1.0))
     deviance = total / weight.sum()
     scores = pd.DataFrame({"deviance": deviance, "vs_best": deviance - deviance.min()},
                           index=pd.Index(usable, name="n_zones"))  # fmt: skip
     best = int(scores["deviance"].idxmin())
-    return ZoneChoice(scores, best, territory_zones(full, n_zones=best), full)
+    return ZoneChoice(scores, best, territory_zones(full, n_zones=best, contiguity=contiguity), full)
+
+
+def _group_labels(policies: pd.DataFrame, groups: Any) -> np.ndarray:
+    """A label per row: a column of ``policies`` by name, or values aligned with its rows (any type)."""
+    if isinstance(groups, str):
+        require_columns(policies, [groups], "policies", "for groups")
+        return policies[groups].to_numpy()
+    labels = np.asarray(groups)
+    if labels.shape != (len(policies),):
+        raise DataError(f"groups must have one label per policy ({len(policies)}), got shape {labels.shape}")
+    return labels
 
 
 __all__ = ["DEFAULT_ZONE_COUNTS", "TerritoryZones", "ZoneChoice", "choose_n_zones", "territory_zones"]
