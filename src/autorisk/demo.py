@@ -240,7 +240,7 @@ def _gbm_challenger(book: SyntheticBook, experience: pd.DataFrame, seed: int) ->
     gbm = FrequencyGBM(GBM_FEATURES, monotone={"ncd_level": 1}, learning_rate=0.1, random_state=seed)
     gbm.fit(gbm_data(train), train[target], exposure=train["exposure"])
     print(f"GBM: {', '.join(GBM_FEATURES)} (raw), premium non-decreasing in NCD level, "
-          f"{gbm.n_rounds_} rounds chosen by early stopping")  # fmt: skip
+          f"{gbm.n_rounds_} rounds chosen by {gbm.n_folds}-fold cross-validated deviance")  # fmt: skip
     scored = held_out.assign(glm=glm.predict(held_out, held_out["exposure"]),
                              gbm=gbm.predict(gbm_data(held_out), held_out["exposure"]))  # fmt: skip
     comparison = compare({"glm": scored["glm"].to_numpy(), "gbm": scored["gbm"].to_numpy()}, scored,

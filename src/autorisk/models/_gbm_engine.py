@@ -50,13 +50,15 @@ RESERVED_PARAMS = frozenset(
 #: LightGBM rejects feature names with these (they break its JSON model dump).
 _SPECIAL_CHARACTERS = frozenset('"\',:[]{}')
 _POISSON_MAX_DELTA_STEP = 0.7  # LightGBM's default
+#: ``min_exposure_per_leaf="auto"``: the exposure in which the book expects this many claims.
+AUTO_CLAIMS_PER_LEAF = 10.0
 
 # name -> (check, what is expected): declarative checks of the constructor arguments.
 _RULES: dict[str, tuple[Any, str]] = {
     "learning_rate": (lambda v: real(v) and v > 0, "a number > 0"),
     "num_leaves": (lambda v: integer(v) and v >= 2, "an integer >= 2"),
     "max_depth": (lambda v: integer(v) and (v == -1 or v >= 1), "-1 (no limit) or an integer >= 1"),
-    "min_exposure_per_leaf": (lambda v: real(v) and v >= 0, "a number >= 0"),
+    "min_exposure_per_leaf": (lambda v: v == "auto" or (real(v) and v >= 0), '"auto" or a number >= 0'),
     "max_rounds": (lambda v: integer(v) and v >= 1, "an integer >= 1"),
     "validation_fraction": (lambda v: real(v) and 0 < v < 1, "a number in (0, 1)"),
     "n_folds": (lambda v: integer(v) and v >= 2, "an integer >= 2"),
@@ -81,17 +83,17 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         *,
         monotone: Mapping[str, int] | None = None,
         learning_rate: float = 0.05,
-        num_leaves: int = 15,
+        num_leaves: int = 7,
         max_depth: int = -1,
-        min_exposure_per_leaf: float = 50.0,
+        min_exposure_per_leaf: float | str = "auto",
         max_rounds: int = 3000,
-        early_stopping: str | None = "validation",
+        early_stopping: str | None = "cv",
         validation_fraction: float = 0.2,
         n_folds: int = 5,
         patience: int = 50,
         n_rounds: int | None = None,
         feature_fraction: float = 0.9,
-        bagging_fraction: float = 1.0,
+        bagging_fraction: float = 0.8,
         lambda_l2: float = 1.0,
         random_state: int = 0,
         params: Mapping[str, Any] | None = None,
@@ -134,6 +136,10 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
     def _objective_params(self) -> dict[str, Any]:
         return {}
 
+    def _exposure_per_claim(self, label: np.ndarray, weight: np.ndarray, offset: np.ndarray, base: float) -> float:
+        """Exposure (weight) in which the book expects one claim, for ``min_exposure_per_leaf="auto"``."""
+        raise NotImplementedError
+
     def _hessian_per_unit_weight(self, base: float, params: Mapping[str, Any]) -> float:
         """LightGBM's hessian per unit of weight at the intercept-only fit ``base``."""
         raise NotImplementedError
@@ -159,6 +165,10 @@ class _PricingGBM(PricingTags, RegressorMixin, BaseEstimator):
         if not (np.isfinite(base) and base > 0):
             raise ModelError("the weighted response is 0 (no claims or losses, or zero weights): nothing to fit")
         settings = {name: getattr(self, name) for name in _TUNABLE}
+        if settings["min_exposure_per_leaf"] == "auto":
+            per_claim = self._exposure_per_claim(label, weight, offset, base)
+            settings["min_exposure_per_leaf"] = AUTO_CLAIMS_PER_LEAF * per_claim
+        self.min_exposure_per_leaf_ = float(settings["min_exposure_per_leaf"])
         self.evals_result_: dict[str, dict[str, list[float]]] = {}
         self.best_score_: float | None = None
         self.search_results_: pd.DataFrame | None = None

@@ -64,12 +64,16 @@ _SHARED_PARAMETERS = """
         (LightGBM's ``monotone_constraints``), e.g. ``{"ncd_level": 1}``.
     learning_rate : float, default 0.05
         Shrinkage per round: small, many rounds, chosen by early stopping.
-    num_leaves : int, default 15
+    num_leaves : int, default 7
         Leaves per tree.
     max_depth : int, default -1
         Depth limit of each tree (-1: none).
-    min_exposure_per_leaf : float, default 50.0
-        Minimum exposure (weight) in a leaf. LightGBM has no such constraint;
+    min_exposure_per_leaf : float or "auto", default "auto"
+        Minimum exposure (weight) in a leaf; ``"auto"``: the exposure in
+        which the book's average frequency expects 10 claims (frequency:
+        10 / claims per year; severity: 10 claims; Tweedie: 10 times the
+        exposure per row with a loss), kept in ``min_exposure_per_leaf_``.
+        LightGBM has no such constraint;
         it is mapped to ``min_sum_hessian_in_leaf`` as the exposure times the
         hessian per unit of exposure at the intercept-only fit (see the class
         notes). Exact at the first split; later, a leaf of higher (lower)
@@ -77,12 +81,15 @@ _SHARED_PARAMETERS = """
         ``params={"min_sum_hessian_in_leaf": ...}`` overrides the mapping.
     max_rounds : int, default 3000
         Most rounds early stopping may choose.
-    early_stopping : {"validation", "cv", None}, default "validation"
-        How the number of rounds is chosen. ``"validation"``: hold out a
-        seeded ``validation_fraction`` of the rows, stop when its deviance has
-        not improved for ``patience`` rounds, then refit on all rows with the
-        best number of rounds. ``"cv"``: ``lightgbm.cv`` over ``n_folds``
-        seeded folds, then refit on all rows. ``None``: ``n_rounds`` rounds.
+    early_stopping : {"cv", "validation", None}, default "cv"
+        How the number of rounds is chosen. ``"cv"``: ``lightgbm.cv`` over
+        ``n_folds`` seeded folds (whole groups with ``fit(groups=)``), the
+        rounds of least mean deviance, then refit on all rows.
+        ``"validation"``: hold out a seeded ``validation_fraction`` of the
+        rows, stop when its deviance has not improved for ``patience``
+        rounds, then refit on all rows with the best number of rounds
+        (``n_folds`` + 1 times faster, noisier). ``None``: ``n_rounds``
+        rounds.
     validation_fraction : float, default 0.2
     n_folds : int, default 5
     patience : int, default 50
@@ -91,7 +98,7 @@ _SHARED_PARAMETERS = """
         Number of rounds with ``early_stopping=None`` (required then).
     feature_fraction : float, default 0.9
         Share of features each tree may use (seeded).
-    bagging_fraction : float, default 1.0
+    bagging_fraction : float, default 0.8
         Share of rows each tree is grown on (seeded; 1: no bagging).
     lambda_l2 : float, default 1.0
         L2 penalty on leaf values.
@@ -149,6 +156,9 @@ _SHARED_ATTRIBUTES = """
     n_features_in_ : int
     n_rounds_ : int
         Rounds chosen by early stopping, or ``n_rounds``.
+    min_exposure_per_leaf_ : float
+        The minimum exposure per leaf used (``"auto"`` resolved; with
+        ``tune``, the estimator's value, which the search may replace).
     best_score_ : float or None
         Mean validation (or cross-validated) deviance at ``n_rounds_``.
     evals_result_ : dict
@@ -215,6 +225,9 @@ class FrequencyGBM(_PricingGBM):
 
     def _hessian_per_unit_weight(self, base: float, params: Mapping[str, Any]) -> float:
         return base * float(np.exp(params.get("poisson_max_delta_step", _POISSON_MAX_DELTA_STEP)))
+
+    def _exposure_per_claim(self, label, weight, offset, base) -> float:
+        return 1.0 / base  # base: claims per unit of exposure
 
     def fit(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None,
             groups: Any = None) -> FrequencyGBM:
@@ -293,6 +306,9 @@ class SeverityGBM(_PricingGBM):
 
     def _hessian_per_unit_weight(self, base: float, params: Mapping[str, Any]) -> float:
         return 1.0
+
+    def _exposure_per_claim(self, label, weight, offset, base) -> float:
+        return 1.0  # the weight is the claim count
 
     def fit(self, X: pd.DataFrame, y: Any, claim_count: Any = None, sample_weight: Any = None,
             groups: Any = None) -> SeverityGBM:
@@ -431,6 +447,11 @@ class TweedieGBM(_PricingGBM):
 
     def _hessian_per_unit_weight(self, base: float, params: Mapping[str, Any]) -> float:
         return float(base ** (2.0 - self.power))
+
+    def _exposure_per_claim(self, label, weight, offset, base) -> float:
+        # no claim counts: a row with a loss stands for a claim
+        losses = np.sum((label > 0) & (weight > 0))
+        return float(np.sum(weight) / max(losses, 1))
 
     def fit(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None,
             groups: Any = None) -> TweedieGBM:
