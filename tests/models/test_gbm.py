@@ -214,7 +214,7 @@ def noisy():
 def test_validation_early_stopping_chooses_fewer_rounds(noisy):
     X, y = noisy
     options = {"learning_rate": 0.2, "min_exposure_per_leaf": 5}
-    model = FrequencyGBM(max_rounds=2_000, patience=20, **options).fit(X, y)
+    model = FrequencyGBM(early_stopping="validation", max_rounds=2_000, patience=20, **options).fit(X, y)
     curve = model.evals_result_["validation"]["deviance"]
     assert model.n_rounds_ < 200
     assert model.n_rounds_ == int(np.argmin(curve)) + 1
@@ -225,6 +225,27 @@ def test_validation_early_stopping_chooses_fewer_rounds(noisy):
     overfit = FrequencyGBM(early_stopping=None, n_rounds=300, **options).fit(X, y)
     X_new, y_new = _noisy(9, 20_000)
     assert mean_poisson_deviance(y_new, model.predict(X_new)) < mean_poisson_deviance(y_new, overfit.predict(X_new))
+
+
+def test_auto_minimum_exposure_per_leaf_is_ten_expected_claims():
+    """The resolved minimum: the exposure (claims, rows with a loss) in which the book expects 10 claims."""
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"x": rng.random(3_000)})
+    exposure = rng.uniform(0.2, 1.0, 3_000)
+    y = rng.poisson(0.08 * exposure)
+    options = dict(early_stopping=None, n_rounds=5)
+    frequency = FrequencyGBM(**options).fit(X, y, exposure)
+    assert frequency.min_exposure_per_leaf_ == pytest.approx(10 * exposure.sum() / y.sum(), rel=1e-12)
+    # in LightGBM's hessian: 10 claims times e^0.7 (the Poisson max_delta_step), whatever the book's frequency
+    assert frequency.lgb_params_["min_sum_hessian_in_leaf"] == pytest.approx(10 * np.exp(0.7), rel=1e-12)
+    amount = np.where(y > 0, rng.gamma(2.0, 500.0, 3_000) * y, 0.0)
+    severity = SeverityGBM(**options).fit(X, amount, y)
+    assert severity.min_exposure_per_leaf_ == 10.0
+    tweedie = TweedieGBM(**options).fit(X, amount, exposure)
+    assert tweedie.min_exposure_per_leaf_ == pytest.approx(10 * exposure.sum() / np.sum(amount > 0), rel=1e-12)
+    assert FrequencyGBM(min_exposure_per_leaf=25.0, **options).fit(X, y, exposure).min_exposure_per_leaf_ == 25.0
+    with pytest.raises(ParameterError, match="min_exposure_per_leaf"):
+        FrequencyGBM(min_exposure_per_leaf="automatic", **options).fit(X, y, exposure)
 
 
 def test_cv_early_stopping_chooses_fewer_rounds(noisy):

@@ -1,7 +1,7 @@
 """The search of a pricing GBM's settings (``tune=``): seeded random search or successive halving.
 
 Every candidate is scored by its k-fold cross-validated mean deviance with
-early stopping inside each fold (:func:`~autorisk.models._gbm_tuning.cv_curves`,
+early stopping on the folds' mean deviance (:func:`~autorisk.models._gbm_tuning.cv_curves`,
 the same folds for all candidates); the best candidate's settings are then
 refitted on all rows with its cross-validated number of rounds (by
 :mod:`autorisk.models._gbm_engine`).
@@ -58,7 +58,7 @@ class Tuning:
     method : {"random", "halving"}, default "random"
         ``"random"``: ``n_trials`` seeded draws from ``space``, each scored
         by ``n_folds``-fold cross-validated mean deviance with early stopping
-        inside each fold (up to the estimator's ``max_rounds``).
+        on the folds' mean (up to the estimator's ``max_rounds``).
         ``"halving"``: successive halving (scikit-learn's idea) over the
         number of rounds: all ``n_trials`` candidates are scored with a
         small budget of rounds, the best third (rounded up) go on to a

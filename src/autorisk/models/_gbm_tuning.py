@@ -132,7 +132,7 @@ def cv_curves(
     model: _PricingGBM, matrix, label, weight, init_score, params, *, n_folds: int, seed: int, max_rounds: int,
     groups: np.ndarray | None = None,
 ) -> tuple[list[float], list[float]]:
-    """Mean and sd of the folds' deviance per round, up to the best round (early stopping in each fold).
+    """Mean and sd of the folds' deviance per round, up to the best round (the folds boosted together, stopped when their mean stops improving).
 
     The folds are :func:`cv_folds` (``KFold(n_folds, shuffle=True,
     random_state=seed)`` without groups; whole groups per fold with them); the

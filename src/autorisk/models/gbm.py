@@ -130,7 +130,7 @@ _SHARED_PARAMETERS = """
         feature_fraction, bagging_fraction and lambda_l2 (a
         :class:`~autorisk.models.gbm.Tuning`; a name is ``Tuning(name)``:
         20 trials, 5 folds, the default space), each candidate scored by
-        cross-validated mean deviance with early stopping inside each fold;
+        cross-validated mean deviance with early stopping on the folds' mean;
         the best one is refitted on all rows with its cross-validated number
         of rounds (``early_stopping`` and ``validation_fraction`` are then
         not used, and ``n_rounds`` must be None). Settings not searched keep
