@@ -9,6 +9,7 @@ from _territory_books import located_book, weighted_corr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import minimum_spanning_tree
 from sklearn.cluster import AgglomerativeClustering
 
 from autorisk.errors import DataError, ParameterError, SchemaError
@@ -84,6 +85,27 @@ def test_integer_weights_equal_replicated_locations(seed, n, data):
     assert _same_partition(ours, theirs[first_copy])
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(3, 60))
+def test_the_gabriel_graph_is_the_definition_and_holds_the_minimum_spanning_tree(seed, n):
+    table = _points(seed, n)
+    gabriel = {tuple(p) for p in neighbour_pairs(table, "gabriel").tolist()}
+    delaunay = {tuple(p) for p in neighbour_pairs(table, "delaunay").tolist()}
+    assert gabriel <= delaunay
+    # brute force: (i, j) is Gabriel iff no other point lies in the circle with diameter i-j
+    xy = np.column_stack([table["lon"] * np.cos(np.radians(table["lat"].mean())), table["lat"]])
+    for i, j in delaunay:
+        others = np.delete(np.arange(n), [i, j])
+        middle, radius2 = (xy[i] + xy[j]) / 2, np.sum((xy[i] - xy[j]) ** 2) / 4
+        empty = bool(np.all(np.sum((xy[others] - middle) ** 2, axis=1) > radius2))
+        assert ((i, j) in gabriel) == empty
+    # the Euclidean minimum spanning tree is a subgraph: the graph is connected
+    distance = np.sqrt(np.sum((xy[:, None] - xy[None]) ** 2, axis=2))
+    tree = minimum_spanning_tree(distance).tocoo()
+    assert {tuple(sorted(e)) for e in zip(tree.row.tolist(), tree.col.tolist(), strict=True)} <= gabriel
+    assert n_components(n, np.array(sorted(gabriel)).reshape(-1, 2)) == 1
+
+
 # ------------------------------------------------------------- properties
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(3, 60), data=st.data())
@@ -138,24 +160,24 @@ def test_contiguous_zones_recover_the_truth_nearly_as_well_as_free_ones(seed):
     truth = np.log(cities["spatial_relativity"]).reindex(experience.index)
     weight = experience["exposure"].to_numpy()
     free = territory_zones(smoothed, n_zones=5)
-    joined = territory_zones(smoothed, n_zones=5, contiguity="delaunay")
-    assert _connected_within(joined.locations["zone"].to_numpy(), neighbour_pairs(smoothed.table, "delaunay"))
+    joined = territory_zones(smoothed, n_zones=5, contiguity="gabriel")
+    assert _connected_within(joined.locations["zone"].to_numpy(), neighbour_pairs(smoothed.table, "gabriel"))
     corr_free = weighted_corr(np.log(free.relativity), truth, weight)
     corr_joined = weighted_corr(np.log(joined.relativity), truth, weight)
     # the truth is smooth in space, so asking for zones in one piece costs little
     assert corr_joined >= 0.75
     assert corr_joined >= corr_free - 0.08
     # and the free zones are not connected on this map (else the test would show nothing)
-    assert not _connected_within(free.locations["zone"].to_numpy(), neighbour_pairs(smoothed.table, "delaunay"))
+    assert not _connected_within(free.locations["zone"].to_numpy(), neighbour_pairs(smoothed.table, "gabriel"))
 
 
 def test_choose_n_zones_with_contiguity_and_policy_groups():
     policies, cities = located_book(0)
-    choice = choose_n_zones(policies, "mu", cities, candidates=(1, 3, 5), folds=3, contiguity="delaunay",
+    choice = choose_n_zones(policies, "mu", cities, candidates=(1, 3, 5), folds=3, contiguity="gabriel",
                             groups="policy_id")  # fmt: skip
     assert choice.n_zones > 1
     assert _connected_within(choice.zones.locations["zone"].to_numpy(),
-                             neighbour_pairs(choice.smoothing.table, "delaunay"))  # fmt: skip
+                             neighbour_pairs(choice.smoothing.table, "gabriel"))  # fmt: skip
     bad = policies.assign(policy_id=policies["policy_id"].astype(object))
     bad.loc[bad.index[[2, 5]], "policy_id"] = None
     with pytest.raises(DataError, match=r"groups.*missing in 2 rows"):

@@ -26,7 +26,7 @@ from autorisk.data.schema import require_columns
 from autorisk.errors import ParameterError
 
 #: Ways of linking locations accepted by :func:`neighbour_pairs` (besides a mapping).
-CONTIGUITY_METHODS = ("delaunay",)
+CONTIGUITY_METHODS = ("gabriel", "delaunay")
 
 
 def neighbour_pairs(table: pd.DataFrame, contiguity: str | Mapping[Any, Iterable[Any]]) -> np.ndarray:
@@ -36,11 +36,16 @@ def neighbour_pairs(table: pd.DataFrame, contiguity: str | Mapping[Any, Iterable
     ----------
     table : DataFrame
         Indexed by location; ``lon`` and ``lat`` (degrees) for ``"delaunay"``.
-    contiguity : "delaunay" or mapping
+    contiguity : "gabriel", "delaunay" or mapping
         ``"delaunay"``: the edges of the Delaunay triangulation of the
         locations (longitude scaled by the cosine of the mean latitude, so
         that a degree counts about the same both ways); locations on one line
-        are linked in their order along it. A mapping ``{location:
+        are linked in their order along it. Its edges along the convex hull
+        can join far-apart locations across empty land or sea.
+        ``"gabriel"``: the Gabriel graph, the Delaunay edges whose
+        diametral circle holds no other location (both angles facing the
+        edge acute); it drops those long hull edges and stays connected (it
+        holds the minimum spanning tree). A mapping ``{location:
         neighbours}``: those links, made symmetric; neighbours that are not
         locations of ``table`` are ignored.
 
@@ -57,6 +62,8 @@ def neighbour_pairs(table: pd.DataFrame, contiguity: str | Mapping[Any, Iterable
     [[0, 1], [2, 3]]
     >>> len(neighbour_pairs(table, "delaunay"))  # the square's four sides and one diagonal
     5
+    >>> len(neighbour_pairs(table, "gabriel"))  # the diagonal faces a right angle or more: dropped
+    4
     """
     if isinstance(contiguity, str):
         if contiguity not in CONTIGUITY_METHODS:
@@ -64,10 +71,10 @@ def neighbour_pairs(table: pd.DataFrame, contiguity: str | Mapping[Any, Iterable
                 f"contiguity must be None, one of {CONTIGUITY_METHODS} or a mapping of location -> neighbours, "
                 f"got {contiguity!r}"
             )
-        require_columns(table, ["lon", "lat"], "locations", 'for contiguity="delaunay"')
+        require_columns(table, ["lon", "lat"], "locations", f"for contiguity={contiguity!r}")
         lon, lat = table["lon"].to_numpy(float), table["lat"].to_numpy(float)
         points = np.column_stack([lon * np.cos(np.radians(np.mean(lat))), lat])
-        pairs = _delaunay_edges(points)
+        pairs = _delaunay_edges(points, gabriel=contiguity == "gabriel")
     elif isinstance(contiguity, Mapping):
         position = {location: i for i, location in enumerate(table.index)}
         links = []
@@ -90,7 +97,7 @@ def neighbour_pairs(table: pd.DataFrame, contiguity: str | Mapping[Any, Iterable
     return np.unique(pairs, axis=0) if len(pairs) else np.zeros((0, 2), dtype=np.int64)
 
 
-def _delaunay_edges(points: np.ndarray) -> np.ndarray:
+def _delaunay_edges(points: np.ndarray, gabriel: bool = False) -> np.ndarray:
     n = len(points)
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
@@ -103,8 +110,16 @@ def _delaunay_edges(points: np.ndarray) -> np.ndarray:
         direction = np.linalg.svd(centred, full_matrices=False)[2][0] if np.any(centred) else np.array([1.0, 0.0])
         order = np.argsort(centred @ direction, kind="stable")
         return np.column_stack([order[:-1], order[1:]]).astype(np.int64)
-    edges = np.concatenate([triangles[:, [0, 1]], triangles[:, [1, 2]], triangles[:, [0, 2]]])
-    return edges.astype(np.int64)
+    # each triangle's three edges, with the vertex facing each
+    edges = np.concatenate([triangles[:, [0, 1]], triangles[:, [1, 2]], triangles[:, [0, 2]]]).astype(np.int64)
+    if not gabriel:
+        return edges
+    facing = np.concatenate([triangles[:, 2], triangles[:, 0], triangles[:, 1]])
+    # the facing vertex lies inside (or on) the edge's diametral circle iff its angle is >= 90 degrees
+    blocked = np.einsum("ij,ij->i", points[edges[:, 0]] - points[facing], points[edges[:, 1]] - points[facing]) <= 0
+    edges = np.sort(edges, axis=1)
+    bad = {tuple(edge) for edge in edges[blocked].tolist()}
+    return np.array([edge for edge in edges.tolist() if tuple(edge) not in bad], dtype=np.int64).reshape(-1, 2)
 
 
 def n_components(n: int, pairs: np.ndarray) -> int:

@@ -89,9 +89,11 @@ def territory_zones(smoothed: TerritorySmoothing | pd.DataFrame, *, n_zones: int
     weights : str, default "exposure"
         Column weighting the locations (``"expected"`` also works on a
         :class:`TerritorySmoothing`).
-    contiguity : {None, "delaunay"} or mapping, optional
-        None: zones need not be contiguous. ``"delaunay"``: neighbours by a
-        Delaunay triangulation of the locations' ``lon``/``lat``. A mapping
+    contiguity : {None, "gabriel", "delaunay"} or mapping, optional
+        None: zones need not be contiguous. ``"gabriel"`` or
+        ``"delaunay"``: neighbours by the Gabriel graph or the Delaunay
+        triangulation of the locations' ``lon``/``lat``
+        (:func:`~autorisk.territory.contiguity.neighbour_pairs`). A mapping
         ``{location: [neighbouring locations]}`` (e.g. postcode adjacency),
         made symmetric. Zones are numbered by relativity either way.
 
@@ -235,7 +237,7 @@ def choose_n_zones(
         As in :func:`residual_experience`.
     bandwidth, credibility, bandwidths
         As in :func:`smooth_territories`.
-    contiguity : {None, "delaunay"} or mapping, optional
+    contiguity : {None, "gabriel", "delaunay"} or mapping, optional
         As in :func:`territory_zones`; counts below the number of separate
         pieces of the map are skipped (in a fold that leaves more pieces,
         the fold's number of pieces is used).
