@@ -136,6 +136,14 @@ _SHARED_PARAMETERS = """
         not used, and ``n_rounds`` must be None). Settings not searched keep
         the values above; ``params`` override the search's."""
 
+_GROUPS_PARAMETER = """groups : array-like or str, optional
+            A group label per row, or the name of a column of ``X`` (e.g.
+            the policy of each policy-year): the cross-validation folds and
+            the validation hold-out that choose the number of rounds (and,
+            with ``tune``, the settings) keep each group's rows together, so
+            that no group informs its own score. The column is not a feature
+            unless ``features`` names it."""
+
 _SHARED_ATTRIBUTES = """
     booster_ : lightgbm.Booster
         The trees, refitted on all rows with ``n_rounds_`` rounds.
@@ -243,13 +251,7 @@ class FrequencyGBM(_PricingGBM):
             Exposure > 0 per row (default 1).
         sample_weight : array-like, optional
             Prior weights >= 0.
-        groups : array-like or str, optional
-            A group label per row, or the name of a column of ``X`` (e.g.
-            the policy of each policy-year): the cross-validation folds and
-            the validation hold-out that choose the number of rounds (and,
-            with ``tune``, the settings) keep each group's rows together, so
-            that no group informs its own score. The column is not a feature
-            unless ``features`` names it.
+        <groups>
 
         Returns
         -------
@@ -324,13 +326,7 @@ class SeverityGBM(_PricingGBM):
             Claims per row (default 1); rows without claims are left out.
         sample_weight : array-like, optional
             Prior weights >= 0, multiplied by the claim count.
-        groups : array-like or str, optional
-            A group label per row, or the name of a column of ``X`` (e.g.
-            the policy of each policy-year): the cross-validation folds and
-            the validation hold-out that choose the number of rounds (and,
-            with ``tune``, the settings) keep each group's rows together, so
-            that no group informs its own score. The column is not a feature
-            unless ``features`` names it.
+        <groups>
 
         Returns
         -------
@@ -467,14 +463,7 @@ class TweedieGBM(_PricingGBM):
             Exposure > 0 per row (default 1).
         sample_weight : array-like, optional
             Prior weights >= 0, multiplied by the exposure.
-
-        groups : array-like or str, optional
-            A group label per row, or the name of a column of ``X`` (e.g.
-            the policy of each policy-year): the cross-validation folds and
-            the validation hold-out that choose the number of rounds (and,
-            with ``tune``, the settings) keep each group's rows together, so
-            that no group informs its own score. The column is not a feature
-            unless ``features`` names it.
+        <groups>
 
         Returns
         -------
@@ -489,6 +478,7 @@ class TweedieGBM(_PricingGBM):
 
 
 for _estimator in (FrequencyGBM, SeverityGBM, TweedieGBM):
+    _estimator.fit.__doc__ = _estimator.fit.__doc__.replace("<groups>", _GROUPS_PARAMETER)
     _estimator.__doc__ = (
         _estimator.__doc__.replace("<parameters>", _SHARED_PARAMETERS).replace("<attributes>", _SHARED_ATTRIBUTES)
     )
