@@ -125,6 +125,17 @@ def _delaunay_edges(points: np.ndarray, gabriel: bool = False) -> np.ndarray:
 def n_components(n: int, pairs: np.ndarray) -> int:
     """Number of connected pieces of ``n`` locations linked by ``pairs``.
 
+    Parameters
+    ----------
+    n : int
+        Number of locations (positions ``0..n-1``).
+    pairs : ndarray of shape (n_links, 2)
+        Links between positions, as :func:`neighbour_pairs` gives them.
+
+    Returns
+    -------
+    int
+
     Examples
     --------
     >>> import numpy as np
@@ -145,6 +156,21 @@ def contiguous_ward(values: np.ndarray, weights: np.ndarray, pairs: np.ndarray, 
     clusters are left; ties go to the pair of smallest positions. Every
     cluster is connected through ``pairs``. Labels are ordered by the
     clusters' weighted mean (0: the lowest).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        The quantity clustered per location (log relativities).
+    weights : ndarray of shape (n,)
+        Weight per location (exposure), >= 0.
+    pairs : ndarray of shape (n_links, 2)
+        Neighbour links between positions (:func:`neighbour_pairs`).
+    n_zones : int
+        Clusters wanted.
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
 
     Raises
     ------
