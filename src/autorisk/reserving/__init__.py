@@ -1,9 +1,16 @@
-"""Loss reserving: development triangles from claim data, chain ladder and BF.
+"""Loss reserving: development triangles from claim data, chain ladder, BF, Benktander and Cape Cod.
 
 autorisk builds the triangles from its claim-level data
 (:func:`build_triangle`) and reads the results back into tidy tables
 (:class:`ReserveResult`); the reserving methods themselves are the
-``chainladder`` library's (:func:`mack`, :func:`bornhuetter_ferguson`).
+``chainladder`` library's:
+
+- :func:`mack`: chain ladder with Mack (1993) standard errors;
+- :func:`bornhuetter_ferguson`: an a priori ultimate times the share still to develop;
+- :func:`benktander`: Bornhuetter-Ferguson iterated (its ultimate as the a priori),
+  the credibility mix of chain ladder and BF;
+- :func:`cape_cod`: BF with the loss ratio estimated from the triangle and the
+  premium, ``ELR = sum(latest) / sum(premium / CDF)``.
 
 Examples
 --------
@@ -21,7 +28,13 @@ development):
 (['latest', 'ultimate', 'ibnr', 'std_err', 'cv'], 5)
 """
 
-from autorisk.reserving.methods import SIGMA_ESTIMATORS, bornhuetter_ferguson, mack
+from autorisk.reserving.methods import (
+    SIGMA_ESTIMATORS,
+    benktander,
+    bornhuetter_ferguson,
+    cape_cod,
+    mack,
+)
 from autorisk.reserving.results import ReserveResult
 from autorisk.reserving.triangles import GRAINS, NegativeCumulativeWarning, build_triangle
 
@@ -30,7 +43,9 @@ __all__ = [
     "NegativeCumulativeWarning",
     "SIGMA_ESTIMATORS",
     "ReserveResult",
+    "benktander",
     "bornhuetter_ferguson",
     "build_triangle",
+    "cape_cod",
     "mack",
 ]

@@ -7,6 +7,9 @@ from typing import Any
 
 import pandas as pd
 
+#: Columns that hold ratios, shown with three decimals (amounts are shown as whole numbers).
+RATIO_COLUMNS = ("cv", "elr", "ratio")
+
 
 @dataclass(frozen=True)
 class ReserveResult:
@@ -88,13 +91,11 @@ class ReserveResult:
     def __repr__(self) -> str:
         with pd.option_context("display.float_format", "{:,.0f}".format):
             body = self.to_frame().to_string(
-                formatters={"cv": "{:.3f}".format} if "cv" in self.table else None
+                formatters={c: "{:.3f}".format for c in RATIO_COLUMNS if c in self.table}
             )
         return f"{self.title}\n{body}"
 
     def _repr_html_(self) -> str:
-        formats = {c: "{:,.0f}" for c in self.table.columns}
-        if "cv" in formats:
-            formats["cv"] = "{:.3f}"
+        formats = {c: "{:.3f}" if c in RATIO_COLUMNS else "{:,.0f}" for c in self.table.columns}
         html = self.to_frame().style.format(formats, na_rep="").to_html()
         return f"<p><b>{self.title}</b></p>{html}"
