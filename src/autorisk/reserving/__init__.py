@@ -12,6 +12,10 @@ autorisk builds the triangles from its claim-level data
 - :func:`cape_cod`: BF with the loss ratio estimated from the triangle and the
   premium, ``ELR = sum(latest) / sum(premium / CDF)``.
 
+Before trusting a chain ladder, Mack's (1994) tests of its assumptions
+(:func:`development_factor_correlation`, :func:`calendar_year_effect`)
+return an :class:`AssumptionTest`: the statistic, its interval and the pieces.
+
 Examples
 --------
 ``ausautoBI8999`` holds the claims finalised from July 1993 on, so its
@@ -28,6 +32,11 @@ development):
 (['latest', 'ultimate', 'ibnr', 'std_err', 'cv'], 5)
 """
 
+from autorisk.reserving.assumptions import (
+    AssumptionTest,
+    calendar_year_effect,
+    development_factor_correlation,
+)
 from autorisk.reserving.methods import (
     SIGMA_ESTIMATORS,
     benktander,
@@ -40,12 +49,15 @@ from autorisk.reserving.triangles import GRAINS, NegativeCumulativeWarning, buil
 
 __all__ = [
     "GRAINS",
+    "AssumptionTest",
     "NegativeCumulativeWarning",
     "SIGMA_ESTIMATORS",
     "ReserveResult",
     "benktander",
     "bornhuetter_ferguson",
     "build_triangle",
+    "calendar_year_effect",
     "cape_cod",
+    "development_factor_correlation",
     "mack",
 ]
