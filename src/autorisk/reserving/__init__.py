@@ -12,6 +12,11 @@ autorisk builds the triangles from its claim-level data
 - :func:`cape_cod`: BF with the loss ratio estimated from the triangle and the
   premium, ``ELR = sum(latest) / sum(premium / CDF)``.
 
+:func:`odp_bootstrap` simulates the distribution of the chain ladder IBNR
+(England & Verrall's over-dispersed Poisson bootstrap) and returns a
+:class:`BootstrapResult`: mean, standard error and percentiles by origin and
+in total, the simulations and a histogram (``plot()``).
+
 Before trusting a chain ladder, Mack's (1994) tests of its assumptions
 (:func:`development_factor_correlation`, :func:`calendar_year_effect`)
 return an :class:`AssumptionTest`: the statistic, its interval and the pieces.
@@ -37,6 +42,7 @@ from autorisk.reserving.assumptions import (
     calendar_year_effect,
     development_factor_correlation,
 )
+from autorisk.reserving.bootstrap import PERCENTILES, BootstrapResult, odp_bootstrap
 from autorisk.reserving.methods import (
     SIGMA_ESTIMATORS,
     benktander,
@@ -50,7 +56,9 @@ from autorisk.reserving.triangles import GRAINS, NegativeCumulativeWarning, buil
 __all__ = [
     "GRAINS",
     "AssumptionTest",
+    "BootstrapResult",
     "NegativeCumulativeWarning",
+    "PERCENTILES",
     "SIGMA_ESTIMATORS",
     "ReserveResult",
     "benktander",
@@ -60,4 +68,5 @@ __all__ = [
     "cape_cod",
     "development_factor_correlation",
     "mack",
+    "odp_bootstrap",
 ]
