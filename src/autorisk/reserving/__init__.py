@@ -1,4 +1,4 @@
-"""Loss reserving: development triangles from claim data, chain ladder, BF, Benktander and Cape Cod.
+"""Loss reserving: triangles from claim data, chain ladder, BF, Benktander, Cape Cod, ODP bootstrap, Mack's tests.
 
 autorisk builds the triangles from its claim-level data
 (:func:`build_triangle`) and reads the results back into tidy tables
@@ -11,6 +11,11 @@ autorisk builds the triangles from its claim-level data
   the credibility mix of chain ladder and BF;
 - :func:`cape_cod`: BF with the loss ratio estimated from the triangle and the
   premium, ``ELR = sum(latest) / sum(premium / CDF)``.
+
+Paid and incurred triangles come from the same call: ``value=`` the paid
+increments, or the incurred ones (payments plus changes in case reserves,
+negative for releases); :func:`compare_paid_incurred` sets their ultimates
+side by side per origin (an :class:`UltimateComparison`: difference and ratio).
 
 :func:`odp_bootstrap` simulates the distribution of the chain ladder IBNR
 (England & Verrall's over-dispersed Poisson bootstrap) and returns a
@@ -43,6 +48,7 @@ from autorisk.reserving.assumptions import (
     development_factor_correlation,
 )
 from autorisk.reserving.bootstrap import PERCENTILES, BootstrapResult, odp_bootstrap
+from autorisk.reserving.compare import UltimateComparison, compare_paid_incurred
 from autorisk.reserving.methods import (
     SIGMA_ESTIMATORS,
     benktander,
@@ -61,11 +67,13 @@ __all__ = [
     "PERCENTILES",
     "SIGMA_ESTIMATORS",
     "ReserveResult",
+    "UltimateComparison",
     "benktander",
     "bornhuetter_ferguson",
     "build_triangle",
     "calendar_year_effect",
     "cape_cod",
+    "compare_paid_incurred",
     "development_factor_correlation",
     "mack",
     "odp_bootstrap",
