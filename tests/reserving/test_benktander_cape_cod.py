@@ -100,6 +100,21 @@ def test_cape_cod_matches_chainladder_documented_xyz_figures(xyz):
     assert decayed.settings["decay"] == 0.5 and "elr" in repr(decayed)
 
 
+def test_cape_cod_with_trend_and_decay_is_chainladders(xyz):
+    # trended, decayed loss ratios: the same IBNR as chainladder's CapeCod on the raw inputs,
+    # and the loss ratio applied to each premium is chainladder's detrended apriori
+    paid, premium = xyz
+    sample = cl.load_sample("xyz")
+    theirs = cl.CapeCod(trend=0.03, decay=0.5).fit(
+        sample["Paid"], sample_weight=sample["Premium"].latest_diagonal
+    )
+    ours = cape_cod(paid, premium, trend=0.03, decay=0.5)
+    np.testing.assert_allclose(ours.ibnr, np.nan_to_num(theirs.ibnr_.values.ravel()), rtol=1e-10)
+    np.testing.assert_allclose(ours.table["elr"], theirs.detrended_apriori_.values.ravel(), rtol=1e-10)
+    # the trend changes the answer (it is not silently ignored)
+    assert not np.allclose(ours.ibnr, cape_cod(paid, premium, decay=0.5).ibnr)
+
+
 def test_cape_cod_with_chain_ladder_ultimates_as_premium_gives_the_chain_ladder(raa):
     # premium = k x U_CL: used-up premium = k x latest, so ELR = 1/k and the a priori is U_CL
     chain_ladder = mack(raa).ultimate
