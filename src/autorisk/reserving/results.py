@@ -7,6 +7,9 @@ from typing import Any
 
 import pandas as pd
 
+#: Columns that hold ratios, shown with three decimals (amounts are shown as whole numbers).
+RATIO_COLUMNS = ("cv", "elr", "ratio")
+
 
 @dataclass(frozen=True)
 class ReserveResult:
@@ -74,10 +77,7 @@ class ReserveResult:
 
     def to_frame(self) -> pd.DataFrame:
         """The per-origin table with a final ``Total`` row."""
-        table = self.table.copy()
-        table.index = table.index.astype(str)
-        total = self.total.to_frame("Total").T
-        return pd.concat([table, total])
+        return with_total(self.table, self.total)
 
     @property
     def title(self) -> str:
@@ -86,15 +86,28 @@ class ReserveResult:
         return f"{self.method} ({options})" if options else self.method
 
     def __repr__(self) -> str:
-        with pd.option_context("display.float_format", "{:,.0f}".format):
-            body = self.to_frame().to_string(
-                formatters={"cv": "{:.3f}".format} if "cv" in self.table else None
-            )
-        return f"{self.title}\n{body}"
+        return table_text(self.title, self.to_frame())
 
     def _repr_html_(self) -> str:
-        formats = {c: "{:,.0f}" for c in self.table.columns}
-        if "cv" in formats:
-            formats["cv"] = "{:.3f}"
-        html = self.to_frame().style.format(formats, na_rep="").to_html()
-        return f"<p><b>{self.title}</b></p>{html}"
+        return table_html(self.title, self.to_frame())
+
+
+def with_total(table: pd.DataFrame, total: pd.Series) -> pd.DataFrame:
+    """A per-origin table with its totals as a final ``Total`` row (origins as strings)."""
+    table = table.copy()
+    table.index = table.index.astype(str)
+    return pd.concat([table, total.to_frame("Total").T])
+
+
+def table_text(title: str, frame: pd.DataFrame) -> str:
+    """A title over a table of amounts (whole numbers) and ratios (:data:`RATIO_COLUMNS`, 3 decimals)."""
+    with pd.option_context("display.float_format", "{:,.0f}".format):
+        body = frame.to_string(formatters={c: "{:.3f}".format for c in RATIO_COLUMNS if c in frame})
+    return f"{title}\n{body}"
+
+
+def table_html(title: str, frame: pd.DataFrame) -> str:
+    """The HTML of :func:`table_text`, for Jupyter."""
+    formats = {c: "{:.3f}" if c in RATIO_COLUMNS else "{:,.0f}" for c in frame.columns}
+    html = frame.style.format(formats, na_rep="").to_html()
+    return f"<p><b>{title}</b></p>{html}"
