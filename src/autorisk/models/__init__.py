@@ -22,10 +22,16 @@ splines, interactions, restrictions, ``coef_table()``, ``relativities()``,
 - :class:`FrequencySeverity`: a frequency and a severity GLM combined into expected cost.
 - :func:`load_model`: read any saved model (GLMs and pairs are JSON files
   written by ``save``, GBMs folders); the kind is read from the file.
+- :func:`diagnose` (also ``model.diagnostics(X, y, ...)``): residuals (deviance,
+  Pearson, working, randomised quantile), leverage and Cook's distance of a
+  fitted GLM, with charts; :func:`consistency_over_time`: the factor x year
+  interaction test and a factor's relativities by year.
 - :func:`group_levels`, :func:`restrict_factor`, :func:`smooth_factor`: refine a
   fitted GLM (merge levels, fix or smooth a factor's relativities) and refit.
 """
 
+from autorisk.models.consistency import ConsistencyResult, consistency_over_time
+from autorisk.models.diagnostics import GLMDiagnostics, diagnose
 from autorisk.models.gbm import FrequencyGBM, SeverityGBM, Tuning, TweedieGBM, load_gbm
 from autorisk.models.glm import FrequencyGLM, SeverityGLM, TweedieGLM
 from autorisk.models.inference import likelihood_ratio
@@ -41,6 +47,7 @@ from autorisk.models.refine import (
 )
 
 __all__ = ["FrequencyGLM", "SeverityGLM", "TweedieGLM", "likelihood_ratio"]
+__all__ += ["ConsistencyResult", "GLMDiagnostics", "consistency_over_time", "diagnose"]
 __all__ += ["FrequencyGBM", "SeverityGBM", "TweedieGBM", "Tuning", "load_gbm", "load_model"]
 __all__ += [
     "FrequencySeverity",
