@@ -31,7 +31,7 @@ from autorisk.models.glm_numerics import SINGULAR, information
 
 __all__ = ["NegativeBinomialFit", "negative_binomial"]
 
-#: Search range of ``alpha`` (Var = mu + alpha mu**2): from Poisson in all but name to absurdly overdispersed.
+#: Search range of ``alpha`` (Var = mu + alpha mu**2) once the counts are overdispersed.
 ALPHA_BOUNDS = (1e-8, 1e3)
 
 
@@ -113,6 +113,17 @@ def negative_binomial(model: _PricingGLM, X: pd.DataFrame, y: Any, **fit_params:
                 break
         return b
 
+    names = [*model.params_.index, "alpha"]
+    k, n = len(beta), len(y)
+    # The profile's slope at alpha = 0 is the score 0.5 sum((y - mu)**2 - y) at the Poisson fit (envelope
+    # theorem; the score of Cameron & Trivedi's overdispersion test). When it is <= 0 (no overdispersion)
+    # the maximum is taken on the boundary, where NB2 is the Poisson model itself; a search would only
+    # creep towards it (the profile is flat there).
+    if 0.5 * np.sum((y - arrays.mu) ** 2 - y) <= 0:
+        cov = np.full((k + 1, k + 1), np.nan)
+        cov[:k, :k] = model.cov_params_.to_numpy()
+        return _result(names, beta, 0.0, float(model.loglik_), cov, float(model.loglik_), n, at_boundary=True)
+
     state = {"beta": beta}
 
     def negative_profile(log_alpha: float) -> float:
@@ -125,13 +136,15 @@ def negative_binomial(model: _PricingGLM, X: pd.DataFrame, y: Any, **fit_params:
     alpha = float(np.exp(found.x))
     beta = fit_coefficients(alpha, state["beta"])
     mu = mean(beta)
-    loglik = _loglik(y, mu, alpha)
     cov = _inverse_observed_information(matrix, y, mu, alpha)
-    names = [*model.params_.index, "alpha"]
-    poisson_loglik, k = float(model.loglik_), len(beta)
+    return _result(names, beta, alpha, _loglik(y, mu, alpha), cov, float(model.loglik_), n, at_boundary=False)
+
+
+def _result(names, beta, alpha: float, loglik: float, cov, poisson_loglik: float, n: int, *, at_boundary: bool):
+    """The fit, its comparison with the Poisson model and the boundary likelihood-ratio test."""
+    k = len(beta)
     lr = max(2.0 * (loglik - poisson_loglik), 0.0)
     test = {"lr_stat": lr, "df": 1, "p_value": float(0.5 * stats.chi2.sf(lr, 1)) if lr > 0 else 1.0}
-    n = len(y)
     comparison = pd.DataFrame(
         {
             "loglik": [poisson_loglik, loglik],
@@ -151,7 +164,7 @@ def negative_binomial(model: _PricingGLM, X: pd.DataFrame, y: Any, **fit_params:
         n_obs_=n,
         comparison=comparison,
         overdispersion_test=test,
-        at_boundary=bool(found.x - lower < 1e-3),
+        at_boundary=at_boundary,
     )
 
 
@@ -214,7 +227,9 @@ class NegativeBinomialFit:
         ``lr_stat`` (``2 (l_NB - l_Poisson)``), ``df`` (1) and ``p_value``
         from the boundary mixture ``0.5 chi2(0) + 0.5 chi2(1)``.
     at_boundary : bool
-        True when ``alpha_`` is at the lower end of :data:`ALPHA_BOUNDS`: no overdispersion found.
+        True when the maximum is at ``alpha = 0`` (the counts are not
+        overdispersed: the score in ``alpha`` at the Poisson fit is <= 0); the
+        fit is then the Poisson one, ``alpha``'s variance NaN and ``p_value`` 1.
 
     Examples
     --------
