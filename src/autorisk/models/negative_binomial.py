@@ -137,6 +137,15 @@ def negative_binomial(model: _PricingGLM, X: pd.DataFrame, y: Any, **fit_params:
     beta = fit_coefficients(alpha, state["beta"])
     mu = mean(beta)
     cov = _inverse_observed_information(matrix, y, mu, alpha)
+    for _ in range(3):  # Newton steps in (coefficients, alpha): the flat profile leaves alpha ~1e-8 off
+        step = cov @ _score(matrix, y, mu, alpha)
+        if not np.all(np.isfinite(step)) or alpha + step[-1] <= 0:
+            break
+        beta, alpha = beta + step[:-1], alpha + float(step[-1])
+        mu = mean(beta)
+        cov = _inverse_observed_information(matrix, y, mu, alpha)
+        if np.max(np.abs(step)) < 1e-13:
+            break
     return _result(names, beta, alpha, _loglik(y, mu, alpha), cov, float(model.loglik_), n, at_boundary=False)
 
 
@@ -175,6 +184,17 @@ def _loglik(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
         special.gammaln(y + size) - special.gammaln(size) - special.gammaln(y + 1)
         + size * np.log(size / (size + mu)) + special.xlogy(y, mu / (size + mu))
     ))  # fmt: skip
+
+
+def _score(matrix, y: np.ndarray, mu: np.ndarray, alpha: float) -> np.ndarray:
+    """Gradient of the NB2 log-likelihood in ``(coefficients, alpha)`` (see :func:`_inverse_observed_information`)."""
+    u = 1.0 + alpha * mu
+    residual = (y - mu) / u
+    size = 1.0 / alpha
+    g = special.digamma(size) - special.digamma(y + size) + np.log(u)
+    d_alpha = float(np.sum(g / alpha**2 + (y - mu) / (alpha * u)))
+    d_beta = np.r_[residual.sum(), matrix.transpose_matvec(residual)] if matrix.shape[1] else np.array([residual.sum()])
+    return np.r_[d_beta, d_alpha]
 
 
 def _inverse_observed_information(matrix, y: np.ndarray, mu: np.ndarray, alpha: float) -> np.ndarray:
