@@ -154,6 +154,13 @@ def diagnose(model: _PricingGLM, X: pd.DataFrame, y: Any, *, seed: int | None = 
         If the data do not reproduce the model's fit (other rows, response or
         weights: the deviance differs), or the design is singular.
 
+    Notes
+    -----
+    Leverage and Cook's distance are properties of the fit, so only the
+    training data are accepted. For a penalised model they are computed, as
+    its standard errors are, from the unpenalised information at the
+    penalised estimates: they ignore the shrinkage.
+
     Examples
     --------
     >>> import pandas as pd
