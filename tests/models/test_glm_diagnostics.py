@@ -147,6 +147,23 @@ def test_leverages_sum_to_the_number_of_parameters(frequency):
     assert leverage.between(0, 1).all()
 
 
+def test_leverage_needs_memory_linear_in_the_rows():
+    # an n x n hat matrix of 20,000 rows would take 3.2 GB; the diagnostics stay within 200 columns of floats
+    import tracemalloc
+
+    book = _book(20_000, seed=15)
+    book["claims"] = np.random.default_rng(16).poisson(book["exposure"] * np.exp(-1.5 + book["eta"]))
+    model = FrequencyGLM(["area", "use", "age"], interactions=[("area", "use")])
+    model.fit(book, book["claims"], exposure=book["exposure"])
+    tracemalloc.start()
+    try:
+        model.diagnostics(book, book["claims"], exposure=book["exposure"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 200 * len(book) * 8, peak
+
+
 def test_other_data_than_the_fit_are_refused(frequency):
     book, model, _ = frequency
     with pytest.raises(ModelError, match="data the model was fitted on"):
