@@ -18,7 +18,9 @@ claim amount (Tweedie) or average claim with the claim count as weight
 - :func:`compare`: several models on one test set, a tidy table and the charts.
 - Charts (matplotlib, return the Axes, never show): :func:`plot_one_way`,
   :func:`plot_lift`, :func:`plot_double_lift`, :func:`plot_lorenz`,
-  :func:`plot_relativities`, :func:`plot_alpha_path` (a penalised GLM's ``alpha_path_``).
+  :func:`plot_relativities`, :func:`plot_alpha_path` (a penalised GLM's ``alpha_path_``);
+  residuals: :func:`plot_residuals` (against fitted values), :func:`plot_residuals_by_level`
+  (:func:`residual_means` by level of a factor).
 """
 
 from autorisk.evaluate.bootstrap import BootstrapResult, bootstrap_difference
@@ -42,6 +44,7 @@ from autorisk.evaluate.plots import (
     plot_one_way,
     plot_relativities,
 )
+from autorisk.evaluate.residual_plots import plot_residuals, plot_residuals_by_level, residual_means
 
 __all__ = [
     "METRICS",
@@ -65,7 +68,10 @@ __all__ = [
     "plot_lorenz",
     "plot_one_way",
     "plot_relativities",
+    "plot_residuals",
+    "plot_residuals_by_level",
     "poisson_deviance",
+    "residual_means",
     "tweedie_deviance",
     "unit_deviance",
 ]

@@ -222,8 +222,11 @@ class FrequencyGLM(_PricingGLM):
 
     def fit(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None) -> FrequencyGLM:
         """Fit claim counts ``y`` with exposure (years) as a log offset."""
-        X, y, weights, exposure = fit_inputs(self, X, y, sample_weight, exposure, "claim_count", integer=True)
-        return self._fit(X, y, weights, exposure)
+        return self._fit(*self._prepared(X, y, exposure, sample_weight))
+
+    def _prepared(self, X, y, exposure=None, sample_weight=None, *, reset: bool = True):
+        """The table, response, prior weights and exposure that ``fit`` hands the engine."""
+        return fit_inputs(self, X, y, sample_weight, exposure, "claim_count", integer=True, reset=reset)
 
 
 class SeverityGLM(_PricingGLM):
@@ -307,7 +310,13 @@ class SeverityGLM(_PricingGLM):
 
     def fit(self, X: pd.DataFrame, y: Any, claim_count: Any = None, sample_weight: Any = None) -> SeverityGLM:
         """Fit average severity ``y / claim_count`` weighted by ``claim_count`` (rows with claims)."""
-        X, amount, weights, counts = fit_inputs(self, X, y, sample_weight, claim_count, "claim_amount", positive_exposure=False)
+        return self._fit(*self._prepared(X, y, claim_count, sample_weight))
+
+    def _prepared(self, X, y, claim_count=None, sample_weight=None, *, reset: bool = True):
+        """The rows with claims, their average claim, weight times claim count, and unit exposure."""
+        X, amount, weights, counts = fit_inputs(
+            self, X, y, sample_weight, claim_count, "claim_amount", positive_exposure=False, reset=reset
+        )
         has_claims = counts > 0
         if not has_claims.any():
             raise DataError(DataIssue("claim_count", "no claims", "at least one row with claims"))
@@ -318,7 +327,7 @@ class SeverityGLM(_PricingGLM):
             )
         rows = X.loc[has_claims] if not has_claims.all() else X
         severity = amount[has_claims] / counts[has_claims]
-        return self._fit(rows, severity, weights[has_claims] * counts[has_claims], np.ones(int(has_claims.sum())))
+        return rows, severity, weights[has_claims] * counts[has_claims], np.ones(int(has_claims.sum()))
 
     def _response(self, y, weights, exposure, X):
         # Severity has no exposure: the claim count is the prior weight.
@@ -416,13 +425,17 @@ class TweedieGLM(_PricingGLM):
 
     def fit(self, X: pd.DataFrame, y: Any, exposure: Any = None, sample_weight: Any = None) -> TweedieGLM:
         """Fit the claim amount ``y`` per unit of ``exposure``."""
-        X, amount, weights, exposure = fit_inputs(self, X, y, sample_weight, exposure, "claim_amount")
+        X, amount, weights, exposure = self._prepared(X, y, exposure, sample_weight)
         self.power_ = self.power
         if self.power == "profile":
             from autorisk.models.tweedie_profile import profile_power  # a helper above the engine
 
             self.power_, self.power_profile_ = profile_power(self, X, amount, weights, exposure)
         return self._fit(X, amount, weights, exposure)
+
+    def _prepared(self, X, y, exposure=None, sample_weight=None, *, reset: bool = True):
+        """The table, claim amount, prior weights and exposure that ``fit`` hands the engine."""
+        return fit_inputs(self, X, y, sample_weight, exposure, "claim_amount", reset=reset)
 
 
 for _estimator in (FrequencyGLM, SeverityGLM, TweedieGLM):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import glum
@@ -48,6 +49,29 @@ INESTIMABLE_STD_ERR = 100.0
 #: How ``dispersion=`` estimates an estimated dispersion: Pearson's chi-square or the
 #: deviance over the residual degrees of freedom, or maximum likelihood.
 DISPERSION_METHODS = ("pearson", "deviance", "ml")
+
+
+@dataclass(frozen=True)
+class FittedArrays:
+    """What the engine fits on: the rows' table and model frame, the design, response, prior weights, offset, means.
+
+    ``table`` is the rows' rating factors after level grouping (a severity
+    model's rows with claims only), indexed like the data; ``frame`` the
+    model frame :class:`~autorisk.models.design.Design` made of it; ``matrix``
+    its tabmat design without the intercept column; ``mu`` the fitted means
+    on the engine's scale (a count, an average claim, an amount per unit of
+    exposure); ``level_weights`` what a level's exposure counts (prior
+    weight times exposure; a severity model's claim counts).
+    """
+
+    table: pd.DataFrame
+    frame: pd.DataFrame
+    matrix: tabmat.MatrixBase
+    response: np.ndarray
+    weights: np.ndarray
+    offset: np.ndarray | None
+    mu: np.ndarray
+    level_weights: np.ndarray
 
 
 class _PricingGLM(PricingTags, GLMResults, RegressorMixin, BaseEstimator):
@@ -326,6 +350,26 @@ class _PricingGLM(PricingTags, GLMResults, RegressorMixin, BaseEstimator):
         eta = self.intercept_ + _tabmat(frame).matvec(self.coef_) if len(self.coef_) else np.full(len(X), self.intercept_)
         offset = self._restricted_offset(X)
         return eta if offset is None else eta + offset
+
+    def _fitted_arrays(self, X: pd.DataFrame, y: Any, **fit_params: Any) -> FittedArrays:
+        """The arrays the engine fitted on ``(X, y, **fit_params)``, rebuilt from the fitted model.
+
+        ``fit_params`` are those of ``fit`` (``exposure=``, ``claim_count=``,
+        ``sample_weight=``); the rows are prepared as ``fit`` prepares them
+        (a severity model keeps the rows with claims), grouped and encoded by
+        the fitted design.
+        """
+        check_is_fitted(self, "params_")
+        X, y, weights, exposure = self._prepared(X, y, **fit_params, reset=False)
+        X = self._grouped(X)
+        level_weights = weights * exposure
+        response, weights, offset = self._response(y, weights, exposure, X)
+        frame = self.design_.transform(X)
+        matrix = _tabmat(frame) if frame.shape[1] else tabmat.DenseMatrix(np.zeros((len(X), 0)))
+        eta = self.intercept_ + (matrix.matvec(self.coef_) if len(self.coef_) else 0.0)
+        mu = np.exp(eta + (0.0 if offset is None else offset))
+        return FittedArrays(X, frame, matrix, np.asarray(response, dtype=float), np.asarray(weights, dtype=float),
+                            offset, mu, level_weights)  # fmt: skip
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Each term's additive share of the log prediction (per unit of exposure), row by row.

@@ -108,3 +108,23 @@ def intercept_only_mean(family: Family, y: np.ndarray, weights: np.ndarray, base
     power = family.power
     c = np.sum(weights * y * base ** (1.0 - power)) / np.sum(weights * base ** (2.0 - power))
     return base * c
+
+
+def hat_diagonal(matrix: tabmat.MatrixBase, working: np.ndarray) -> np.ndarray:
+    """Leverages: the diagonal of ``W^1/2 [1 X] (X'WX)^-1 [1 X]' W^1/2``, without an n x n matrix.
+
+    With ``X'WX = L L'`` (Cholesky), ``h_i = w_i |L^-1 x_i|^2``: the squared
+    norms of the rows of ``[1 X] L^-T``, built one column at a time from
+    products with the design (memory ``O(n)`` beyond the design itself).
+    """
+    working = np.asarray(working, dtype=float)
+    try:
+        factor = np.linalg.cholesky(information(matrix, working))
+    except np.linalg.LinAlgError:
+        raise ModelError(SINGULAR) from None
+    inverse_t = linalg.solve_triangular(factor, np.eye(len(factor)), lower=True).T  # L^-T
+    squares = np.zeros(len(working))
+    for column in inverse_t.T:
+        projected = column[0] + (matrix.matvec(column[1:]) if len(column) > 1 else 0.0)
+        squares += projected**2
+    return working * squares

@@ -20,6 +20,7 @@ from autorisk.errors import ModelError
 from autorisk.models import persistence
 
 if TYPE_CHECKING:
+    from autorisk.models.diagnostics import GLMDiagnostics
     from autorisk.models.inference import GLMSummary
 
 
@@ -58,6 +59,12 @@ class GLMResults:
 
         check_is_fitted(self, "params_")
         return inference.drop_one(self, X, y, **fit_params)
+
+    def diagnostics(self, X: pd.DataFrame, y: Any, *, seed: int | None = 0, **fit_params: Any) -> GLMDiagnostics:
+        """Residuals, leverage and Cook's distance on the training data (see :func:`~autorisk.models.diagnostics.diagnose`)."""
+        from autorisk.models import diagnostics
+
+        return diagnostics.diagnose(self, X, y, seed=seed, **fit_params)
 
     def summary(self) -> GLMSummary:
         """Compact statsmodels-style summary; renders as HTML in Jupyter."""
