@@ -7,9 +7,12 @@ import pytest
 
 from autorisk.errors import DataError, ParameterError
 from autorisk.indication import (
+    Indication,
     average_accident_date,
     decimal_year,
+    experience_dates,
     extension_of_exposures,
+    loss_ratio_indication,
     on_level_factors,
     trend_factor,
 )
@@ -98,3 +101,36 @@ def test_trend_by_hand():
     assert trend_factor(-0.02, 2020.5, 2022.5) == pytest.approx(0.98 * 0.98)
     with pytest.raises(ParameterError, match="annual_trend"):
         trend_factor(-1.0, 2020, 2021)
+
+
+def test_experience_dates_accident_and_policy_years():
+    # Accident year 2021: accidents uniform over 2021 -> 2021.5; its calendar-year earned premium
+    # comes from policies written over 2020-2021 (annual) -> average written date 2021.0.
+    # Policy year 2021 (annual): written uniformly over 2021 -> 2021.5; each policy's accidents
+    # are uniform over its own year, so on average half a year after writing -> 2022.0, the
+    # midpoint of the two calendar years the policy year spans.
+    assert experience_dates(2021) == (2021.5, 2021.0)
+    assert experience_dates(2021, period="policy") == (2022.0, 2021.5)
+    # six-month policies: half a term is a quarter year
+    assert experience_dates(2021, term_months=6) == (2021.5, 2021.25)
+    assert experience_dates(2021, period="policy", term_months=6) == (2021.75, 2021.5)
+    with pytest.raises(ParameterError, match="period"):
+        experience_dates(2021, period="calendar")
+
+
+def test_policy_year_trend_periods_in_the_indication():
+    # Policy years 2022 and 2023, rates effective 1 Jul 2024 (forecast average accident date 2025.5):
+    # loss trend from 2023.0 and 2024.0 -> 2.5 and 1.5 years at 5%, a year shorter than for
+    # accident years (3 and 2). Premium (one step, 2%) from 2022.5 and 2023.5 to the forecast
+    # average written date 2025.0 -> 2.5 and 1.5 years.
+    inputs = Indication(years=[2022, 2023], earned_exposure=[10.0, 11.0], losses=[770.0, 770.0],
+                        on_level_premium=[1100.0, 1100.0], forecast_effective="2024-07-01",
+                        loss_trend=0.05, premium_trend=0.02, experience_period="policy",
+                        variable_expense_ratio=0.17, profit_ratio=0.05)  # fmt: skip
+    result = loss_ratio_indication(inputs)
+    assert result.by_year["average_accident_date"].tolist() == [2023.0, 2024.0]
+    assert result.by_year["trend_factor"].tolist() == pytest.approx([1.05**2.5, 1.05**1.5])
+    assert result.by_year["premium_trend_factor"].tolist() == pytest.approx([1.02**2.5, 1.02**1.5])
+    trended = 770 * (1.05**2.5 + 1.05**1.5)
+    assert result.value("trended ultimate loss & LAE") == pytest.approx(trended)
+    assert result.value("loss & LAE ratio") == pytest.approx(trended / (1100 * (1.02**2.5 + 1.02**1.5)))

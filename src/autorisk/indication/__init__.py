@@ -4,8 +4,10 @@ The pieces, in the order an indication uses them:
 
 * :func:`on_level_factors` (parallelogram method) and :func:`extension_of_exposures`
   bring earned premium to current rates;
-* :func:`trend_factor` and :func:`average_accident_date` trend losses from each
-  experience year's midpoint to the forecast period's average accident date;
+* :func:`trend_factor`, :func:`experience_dates` and :func:`average_accident_date`
+  trend losses from each accident or policy year's average accident date to the
+  forecast period's; :func:`average_written_date` and
+  :func:`two_step_premium_trend` trend premium;
 * :func:`classical_credibility` and :func:`trended_present_rates_change` weight the
   indication against a complement;
 * :class:`Indication` holds the inputs; :func:`loss_ratio_indication` and
@@ -26,7 +28,14 @@ from autorisk.indication.indication import (
     pure_premium_indication,
 )
 from autorisk.indication.onlevel import extension_of_exposures, on_level_factors
-from autorisk.indication.trend import average_accident_date, decimal_year, trend_factor
+from autorisk.indication.premium_trend import two_step_premium_trend
+from autorisk.indication.trend import (
+    average_accident_date,
+    average_written_date,
+    decimal_year,
+    experience_dates,
+    trend_factor,
+)
 
 __all__ = [
     "FREQUENCY_STANDARD",
@@ -34,8 +43,10 @@ __all__ = [
     "Indication",
     "IndicationResult",
     "average_accident_date",
+    "average_written_date",
     "classical_credibility",
     "decimal_year",
+    "experience_dates",
     "extension_of_exposures",
     "loss_ratio_indication",
     "on_level_factors",
@@ -43,4 +54,5 @@ __all__ = [
     "pure_premium_standard",
     "trend_factor",
     "trended_present_rates_change",
+    "two_step_premium_trend",
 ]

@@ -29,7 +29,14 @@ from autorisk.indication.credibility import (
     classical_credibility,
     pure_premium_standard,
 )
-from autorisk.indication.trend import DateLike, average_accident_date, trend_factor
+from autorisk.indication.premium_trend import two_step_premium_trend
+from autorisk.indication.trend import (
+    DateLike,
+    average_accident_date,
+    average_written_date,
+    experience_dates,
+    trend_factor,
+)
 
 Method = Literal["loss_ratio", "pure_premium"]
 
@@ -41,7 +48,9 @@ class Indication:
     Parameters
     ----------
     years : sequence of int
-        Experience (accident) years; each is trended from its midpoint (1 July).
+        Experience years: accident years (losses trended from mid-year, premium
+        is the calendar year's earned premium) or policy years, see
+        ``experience_period``.
     earned_exposure : array-like
         Earned exposure per year (> 0).
     losses : array-like
@@ -65,7 +74,30 @@ class Indication:
     lae_ratio : float, default 0
         Loss adjustment expense as a ratio to loss: loss & LAE = loss x (1 + ratio).
     loss_trend : float, default 0
-        Annual loss (pure premium) trend, e.g. ``0.04``.
+        Annual loss (pure premium) trend, e.g. ``0.04``, from each year's average
+        accident date (:func:`~autorisk.indication.experience_dates`) to the
+        forecast period's (:func:`~autorisk.indication.average_accident_date`).
+    premium_trend : float, default 0
+        Annual premium trend (e.g. the drift of the average NCD coefficient,
+        :func:`~autorisk.indication.ncd_premium_drift`). The loss-ratio method
+        trends on-level premium by it, so loss ratios move at the net trend
+        ``loss trend factor / premium trend factor``; the pure-premium method
+        ignores it (it compares the indicated rate with today's average rate).
+        One-step trending (Werner & Modlin, ch. 5): from each year's premium's
+        average written date to the forecast period's
+        (:func:`~autorisk.indication.average_written_date`).
+    latest_average_written_premium : float, optional
+        Latest average written premium per exposure at current rate level; when
+        given, premium is trended in two steps
+        (:func:`~autorisk.indication.two_step_premium_trend`): to this level, then
+        at ``premium_trend`` from ``latest_written_date`` to the forecast period's
+        average written date.
+    latest_written_date : date or decimal year, optional
+        Average written date of that latest premium; default the middle of the
+        latest experience year.
+    experience_period : {"accident", "policy"}, default "accident"
+        Accident years or policy years (policies written in the year, losses
+        over their terms: average accident date half a term after mid-year).
     rates_in_effect_months, term_months : float, default 12
         How long the new rates will be written, and the policy term; they fix the
         forecast period's average accident date.
@@ -134,6 +166,10 @@ class Indication:
     development_factors: Any = None
     lae_ratio: float = 0.0
     loss_trend: float = 0.0
+    premium_trend: float = 0.0
+    latest_average_written_premium: float | None = None
+    latest_written_date: DateLike | None = None
+    experience_period: str = "accident"
     rates_in_effect_months: float = 12
     term_months: float = 12
     fixed_expense_ratio: float | None = None
@@ -318,6 +354,40 @@ def _on_level_premium(inputs: Indication, years: pd.Index) -> np.ndarray | None:
     return premium * factor
 
 
+def _premium_trend(
+    inputs: Indication,
+    years: pd.Index,
+    average_premium: np.ndarray,
+    written_dates: np.ndarray,
+    forecast_written: float,
+) -> tuple[pd.DataFrame | None, list[tuple[str, float, str]]]:
+    """Premium trend factors per year (one- or two-step) and their steps; ``None`` without premium trend."""
+    rate = float(inputs.premium_trend)
+    if inputs.latest_average_written_premium is None:
+        if inputs.latest_written_date is not None:
+            raise ParameterError("latest_written_date needs latest_average_written_premium")
+        if rate == 0:
+            return None, []
+        factor = np.array([trend_factor(rate, when, forecast_written) for when in written_dates])
+        table = pd.DataFrame({"average_premium": average_premium, "premium_trend_factor": factor},
+                             index=years)  # fmt: skip
+        return table, [("forecast average written date", forecast_written,
+                        "effective + rates-in-effect months / 24 (years)"),
+                       ("premium trend", rate, "one-step: (1 + trend) ^ (forecast written date - "
+                        "year's average written date)")]  # fmt: skip
+    latest_date = years.max() + 0.5 if inputs.latest_written_date is None else inputs.latest_written_date
+    table = two_step_premium_trend(years, average_premium, inputs.latest_average_written_premium,
+                                   annual_trend=rate, latest_written_date=latest_date,
+                                   forecast_effective=inputs.forecast_effective,
+                                   rates_in_effect_months=inputs.rates_in_effect_months)  # fmt: skip
+    return table, [("forecast average written date", forecast_written,
+                    "effective + rates-in-effect months / 24 (years)"),
+                   ("latest average written premium", float(inputs.latest_average_written_premium),
+                    "given, at current rate level"),
+                   ("premium trend", rate, "two-step: latest / year's average premium x (1 + trend) ^ "
+                    "(forecast written date - latest written date)")]  # fmt: skip
+
+
 def _weights(inputs: Indication, years: pd.Index) -> np.ndarray | None:
     if inputs.year_weights is None:
         return None
@@ -410,7 +480,11 @@ def _indicate(inputs: Indication, method: Method) -> IndicationResult:
     forecast_date = average_accident_date(inputs.forecast_effective,
                                           rates_in_effect_months=inputs.rates_in_effect_months,
                                           term_months=inputs.term_months)  # fmt: skip
-    trend = np.array([trend_factor(inputs.loss_trend, year + 0.5, forecast_date) for year in years])
+    dates = [experience_dates(year, period=inputs.experience_period, term_months=inputs.term_months)
+             for year in years]  # fmt: skip
+    accident_dates = np.array([accident for accident, _ in dates])
+    written_dates = np.array([written for _, written in dates])
+    trend = np.array([trend_factor(inputs.loss_trend, when, forecast_date) for when in accident_dates])
     ultimate = losses * development
     loss_lae = ultimate * (1 + lae)
     trended = loss_lae * trend
@@ -430,10 +504,25 @@ def _indicate(inputs: Indication, method: Method) -> IndicationResult:
     if on_level is not None:
         by_year["on_level_premium"] = on_level
     by_year = by_year.assign(losses=losses, development_factor=development, ultimate_loss=ultimate,
-                             loss_and_lae=loss_lae, trend_factor=trend, trended_loss_and_lae=trended,
+                             loss_and_lae=loss_lae, average_accident_date=accident_dates,
+                             trend_factor=trend, trended_loss_and_lae=trended,
                              pure_premium=trended / exposure)  # fmt: skip
-    if on_level is not None:
-        by_year["loss_ratio"] = trended / on_level
+    premium_rows: list[tuple[str, float, str]] = []
+    projected = on_level
+    if method == "loss_ratio":
+        assert on_level is not None
+        premium_table, premium_rows = _premium_trend(inputs, years, on_level / exposure, written_dates,
+                                                     average_written_date(inputs.forecast_effective,
+                                                                          rates_in_effect_months=inputs.rates_in_effect_months))  # fmt: skip
+        if premium_table is not None:
+            projected = on_level * premium_table["premium_trend_factor"].to_numpy()
+            premium_rows.append(("projected earned premium", projected.sum(),
+                                 "sum of on-level premium x premium trend factor"))  # fmt: skip
+            by_year = by_year.join(premium_table.drop(columns="average_premium"))
+            by_year["projected_premium"] = projected
+            by_year["net_trend_factor"] = trend / premium_table["premium_trend_factor"].to_numpy()
+    if projected is not None:
+        by_year["loss_ratio"] = trended / projected
     if weights is not None:
         by_year["weight"] = weights
 
@@ -451,15 +540,18 @@ def _indicate(inputs: Indication, method: Method) -> IndicationResult:
         ("forecast average accident date", forecast_date,
          "effective + rates-in-effect months / 24 + term months / 24 (years)"),
         ("trended ultimate loss & LAE", trended.sum(),
-         f"sum of loss & LAE x (1 + {inputs.loss_trend:g}) ^ (forecast date - (year + 0.5))"),
+         f"sum of loss & LAE x (1 + {inputs.loss_trend:g}) ^ (forecast date - {inputs.experience_period} "
+         "year's average accident date)"),
     ]  # fmt: skip
+    rows += premium_rows
     where = "weighted average of yearly" if weights is not None else "total"
     if method == "loss_ratio":
-        assert on_level is not None
-        loss_ratio = _average(trended, on_level, weights)
+        assert projected is not None
+        loss_ratio = _average(trended, projected, weights)
         indicated = (loss_ratio + fixed_ratio) / permissible - 1
+        premium_name = "projected premium" if premium_rows else "on-level premium"
         rows += [
-            ("loss & LAE ratio", loss_ratio, f"{where} trended loss & LAE / on-level premium"),
+            ("loss & LAE ratio", loss_ratio, f"{where} trended loss & LAE / {premium_name}"),
             ("fixed expense ratio", fixed_ratio, "F (or F_e / current average rate)"),
             ("variable expense ratio", variable, "V"),
             ("profit ratio", profit, "Q"),

@@ -80,13 +80,91 @@ def average_accident_date(
     >>> average_accident_date("2024-01-01")
     2025.0
     """
-    for name, months in (
-        ("rates_in_effect_months", rates_in_effect_months),
-        ("term_months", term_months),
-    ):
-        if not np.isfinite(months) or months <= 0:
-            raise ParameterError(f"{name} must be > 0, got {months!r}")
-    return decimal_year(effective) + rates_in_effect_months / 24 + term_months / 24
+    _check_months("term_months", term_months)
+    return average_written_date(effective, rates_in_effect_months=rates_in_effect_months) + term_months / 24
+
+
+def average_written_date(effective: DateLike, *, rates_in_effect_months: float = 12) -> float:
+    """Average written date of the policies written while new rates are in effect.
+
+    Policies are written uniformly from ``effective`` for ``rates_in_effect_months``;
+    premium is trended to this date (Werner & Modlin, *Basic Ratemaking*, ch. 5),
+    losses to the average accident date, half a term later.
+
+    Parameters
+    ----------
+    effective : date, str or float
+        Date the new rates take effect.
+    rates_in_effect_months : float, default 12
+        How long the new rates will be written, > 0.
+
+    Returns
+    -------
+    float
+        ``decimal_year(effective) + rates_in_effect_months / 24``.
+
+    Examples
+    --------
+    >>> average_written_date("2011-01-01"), average_written_date("2011-01-01", rates_in_effect_months=24)
+    (2011.5, 2012.0)
+    """
+    _check_months("rates_in_effect_months", rates_in_effect_months)
+    return decimal_year(effective) + rates_in_effect_months / 24
+
+
+#: Experience periods: ``"accident"`` (accident / calendar years) or ``"policy"`` (policy years).
+PERIODS = ("accident", "policy")
+
+
+def experience_dates(year: int, *, period: str = "accident", term_months: float = 12) -> tuple[float, float]:
+    """Average accident date of an experience year's losses and average written date of its premium.
+
+    * accident year (premium: the calendar year's earned premium): accidents on
+      average at mid-year; the earned premium was written on average half a term
+      before mid-year;
+    * policy year (policies written in the year, losses over their terms): the
+      policies are written on average at mid-year and their accidents happen
+      half a term later, so for annual policies at the end of the year
+      (Werner & Modlin, *Basic Ratemaking*, ch. 6: a policy year spans two
+      calendar years and its average accident date is its midpoint).
+
+    Parameters
+    ----------
+    year : int
+        The experience year.
+    period : {"accident", "policy"}, default "accident"
+        Kind of experience year.
+    term_months : float, default 12
+        Policy term, > 0.
+
+    Returns
+    -------
+    (float, float)
+        ``(average accident date, average written date)`` as decimal years.
+
+    Examples
+    --------
+    Annual policies: accident year 2021 has its accidents at 2021.5 and its
+    earned premium written at 2021.0; policy year 2021 has both half a year later.
+
+    >>> experience_dates(2021), experience_dates(2021, period="policy")
+    ((2021.5, 2021.0), (2022.0, 2021.5))
+    >>> experience_dates(2021, period="policy", term_months=6)
+    (2021.75, 2021.5)
+    """
+    if period not in PERIODS:
+        raise ParameterError(f"period must be one of {PERIODS}, got {period!r}")
+    _check_months("term_months", term_months)
+    half_term = term_months / 24
+    middle = int(year) + 0.5
+    if period == "accident":
+        return middle, middle - half_term
+    return middle + half_term, middle
+
+
+def _check_months(name: str, months: float) -> None:
+    if not np.isfinite(months) or months <= 0:
+        raise ParameterError(f"{name} must be > 0, got {months!r}")
 
 
 def trend_factor(annual_trend: float, from_date: DateLike, to_date: DateLike) -> float:
@@ -118,4 +196,12 @@ def trend_factor(annual_trend: float, from_date: DateLike, to_date: DateLike) ->
     return float((1 + rate) ** (decimal_year(to_date) - decimal_year(from_date)))
 
 
-__all__ = ["DateLike", "average_accident_date", "decimal_year", "trend_factor"]
+__all__ = [
+    "PERIODS",
+    "DateLike",
+    "average_accident_date",
+    "average_written_date",
+    "decimal_year",
+    "experience_dates",
+    "trend_factor",
+]
