@@ -10,6 +10,7 @@ The pieces, in the order an indication uses them:
   :func:`two_step_premium_trend` trend premium;
 * :func:`classical_credibility` and :func:`trended_present_rates_change` weight the
   indication against a complement;
+* :func:`off_balance_factor` offsets changed relativities in the new base rate;
 * :class:`Indication` holds the inputs; :func:`loss_ratio_indication` and
   :func:`pure_premium_indication` return an :class:`IndicationResult` with every step.
 """
@@ -27,6 +28,7 @@ from autorisk.indication.indication import (
     loss_ratio_indication,
     pure_premium_indication,
 )
+from autorisk.indication.offbalance import off_balance_factor
 from autorisk.indication.onlevel import extension_of_exposures, on_level_factors
 from autorisk.indication.premium_trend import two_step_premium_trend
 from autorisk.indication.trend import (
@@ -49,6 +51,7 @@ __all__ = [
     "experience_dates",
     "extension_of_exposures",
     "loss_ratio_indication",
+    "off_balance_factor",
     "on_level_factors",
     "pure_premium_indication",
     "pure_premium_standard",

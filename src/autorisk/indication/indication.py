@@ -29,6 +29,7 @@ from autorisk.indication.credibility import (
     classical_credibility,
     pure_premium_standard,
 )
+from autorisk.indication.offbalance import off_balance_factor
 from autorisk.indication.premium_trend import two_step_premium_trend
 from autorisk.indication.trend import (
     DateLike,
@@ -136,6 +137,13 @@ class Indication:
         relativities in the same review (new average / current average - 1).
         The base rate is divided by ``1 + off_balance`` so that base rate and
         relativities together move the average rate by the selected change.
+    current_relativity, proposed_relativity : array-like, optional
+        The book's relativities now and as proposed, per policy or per level
+        (with ``relativity_exposure``); when given the off-balance is computed
+        from them (:func:`~autorisk.indication.off_balance_factor`) instead of
+        given: ``off_balance = average proposed / average current - 1``.
+    relativity_exposure : array-like, optional
+        Exposure of each row of the relativities (default 1 each).
 
     Examples
     --------
@@ -183,6 +191,9 @@ class Indication:
     complement_change: float = 0.0
     current_base_rate: float | None = None
     off_balance: float = 0.0
+    current_relativity: Any = None
+    proposed_relativity: Any = None
+    relativity_exposure: Any = None
 
 
 @dataclass(frozen=True)
@@ -386,6 +397,25 @@ def _premium_trend(
                     "given, at current rate level"),
                    ("premium trend", rate, "two-step: latest / year's average premium x (1 + trend) ^ "
                     "(forecast written date - latest written date)")]  # fmt: skip
+
+
+def _off_balance(inputs: Indication) -> tuple[float, list[tuple[str, float, str]]]:
+    """The off-balance, given or from the book's relativities, and the steps that computed it."""
+    given_relativities = (inputs.current_relativity is not None, inputs.proposed_relativity is not None)
+    if not any(given_relativities):
+        if inputs.relativity_exposure is not None:
+            raise ParameterError("relativity_exposure needs current_relativity and proposed_relativity")
+        off_balance = float(inputs.off_balance)
+        if not np.isfinite(off_balance) or off_balance <= -1:
+            raise ParameterError(f"off_balance must be > -1, got {inputs.off_balance!r}")
+        return off_balance, []
+    if not all(given_relativities):
+        raise ParameterError("give both current_relativity and proposed_relativity")
+    if inputs.off_balance != 0:
+        raise ParameterError("give off_balance or the relativities (current_relativity, proposed_relativity), not both")
+    factor = off_balance_factor(inputs.current_relativity, inputs.proposed_relativity, inputs.relativity_exposure)
+    return 1 / factor - 1, [("off-balance factor", factor,
+                             "exposure-weighted average current / proposed relativity")]  # fmt: skip
 
 
 def _weights(inputs: Indication, years: pd.Index) -> np.ndarray | None:
@@ -595,11 +625,9 @@ def _indicate(inputs: Indication, method: Method) -> IndicationResult:
     new_base = None
     if inputs.current_base_rate is not None:
         base = ratio("current_base_rate", inputs.current_base_rate, high=np.inf)
-        off_balance = float(inputs.off_balance)
-        if not np.isfinite(off_balance) or off_balance <= -1:
-            raise ParameterError(f"off_balance must be > -1, got {inputs.off_balance!r}")
+        off_balance, off_balance_rows = _off_balance(inputs)
         new_base = base * (1 + weighted) / (1 + off_balance)
-        rows += [("current base rate", base, "given"),
+        rows += [("current base rate", base, "given"), *off_balance_rows,
                  ("off-balance", off_balance, "new average relativity / current average relativity - 1"),
                  ("new base rate", new_base,
                   "current base rate x (1 + weighted change) / (1 + off-balance)")]  # fmt: skip
