@@ -136,9 +136,10 @@ def test_year_weights():
     lae=st.floats(0, 0.3),
     per_exposure=st.booleans(),
     weighted=st.booleans(),
+    fixed_trend=st.floats(-0.05, 0.1),
 )
 def test_methods_agree_when_premium_is_exposure_times_current_rate(
-    n_years, data, rate, variable, profit, fixed, trend, lae, per_exposure, weighted
+    n_years, data, rate, variable, profit, fixed, trend, lae, per_exposure, weighted, fixed_trend
 ):
     positive = st.floats(0.5, 1e5)
     exposure = np.array(data.draw(st.lists(positive, min_size=n_years, max_size=n_years)))
@@ -151,7 +152,7 @@ def test_methods_agree_when_premium_is_exposure_times_current_rate(
         forecast_effective="2026-01-01", variable_expense_ratio=variable, profit_ratio=profit,
         fixed_expense_ratio=None if per_exposure else fixed,
         fixed_expense_per_exposure=fixed * rate if per_exposure else None,
-        year_weights=weights if weighted else None,
+        year_weights=weights if weighted else None, fixed_expense_trend=fixed_trend,
     )  # fmt: skip
     lr = loss_ratio_indication(inputs).indicated_change
     pp = pure_premium_indication(inputs).indicated_change
@@ -301,3 +302,27 @@ def test_steps_read_without_exponents_and_large_amounts_with_separators():
     assert f"{premium:,.0f}" in text and f"{premium:,.0f}" in page
     assert "2025.5" in text  # the forecast average accident date stays a year
     assert f"{INDICATED:.6g}" in text
+
+
+def test_fixed_expense_trend_by_hand():
+    # Worked example with fixed expense trending at 3% a year from the middle of 2023 (the
+    # default: middle of the latest experience year) to the forecast average written date
+    # 2024.5 + 0.5 = 2025.0: 1.5 years, factor 1.03^1.5 = 1.0453358.
+    #   F = 0.08 x 1.0453358 = 0.0836269; indicated (0.79104375 + 0.0836269) / 0.78 - 1
+    factor = 1.03**1.5
+    result = loss_ratio_indication(worked_example(fixed_expense_trend=0.03))
+    assert result.value("fixed expense date") == 2023.5
+    assert result.value("forecast average written date") == 2025.0
+    assert result.value("fixed expense trend factor") == pytest.approx(1.0453358, rel=1e-7)
+    assert result.value("fixed expense ratio") == pytest.approx(0.08 * factor)
+    assert result.indicated_change == pytest.approx((0.79104375 + 0.08 * factor) / 0.78 - 1)
+    # an earlier expense period (calendar year 2022) trends one more year
+    earlier = loss_ratio_indication(worked_example(fixed_expense_trend=0.03, fixed_expense_date="2022-07-01"))
+    assert earlier.value("fixed expense ratio") == pytest.approx(0.08 * 1.03**2.5)
+    # the pure-premium method trends F_e alike, so the methods still agree
+    pure = pure_premium_indication(worked_example(fixed_expense_trend=0.03, fixed_expense_ratio=None,
+                                                  fixed_expense_per_exposure=0.08 * 2200 / 21))  # fmt: skip
+    assert pure.value("fixed expense per exposure") == pytest.approx(0.08 * 2200 / 21 * factor)
+    assert pure.indicated_change == pytest.approx(result.indicated_change)
+    with pytest.raises(ParameterError, match="annual_trend"):
+        loss_ratio_indication(worked_example(fixed_expense_trend=-1.5))

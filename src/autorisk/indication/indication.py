@@ -35,6 +35,7 @@ from autorisk.indication.trend import (
     DateLike,
     average_accident_date,
     average_written_date,
+    decimal_year,
     experience_dates,
     trend_factor,
 )
@@ -105,8 +106,20 @@ class Indication:
     fixed_expense_ratio : float, optional
         ``F``, fixed expense as a share of on-level premium.
     fixed_expense_per_exposure : float, optional
-        ``F_e``, projected fixed expense per exposure; give at most one of the two
+        ``F_e``, fixed expense per exposure; give at most one of the two
         (neither: no fixed expense).
+    fixed_expense_trend : float, default 0
+        Annual trend of the fixed expense provision given, > -1: trends it from
+        ``fixed_expense_date`` to the forecast period's average written date
+        (Werner & Modlin, ch. 7: from the average date the historical expenses
+        were incurred to the average date they will be incurred). For
+        ``fixed_expense_per_exposure`` it is the trend of fixed expense per
+        exposure; for ``fixed_expense_ratio`` the trend of the ratio, i.e. how
+        much faster fixed expenses grow than average premium (0 when they grow
+        alike, as Werner & Modlin assume for the premium-based ratio).
+    fixed_expense_date : date or decimal year, optional
+        Average date the historical fixed expenses were incurred; default the
+        middle of the latest experience year (calendar-year expense data).
     year_weights : array-like, optional
         Weights of each year's loss ratio / pure premium; default: totals over
         all years (weights proportional to premium / exposure).
@@ -182,6 +195,8 @@ class Indication:
     term_months: float = 12
     fixed_expense_ratio: float | None = None
     fixed_expense_per_exposure: float | None = None
+    fixed_expense_trend: float = 0.0
+    fixed_expense_date: DateLike | None = None
     year_weights: Any = None
     claim_counts: Any = None
     claim_amounts: Any = None
@@ -529,6 +544,18 @@ def _indicate(inputs: Indication, method: Method) -> IndicationResult:
     else:
         fixed_ratio = ratio("fixed_expense_ratio", inputs.fixed_expense_ratio or 0.0)
         fixed_per_exposure = fixed_ratio * current_rate
+    forecast_written = average_written_date(inputs.forecast_effective,
+                                            rates_in_effect_months=inputs.rates_in_effect_months)  # fmt: skip
+    fixed_rows: list[tuple[str, float, str]] = []
+    if inputs.fixed_expense_trend != 0 or inputs.fixed_expense_date is not None:
+        expense_date = (years.max() + 0.5 if inputs.fixed_expense_date is None
+                        else decimal_year(inputs.fixed_expense_date))  # fmt: skip
+        fixed_trend = trend_factor(inputs.fixed_expense_trend, expense_date, forecast_written)
+        fixed_ratio *= fixed_trend
+        fixed_per_exposure *= fixed_trend
+        fixed_rows = [("fixed expense date", expense_date, "average date historical fixed expenses were incurred"),
+                      ("fixed expense trend factor", fixed_trend,
+                       f"(1 + {inputs.fixed_expense_trend:g}) ^ (forecast written date - fixed expense date)")]  # fmt: skip
 
     by_year = pd.DataFrame({"earned_exposure": exposure}, index=years)
     if on_level is not None:
@@ -542,8 +569,7 @@ def _indicate(inputs: Indication, method: Method) -> IndicationResult:
     if method == "loss_ratio":
         assert on_level is not None
         premium_table, premium_rows = _premium_trend(inputs, years, on_level / exposure, written_dates,
-                                                     average_written_date(inputs.forecast_effective,
-                                                                          rates_in_effect_months=inputs.rates_in_effect_months))  # fmt: skip
+                                                     forecast_written)  # fmt: skip
         if premium_table is not None:
             projected = on_level * premium_table["premium_trend_factor"].to_numpy()
             premium_rows.append(("projected earned premium", projected.sum(),
@@ -573,7 +599,10 @@ def _indicate(inputs: Indication, method: Method) -> IndicationResult:
          f"sum of loss & LAE x (1 + {inputs.loss_trend:g}) ^ (forecast date - {inputs.experience_period} "
          "year's average accident date)"),
     ]  # fmt: skip
-    rows += premium_rows
+    if fixed_rows and not premium_rows:
+        rows.append(("forecast average written date", forecast_written,
+                     "effective + rates-in-effect months / 24 (years)"))  # fmt: skip
+    rows += premium_rows + fixed_rows
     where = "weighted average of yearly" if weights is not None else "total"
     if method == "loss_ratio":
         assert projected is not None
@@ -582,7 +611,7 @@ def _indicate(inputs: Indication, method: Method) -> IndicationResult:
         premium_name = "projected premium" if premium_rows else "on-level premium"
         rows += [
             ("loss & LAE ratio", loss_ratio, f"{where} trended loss & LAE / {premium_name}"),
-            ("fixed expense ratio", fixed_ratio, "F (or F_e / current average rate)"),
+            ("fixed expense ratio", fixed_ratio, "F (or F_e / current average rate), trended"),
             ("variable expense ratio", variable, "V"),
             ("profit ratio", profit, "Q"),
             ("permissible loss ratio", permissible, "1 - V - Q"),
@@ -594,7 +623,7 @@ def _indicate(inputs: Indication, method: Method) -> IndicationResult:
         indicated = rate / current_rate - 1
         rows += [
             ("pure premium", pure_premium, f"{where} trended loss & LAE / exposure"),
-            ("fixed expense per exposure", fixed_per_exposure, "F_e (or F x current average rate)"),
+            ("fixed expense per exposure", fixed_per_exposure, "F_e (or F x current average rate), trended"),
             ("variable expense ratio", variable, "V"),
             ("profit ratio", profit, "Q"),
             ("permissible loss ratio", permissible, "1 - V - Q"),
