@@ -7,7 +7,8 @@ The pieces, in the order an indication uses them:
 * :func:`trend_factor`, :func:`experience_dates` and :func:`average_accident_date`
   trend losses from each accident or policy year's average accident date to the
   forecast period's; :func:`average_written_date` and
-  :func:`two_step_premium_trend` trend premium;
+  :func:`two_step_premium_trend` trend premium, e.g. at the drift of the
+  average NCD coefficient (:func:`ncd_premium_drift`);
 * :func:`classical_credibility` and :func:`trended_present_rates_change` weight the
   indication against a complement;
 * :func:`off_balance_factor` offsets changed relativities in the new base rate;
@@ -28,6 +29,7 @@ from autorisk.indication.indication import (
     loss_ratio_indication,
     pure_premium_indication,
 )
+from autorisk.indication.ncd_drift import NCDDrift, ncd_premium_drift
 from autorisk.indication.offbalance import off_balance_factor
 from autorisk.indication.onlevel import extension_of_exposures, on_level_factors
 from autorisk.indication.premium_trend import two_step_premium_trend
@@ -44,6 +46,7 @@ __all__ = [
     "FULL_CREDIBILITY_CLAIMS",
     "Indication",
     "IndicationResult",
+    "NCDDrift",
     "average_accident_date",
     "average_written_date",
     "classical_credibility",
@@ -51,6 +54,7 @@ __all__ = [
     "experience_dates",
     "extension_of_exposures",
     "loss_ratio_indication",
+    "ncd_premium_drift",
     "off_balance_factor",
     "on_level_factors",
     "pure_premium_indication",
