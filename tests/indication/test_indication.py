@@ -211,6 +211,7 @@ def test_expense_and_profit_must_leave_room_for_losses():
         ({"on_level_premium": [1.0, 1.0]}, ParameterError, "on_level_premium"),
         ({"years": [2022, 2022]}, ParameterError, "years"),
         ({"off_balance": -1.0}, ParameterError, "off_balance"),
+        ({"experience_period": "calendar"}, ParameterError, "experience_period"),
     ],
 )
 def test_bad_inputs_name_the_field(changes, error, field):

@@ -32,6 +32,7 @@ from autorisk.indication.credibility import (
 from autorisk.indication.offbalance import off_balance_factor
 from autorisk.indication.premium_trend import two_step_premium_trend
 from autorisk.indication.trend import (
+    PERIODS,
     DateLike,
     average_accident_date,
     average_written_date,
@@ -190,7 +191,7 @@ class Indication:
     premium_trend: float = 0.0
     latest_average_written_premium: float | None = None
     latest_written_date: DateLike | None = None
-    experience_period: str = "accident"
+    experience_period: Literal["accident", "policy"] = "accident"
     rates_in_effect_months: float = 12
     term_months: float = 12
     fixed_expense_ratio: float | None = None
@@ -525,6 +526,8 @@ def _indicate(inputs: Indication, method: Method) -> IndicationResult:
     forecast_date = average_accident_date(inputs.forecast_effective,
                                           rates_in_effect_months=inputs.rates_in_effect_months,
                                           term_months=inputs.term_months)  # fmt: skip
+    if inputs.experience_period not in PERIODS:
+        raise ParameterError(f"experience_period must be one of {PERIODS}, got {inputs.experience_period!r}")
     dates = [experience_dates(year, period=inputs.experience_period, term_months=inputs.term_months)
              for year in years]  # fmt: skip
     accident_dates = np.array([accident for accident, _ in dates])
