@@ -57,6 +57,13 @@ def two_step_premium_trend(
         Indexed by year: ``average_premium``, ``current_trend_factor``,
         ``projected_trend_factor`` and ``premium_trend_factor`` (their product).
 
+    Notes
+    -----
+    Werner & Modlin's own two-step figures could not be confirmed from the
+    sources at hand, so the tests check a CAS exam question (inputs and the
+    answer key's trend period as quoted publicly) and hand computations; the
+    figures below are hand computations, not published ones.
+
     Examples
     --------
     Calendar year 2008 earned premium at current rate level 487,500 on 1,000
