@@ -1,0 +1,20 @@
+"""Claim severity distributions: maximum-likelihood fits with deductibles and limits, tails and splices.
+
+* :class:`SeverityFit`: lognormal, gamma, Weibull, Pareto (two-parameter,
+  Lomax) or generalised Pareto above a threshold, fitted with left truncation
+  at deductibles and right censoring at limits in the likelihood; standard
+  errors from the observed information;
+* :func:`compare_families`: AIC / BIC table across the families;
+* :func:`qq_plot`, :func:`mean_excess`, :func:`mean_excess_plot`: diagnostics;
+* :func:`gpd_stability` and :class:`SplicedFit`: a body below a threshold and
+  a GPD tail above it.
+
+Every fitted object exposes ``distribution_``, a frozen scipy distribution
+that :func:`autorisk.rating.limit_factor`, :func:`~autorisk.rating.deductible_factor`
+and :func:`~autorisk.rating.limited_expected_value` take directly.
+"""
+
+from autorisk.severity.families import FAMILIES, Family, family
+from autorisk.severity.fit import SeverityFit
+
+__all__ = ["FAMILIES", "Family", "SeverityFit", "family"]
