@@ -14,7 +14,24 @@ that :func:`autorisk.rating.limit_factor`, :func:`~autorisk.rating.deductible_fa
 and :func:`~autorisk.rating.limited_expected_value` take directly.
 """
 
+from autorisk.severity.compare import DEFAULT_FAMILIES, FamilyComparison, compare_families
 from autorisk.severity.families import FAMILIES, Family, family
 from autorisk.severity.fit import SeverityFit
+from autorisk.severity.plots import mean_excess, mean_excess_plot, qq_plot
+from autorisk.severity.splice import SplicedFit, gpd_stability, spliced_distribution
 
-__all__ = ["FAMILIES", "Family", "SeverityFit", "family"]
+__all__ = [
+    "DEFAULT_FAMILIES",
+    "FAMILIES",
+    "Family",
+    "FamilyComparison",
+    "SeverityFit",
+    "SplicedFit",
+    "compare_families",
+    "family",
+    "gpd_stability",
+    "mean_excess",
+    "mean_excess_plot",
+    "qq_plot",
+    "spliced_distribution",
+]
