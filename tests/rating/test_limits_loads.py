@@ -6,7 +6,13 @@ import pytest
 from scipy import integrate, special, stats
 
 from autorisk.errors import ParameterError
-from autorisk.rating import gamma_severity, limit_factor, limited_expected_value
+from autorisk.rating import (
+    deductible_factor,
+    gamma_severity,
+    limit_factor,
+    limited_expected_value,
+    loss_elimination_ratio,
+)
 from autorisk.severity import SeverityFit
 
 LIMITS = [1_000_000, 2_000_000, 3_000_000, 5_000_000]
@@ -99,3 +105,22 @@ def test_a_fitted_severity_goes_straight_into_the_limit_factors():
     fitted = limit_factor(fit.distribution_, LIMITS, base=1_000_000).values
     true = limit_factor(truth, LIMITS, base=1_000_000).values
     np.testing.assert_allclose(fitted, true, rtol=0.02)
+
+
+def test_deductible_relativities_from_a_fit_to_truncated_data_recover_the_ground_up_truth():
+    # claims are only seen above a 500 deductible: the fit's ground-up distribution still prices
+    # lower deductibles, which the observed amounts alone cannot
+    truth = stats.weibull_min(0.9, scale=3000.0)
+    x = truth.rvs(60_000, random_state=12)
+    seen = x[x > 500.0]
+    fit = SeverityFit("weibull").fit(seen, deductible=500.0)
+    options = [0, 250, 500, 1000, 2000]
+    fitted = deductible_factor(fit.distribution_, options, base=0).values
+    true = deductible_factor(truth, options, base=0).values
+    np.testing.assert_allclose(fitted, true, rtol=0.01)
+    ler = loss_elimination_ratio(fit.distribution_, [500.0])[0]
+    assert ler == pytest.approx(loss_elimination_ratio(truth, [500.0])[0], rel=0.03)
+    # a fit that ignores the truncation prices the deductibles worse (measured: 2.7% against 0.5%)
+    naive = deductible_factor(SeverityFit("weibull").fit(seen).distribution_, options, base=0).values
+    errors = [np.max(np.abs(np.array(v) / true - 1)) for v in (fitted, naive)]
+    assert errors[1] > 3 * errors[0]

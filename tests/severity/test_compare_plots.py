@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from autorisk.errors import ParameterError
 from autorisk.severity import SeverityFit, compare_families, mean_excess, mean_excess_plot, qq_plot
 
 
@@ -23,6 +24,8 @@ def test_aic_and_bic_are_those_of_the_scipy_densities_at_the_fitted_parameters()
         assert table.loc[name, "aic"] == pytest.approx(4 - 2 * loglik, rel=1e-10)
         assert table.loc[name, "bic"] == pytest.approx(2 * np.log(x.size) - 2 * loglik, rel=1e-10)
     assert "weibull" in repr(comparison) and "<table" in comparison._repr_html_()
+    with pytest.raises(ParameterError, match="'gpd' models a tail"):
+        compare_families(x, ["lognormal", "gpd"])
 
 
 @pytest.mark.parametrize(("truth", "name"), [(stats.lognorm(1.5, scale=800.0), "lognormal"),

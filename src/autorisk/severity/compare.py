@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from autorisk.errors import ModelError
+from autorisk.errors import ModelError, ParameterError
 from autorisk.severity.fit import SeverityFit
 
 __all__ = ["DEFAULT_FAMILIES", "FamilyComparison", "compare_families"]
@@ -91,7 +91,9 @@ def compare_families(
     ------
     ModelError
         No family could be fitted.
-    DataError, ParameterError
+    ParameterError
+        "gpd" among the families; and as :meth:`SeverityFit.fit`.
+    DataError
         As :meth:`SeverityFit.fit`.
 
     Examples
@@ -104,6 +106,8 @@ def compare_families(
     gamma             2        0.0
     lognormal         2      155.5
     """
+    if "gpd" in families:
+        raise ParameterError("compare_families fits whole distributions: 'gpd' models a tail (use SplicedFit)")
     fits, failed = {}, {}
     for name in families:
         try:
