@@ -38,7 +38,7 @@ def test_complete_data_mle_equals_scipy_fit(name):
     fit = SeverityFit(name).fit(x)
     # the likelihood is at least scipy's (never a worse optimum) and the parameters agree tightly
     assert fit.loglik_ >= expected_ll - 1e-6
-    np.testing.assert_allclose(fit.params_.to_numpy(), expected, rtol=2e-5)
+    np.testing.assert_allclose(fit.params_.to_numpy(), expected, rtol=1e-6)  # measured <= 2.3e-7
     # the exposed distribution is the scipy one with those parameters
     np.testing.assert_allclose(fit.distribution_.logpdf(x).sum(), fit.loglik_, rtol=1e-12)
 
