@@ -67,6 +67,19 @@ def test_demo_prints_real_and_synthetic_summaries(capsys, recwarn):
     assert "not a sample of them" in html
     assert not re.search(r"<td>-?[\d,.]+e[+-]?\d+</td>", html)  # no exponent notation in any table cell
     assert "Not computed: the portfolio lacks columns the plan reads ([&#x27;ctpl_class&#x27;," in html
+    # severity fits of the bodily-injury amounts: a family AIC table in AIC order, and ILFs at the TPL limits
+    section = out.split("7. Severity distributions and increased-limit factors")[1]
+    aic = re.findall(r"^(lognormal|gamma|weibull|pareto)\s+2\s+-[\d,]+\s+([\d,]+)\s+[\d,]+\s+[\d,.]+$", section,
+                     flags=re.MULTILINE)  # fmt: skip
+    assert {f for f, _ in aic} == {"lognormal", "gamma", "weibull", "pareto"}
+    values = [float(v.replace(",", "")) for _, v in aic]
+    assert values == sorted(values)
+    ilfs = {int(limit): [float(v) for v in rest.split()] for limit, rest in
+            re.findall(r"^(1000000|2000000|3000000|5000000)((?:\s+[\d.]+){6})$", section, flags=re.MULTILINE)}  # fmt: skip
+    assert sorted(ilfs) == [1_000_000, 2_000_000, 3_000_000, 5_000_000] and set(ilfs[1_000_000]) == {1.0}
+    columns = list(zip(*(ilfs[k] for k in sorted(ilfs)), strict=True))
+    assert all(list(c) == sorted(c) for c in columns)  # every severity's factors rise with the limit
+    assert "GPD tail above 200,000" in section
 
 
 def test_demo_refuses_a_claim_level_dataset():

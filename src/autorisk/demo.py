@@ -52,11 +52,12 @@ from autorisk.indication import (
 )
 from autorisk.models import FrequencyGBM, FrequencyGLM, FrequencySeverity, SeverityGLM
 from autorisk.optimise import MinRetention, optimise_offers
-from autorisk.rating import RatingPlan, coverage_from_pair, diff_plans, export_tables
+from autorisk.rating import RatingPlan, coverage_from_pair, diff_plans, export_tables, limit_factor
 from autorisk.rating.templates.china import china_motor_plan, ctpl_vehicle_class
 from autorisk.renewal import Dislocation, RenewalRules, dislocation, load_ladder, renewal_offers
 from autorisk.report import pricing_report
 from autorisk.reserving import ReserveResult, bornhuetter_ferguson, build_triangle, mack
+from autorisk.severity import SplicedFit, compare_families, gpd_stability
 
 #: Rating factors summarised for each bundled policy-level dataset.
 REAL_BOOK_FACTORS = {
@@ -80,6 +81,13 @@ REAL_BOOK_MODELS = {
 LARGE_LOSS_CAP = 100_000.0
 #: Annual loss trend assumed by the demo's indication (an assumption, not an estimate).
 INDICATION_LOSS_TREND = 0.03
+#: China commercial motor TPL limit options priced by the severity step (CNY; base 1M). The bundled
+#: bodily-injury amounts are AUD: they stand in for the shape of a TPL severity, with no conversion.
+TPL_LIMITS = (1_000_000, 2_000_000, 3_000_000, 5_000_000)
+#: Candidate thresholds of the GPD tail of the bodily-injury claims, and the one the splice uses:
+#: the mean excess is close to linear above it and the GPD shape settles near 0.3.
+TAIL_THRESHOLDS = (100_000.0, 200_000.0, 400_000.0)
+TAIL_THRESHOLD = 200_000.0
 
 
 def run_demo(
@@ -105,6 +113,7 @@ def run_demo(
         summary = _renewal(current_plan, new_plan, policies)
         _optimised_renewal(seed)
         reserves, indication = _reserving_and_indication(book, rated, current_plan)
+        _severity_and_limits()
         path = pricing_report(
             Path(tempfile.gettempdir()) / "autorisk-report.html", portfolio=experience, factors=["region", "use"],
             two_way=[("region", "use")], comparison=comparison, comparison_on="hold-out",
@@ -474,6 +483,29 @@ def _reserving_and_indication(
           f"{indication.credibility_weighted_change:+.4%}); new TPL base rate {indication.new_base_rate:,.2f} CNY "
           f"against {plan.coverage('tpl').base_rate:,.2f}")  # fmt: skip
     return [real, chain_ladder, bf], indication
+
+
+def _severity_and_limits() -> None:
+    """Fit claim-size families to real bodily-injury amounts, splice a GPD tail, and price TPL limits."""
+    _title("7. Severity distributions and increased-limit factors for the TPL limits")
+    info = dataset_info("ausautoBI8999")
+    amounts = load("ausautoBI8999")["claim_amount"].to_numpy()
+    comparison = compare_families(amounts)
+    _show(f"{info.title}: {len(amounts):,} claim amounts (AUD), maximum-likelihood fits by AIC",
+          comparison.table.drop(columns="parameters"))  # fmt: skip
+    print("\n".join(f"{name}: {row}" for name, row in comparison.table["parameters"].items()))
+    _show("GPD tail above candidate thresholds (its shape should settle once the tail is reached)",
+          gpd_stability(amounts, TAIL_THRESHOLDS).set_index("threshold"))  # fmt: skip
+    splice = SplicedFit("lognormal", threshold=TAIL_THRESHOLD).fit(amounts)
+    print(f"\n{splice._heading()}")
+    severities = {**{name: fit.distribution_ for name, fit in comparison.fits.items()},
+                  "lognormal + GPD": splice.distribution_, "empirical": amounts}  # fmt: skip
+    ilfs = pd.DataFrame(
+        {name: limit_factor(severity, TPL_LIMITS, base=TPL_LIMITS[0]).values for name, severity in severities.items()},
+        index=pd.Index(TPL_LIMITS, name="limit"),
+    )  # fmt: skip
+    _show(f"increased-limit factors at the China TPL limits (base {TPL_LIMITS[0]:,}; the AUD amounts stand in "
+          "for a TPL severity, unconverted)", ilfs.map(lambda v: f"{v:.4f}"))  # fmt: skip
 
 
 def _latest_year(frame: pd.DataFrame) -> pd.DataFrame:

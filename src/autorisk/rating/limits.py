@@ -48,8 +48,12 @@ Severity = Any  # a frozen scipy.stats continuous distribution or an array-like 
 # ------------------------------------------------------------------ public
 
 
-def limited_expected_value(severity: Severity, limits: Any, *, weights: Any = None) -> np.ndarray:
+def limited_expected_value(
+    severity: Severity, limits: Any, *, weights: Any = None, order: int = 1
+) -> np.ndarray:
     """Limited expected value ``E[min(X, u)]`` of the claim amount for each limit ``u``.
+
+    With ``order=k``, the limited moment ``E[min(X, u)^k] = ∫_0^u k x^(k-1) S(x) dx``.
 
     Parameters
     ----------
@@ -63,11 +67,13 @@ def limited_expected_value(severity: Severity, limits: Any, *, weights: Any = No
         Limits ``u >= 0``; ``np.inf`` gives ``E[X]``.
     weights : array-like of float, optional
         Weights ``>= 0`` of the sample's claims (not for a distribution).
+    order : int, default 1
+        The moment ``k >= 1``: 2 gives ``E[(X ∧ u)^2]``, for a layer's variance.
 
     Returns
     -------
     ndarray
-        ``E[X ∧ u]``, with the shape of ``limits``.
+        ``E[(X ∧ u)^k]``, with the shape of ``limits``.
 
     Raises
     ------
@@ -85,9 +91,11 @@ def limited_expected_value(severity: Severity, limits: Any, *, weights: Any = No
     [0.0, 632.12, 1000.0]
     >>> limited_expected_value([100.0, 400.0, 2500.0], [500, np.inf]).round(2).tolist()
     [333.33, 1000.0]
+    >>> limited_expected_value(stats.expon(scale=1000.0), np.inf, order=2).round(2).tolist()
+    2000000.0
     """
     amounts = _amounts(limits, "limits")
-    return _layers(severity, 0.0, amounts.ravel(), weights).reshape(amounts.shape)
+    return _layers(severity, 0.0, amounts.ravel(), weights, _order(order)).reshape(amounts.shape)
 
 
 def loss_elimination_ratio(
@@ -210,12 +218,33 @@ def limit_factor(
     name: str = "limit",
     deductible: float = 0.0,
     weights: Any = None,
+    risk_load: float = 0.0,
+    risk_load_basis: str = "variance",
+    alae: float = 0.0,
+    alae_basis: str = "unlimited",
 ) -> CategoricalFactor:
     """Increased-limit factors: the expected cost of each limit option, relative to the base.
 
     ``ILF(L) = (E[X ∧ L] - E[X ∧ d]) / (E[X ∧ base] - E[X ∧ d])``,
     non-decreasing in ``L`` and 1 at ``base``. The limit caps the ground-up
     amount: a cap ``m`` on the payment after the deductible is ``L = d + m``.
+
+    With a risk load and ALAE, each option's cost per ground-up claim is
+    ``E[Y_L] + ALAE_L + RL_L``, where ``Y_L = X ∧ L - X ∧ d`` is the layer
+    payment, and the factor is its ratio to the base's cost:
+
+    * risk load (on the loss, not on ALAE): ``RL_L = risk_load * Var(Y_L)``
+      (``risk_load_basis="variance"``, ``risk_load`` per currency unit) or
+      ``risk_load * SD(Y_L)`` (``"std"``, dimensionless); the moments are
+      those of one claim's layer payment (``E[Y^2]`` comes from the limited
+      second moments), so higher limits, whose payments vary more, carry
+      more load;
+    * ALAE: ``"unlimited"`` (default) adds the same amount to every option,
+      ``alae * E[Y_base]``: ALAE paid in addition to the limit and not
+      capped by it, expressed as a ratio to the base layer's loss, which
+      pulls the factors towards 1; ``"proportional"`` adds ``alae * E[Y_L]``
+      (ALAE capped with the loss), which cancels from the ratios unless there
+      is a risk load.
 
     Parameters
     ----------
@@ -235,6 +264,14 @@ def limit_factor(
         Deductible ``d`` shared by all options.
     weights : array-like of float, optional
         Weights of a sample's claims.
+    risk_load : float, default 0.0
+        Risk-load multiplier ``>= 0`` (0: none).
+    risk_load_basis : {"variance", "std"}, default "variance"
+        Whether the load is on the layer payment's variance or standard deviation.
+    alae : float, default 0.0
+        Allocated loss adjustment expense ``>= 0`` as a ratio to loss (see above).
+    alae_basis : {"unlimited", "proportional"}, default "unlimited"
+        ALAE outside the limit (the same for every option) or within it.
 
     Returns
     -------
@@ -254,6 +291,10 @@ def limit_factor(
     >>> factor = limit_factor(gamma_severity(2000.0, 1.0), [1000, 5000, 20000], base=5000)
     >>> factor.levels, [round(v, 4) for v in factor.values]
     ((1000, 5000, 20000), [0.4287, 1.0, 1.0894])
+    >>> loaded = limit_factor(gamma_severity(2000.0, 1.0), [1000, 5000, 20000], base=5000,
+    ...                       risk_load=0.1, risk_load_basis="std", alae=0.05)
+    >>> [round(v, 4) for v in loaded.values]
+    [0.4378, 1.0, 1.1016]
     """
     levels, amounts = _options(limits, "limits", finite=True)
     deductible = _amount(deductible, "deductible", finite=True)
@@ -265,7 +306,11 @@ def limit_factor(
         amounts,
         f"limits must leave an expected loss above deductible {deductible!r} for this severity",
     )
-    return CategoricalFactor(name, column, levels, _ratios(layers, position))
+    costs = layers + _risk_load(
+        severity, deductible, amounts, layers, weights, risk_load, risk_load_basis
+    )
+    costs = costs + _alae(layers, position, alae, alae_basis)
+    return CategoricalFactor(name, column, levels, _ratios(costs, position))
 
 
 def gamma_severity(mean: float, dispersion: float) -> Any:
@@ -273,6 +318,16 @@ def gamma_severity(mean: float, dispersion: float) -> Any:
 
     A Gamma GLM's variance is ``dispersion * mean**2``: shape
     ``1 / dispersion``, scale ``mean * dispersion``.
+
+    The gamma's tail is thin (exponential: ``S(x)`` falls like
+    ``x^(a-1) e^(-x/scale)``), so increased-limit factors for limits many
+    times its scale ``mean * dispersion`` come out lower than those of a
+    heavier-tailed severity with the same mean and CV (a lognormal, a
+    Pareto, a spliced GPD tail); e.g. mean 40,000 and CV 2: ILF of 5M over
+    1M 1.0004 for the gamma, 1.0095 for the lognormal. (With a CV so large
+    that the scale nears the limits, the gamma can give the larger factor.)
+    A gamma GLM is fine for the mean claim; for high limits fit the tail
+    itself (:mod:`autorisk.severity`).
 
     Parameters
     ----------
@@ -352,6 +407,48 @@ def _require(ok: np.ndarray, values: np.ndarray, message: str) -> None:
         raise ParameterError(f"{message}; got {np.asarray(values)[~ok].tolist()}")
 
 
+def _order(order: Any) -> int:
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+        raise ParameterError(f"order must be an integer >= 1, got {order!r}")
+    return int(order)
+
+
+def _choice(value: Any, label: str, options: tuple[str, ...]) -> str:
+    if value not in options:
+        raise ParameterError(f"{label} must be one of {options}, got {value!r}")
+    return value
+
+
+def _risk_load(
+    severity: Severity,
+    deductible: float,
+    limits: np.ndarray,
+    layers: np.ndarray,
+    weights: Any,
+    multiplier: float,
+    basis: str,
+) -> np.ndarray:
+    """Risk load per option on the variance or standard deviation of the layer payment ``Y``.
+
+    ``E[Y^2] = E[(X ∧ L)^2] - E[(X ∧ d)^2] - 2 d (E[X ∧ L] - E[X ∧ d])``, since
+    ``Y = (X ∧ L) - (X ∧ d)`` is 0, ``X - d`` or ``L - d``.
+    """
+    multiplier = _amount(multiplier, "risk_load", finite=True)
+    basis = _choice(basis, "risk_load_basis", ("variance", "std"))
+    if multiplier == 0:
+        return np.zeros_like(layers)
+    second = _layers(severity, deductible, limits, weights, 2) - 2 * deductible * layers
+    variance = np.maximum(second - layers**2, 0.0)
+    return multiplier * (variance if basis == "variance" else np.sqrt(variance))
+
+
+def _alae(layers: np.ndarray, position: int, ratio: float, basis: str) -> np.ndarray:
+    """ALAE per option: a ratio to the base layer's loss for all (unlimited), or to each layer's."""
+    ratio = _amount(ratio, "alae", finite=True)
+    basis = _choice(basis, "alae_basis", ("unlimited", "proportional"))
+    return ratio * (np.full_like(layers, layers[position]) if basis == "unlimited" else layers)
+
+
 def _ratios(layers: np.ndarray, position: int) -> tuple[float, ...]:
     # Dividing by the very same number makes the base exactly 1.
     return tuple(float(v) for v in layers / layers[position])
@@ -360,8 +457,8 @@ def _ratios(layers: np.ndarray, position: int) -> tuple[float, ...]:
 # ----------------------------------------------------------------- engine
 
 
-def _layers(severity: Severity, lower: Any, upper: Any, weights: Any) -> np.ndarray:
-    """``E[X ∧ upper] - E[X ∧ lower]`` per layer; one end is shared (a scalar), the other a 1-D array.
+def _layers(severity: Severity, lower: Any, upper: Any, weights: Any, order: int = 1) -> np.ndarray:
+    """``E[(X ∧ upper)^k] - E[(X ∧ lower)^k]`` per layer; one end is shared (a scalar), the other a 1-D array.
 
     Layers are summed directly rather than differenced from ``E[X ∧ u]``, so a
     layer far in the tail keeps its relative accuracy.
@@ -376,11 +473,16 @@ def _layers(severity: Severity, lower: Any, upper: Any, weights: Any) -> np.ndar
             raise ParameterError(
                 "weights apply to a sample of claim amounts, not to a distribution"
             )
-        return _distribution_layers(severity, np.asarray(lower, float), np.asarray(upper, float))
+        return _distribution_layers(
+            severity, np.asarray(lower, float), np.asarray(upper, float), order
+        )
     claims, claim_weights = _sample(severity, weights)
     return np.array(
         [
-            np.average(np.minimum(claims, u) - np.minimum(claims, d), weights=claim_weights)
+            np.average(
+                np.minimum(claims, u) ** order - np.minimum(claims, d) ** order,
+                weights=claim_weights,
+            )
             for d, u in zip(*np.broadcast_arrays(lower, upper), strict=True)
         ]
     )
@@ -414,8 +516,10 @@ def _sample(severity: Any, weights: Any) -> tuple[np.ndarray, np.ndarray | None]
     return claims, claim_weights
 
 
-def _distribution_layers(dist: Any, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """``∫ S(x) dx`` over each layer, as running sums of pieces between knots.
+def _distribution_layers(
+    dist: Any, lower: np.ndarray, upper: np.ndarray, order: int = 1
+) -> np.ndarray:
+    """``∫ k x^(k-1) S(x) dx`` over each layer (``k = order``), as running sums of pieces between knots.
 
     The knots are the support's lower end, a few quantiles and the layers'
     ends. Sums run away from the shared end, adding non-negative pieces, so the
@@ -432,16 +536,18 @@ def _distribution_layers(dist: Any, lower: np.ndarray, upper: np.ndarray) -> np.
             f"severity {_describe(dist)} has support [{bottom}, {top}]: claim amounts must be >= 0"
         )
     lower, upper = np.minimum(lower, top), np.minimum(upper, top)  # S = 0 beyond the support
-    if np.isinf(upper).any() and not np.isfinite(mean := float(dist.mean())):
+    if np.isinf(upper).any() and not np.isfinite(moment := float(dist.moment(order))):
+        name = "mean" if order == 1 else f"moment of order {order}"
         raise ParameterError(
-            f"severity {_describe(dist)} has mean {mean}, so E[X ∧ inf] is undefined: use a finite limit"
+            f"severity {_describe(dist)} has {name} {moment}, so E[(X ∧ inf)^{order}] is undefined: "
+            "use a finite limit"
         )
     split = np.asarray(dist.ppf(SPLIT_LEVELS), dtype=float)
     split = split[np.isfinite(split)]
     knots = np.unique(np.concatenate(([bottom], split, lower.ravel(), upper.ravel())))
     knots = knots[(knots >= lower.min()) & (knots <= upper.max())]
     tail_start = split.max(initial=bottom)
-    pieces = np.array([_piece(dist, a, b, tail_start) for a, b in itertools.pairwise(knots)])
+    pieces = np.array([_piece(dist, a, b, tail_start, order) for a, b in itertools.pairwise(knots)])
     pieces = pieces.reshape(-1, 2)
     if lower.ndim == 0:  # shared lower end, knots[0]: sum upwards
         sums = np.concatenate(([[0.0, 0.0]], np.cumsum(pieces, axis=0)))
@@ -460,17 +566,25 @@ def _distribution_layers(dist: Any, lower: np.ndarray, upper: np.ndarray) -> np.
     return values
 
 
-def _piece(dist: Any, a: float, b: float, tail_start: float) -> tuple[float, float]:
-    """``∫_a^b S(x) dx`` and quad's error estimate."""
+def _piece(
+    dist: Any, a: float, b: float, tail_start: float, order: int = 1
+) -> tuple[float, float]:
+    """``∫_a^b k x^(k-1) S(x) dx`` (``k = order``; ``∫_a^b S(x) dx`` for 1) and quad's error estimate."""
     options = {"epsabs": 0.0, "epsrel": QUAD_RTOL, "limit": 200, "full_output": 1}
     if a < tail_start:
-        value, error, *_ = integrate.quad(dist.sf, a, b, **options)
+        if order == 1:
+            value, error, *_ = integrate.quad(dist.sf, a, b, **options)
+        else:
+            value, error, *_ = integrate.quad(
+                lambda x: order * x ** (order - 1) * dist.sf(x), a, b, **options
+            )
         return value, error
+    rise = b**order - a**order
 
-    # In the tail, integrate over the survival probability w = S(x) instead:
-    # ∫_a^b S(x) dx = (b - a) S(b) + ∫_{S(b)}^{S(a)} (min(isf(w), b) - a) dw.
+    # In the tail, integrate over the survival probability w = S(x) instead (h(x) = x^k):
+    # ∫_a^b h'(x) S(x) dx = (h(b) - h(a)) S(b) + ∫_{S(b)}^{S(a)} (h(min(isf(w), b)) - h(a)) dw.
     def excess(w: float) -> float:
-        return min(max(float(dist.isf(w)) - a, 0.0), b - a)
+        return min(max(float(dist.isf(w)), a), b) ** order - a**order
 
     if np.isinf(b) or dist.sf(b) == 0:
         # isf(w) grows like a power of 1/w as w -> 0: an endpoint singularity quad extrapolates.
@@ -481,7 +595,7 @@ def _piece(dist: Any, a: float, b: float, tail_start: float) -> tuple[float, flo
     value, error, *_ = integrate.quad(
         lambda t: excess(math.exp(t)) * math.exp(t), low, high, **options
     )
-    return value + (b - a) * math.exp(low), error
+    return value + rise * math.exp(low), error
 
 
 def _describe(dist: Any) -> str:
