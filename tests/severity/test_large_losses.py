@@ -85,3 +85,20 @@ def test_indexing_amounts_then_capping_equals_capping_at_the_indexed_threshold()
         index_amounts(amounts[:2], [2021, 2019], index, to=2023)
     with pytest.raises(ParameterError, match="year 2030 is not in the index"):
         index_amounts(amounts, years, index, to=2030)
+
+
+def test_the_plan_factor_charges_each_policy_its_segments_share_and_restores_the_total():
+    """Quoting each policy's capped loss times the factor gives back capped + excess over the book."""
+    data = aggregated_book(5)
+    load = large_loss_load(data, period="year", by="region", k=200.0)
+    factor = load.to_factor(decimals=None)
+    assert factor.column == "region" and factor.name == "large_loss"
+    per_policy = np.array([factor.relativity({"region": r}) for r in data["region"]])
+    loaded = float(np.sum(per_policy * data["claim_amount_capped"].to_numpy()))
+    total = float(data["claim_amount_capped"].sum() + data["claim_amount_excess"].sum())
+    assert loaded == pytest.approx(total, rel=1e-12)
+    # without segments there is no factor: the message gives the base-rate multiplier instead
+    overall = large_loss_load(data, period="year")
+    assert overall.multiplier == pytest.approx(total / data["claim_amount_capped"].sum(), rel=1e-12)
+    with pytest.raises(ParameterError, match="multiply the base rate"):
+        overall.to_factor()

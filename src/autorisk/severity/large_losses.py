@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from autorisk.errors import DataError, DataIssue, ParameterError
+from autorisk.rating import CategoricalFactor
 
 __all__ = ["LargeLossLoad", "large_loss_load"]
 
@@ -80,6 +81,59 @@ class LargeLossLoad:
         head = f"large-loss loading {self.loading:.4f} (standard error {self.std_err:.4f})"
         tables = self.by_period.to_html() + ("" if self.segments is None else self.segments.to_html())
         return f"<p>{html.escape(head)}</p>{tables}"
+
+    @property
+    def multiplier(self) -> float:
+        """``1 + loading``: what multiplies a capped pure premium (or a coverage's base rate) to restore the excess."""
+        return 1.0 + self.loading
+
+    def to_factor(self, column: str | None = None, *, name: str = "large_loss",
+                  decimals: int | None = 4) -> CategoricalFactor:  # fmt: skip
+        """The segments' multipliers ``1 + loading`` as a rating plan's categorical factor.
+
+        A plan built on capped losses then charges each segment its share of
+        the large losses: add the factor to the coverage's factors. Without
+        segments, multiply the coverage's base rate by :attr:`multiplier`.
+
+        Parameters
+        ----------
+        column : str, optional
+            Column of the quoted policies holding the segment; default the
+            ``by`` column of :func:`large_loss_load`.
+        name : str, default "large_loss"
+            Factor name in the plan.
+        decimals : int or None, default 4
+            Round the multipliers (``None``: as estimated).
+
+        Returns
+        -------
+        CategoricalFactor
+
+        Raises
+        ------
+        ParameterError
+            The loading was not spread over segments (no ``by``).
+
+        Examples
+        --------
+        >>> data = pd.DataFrame({"year": [2022, 2022, 2023, 2023], "region": ["a", "b", "a", "b"],
+        ...                      "exposure": 1.0, "claim_count": [2, 6, 2, 6],
+        ...                      "claim_amount_capped": [100.0, 300.0, 200.0, 200.0],
+        ...                      "claim_amount_excess": [0.0, 40.0, 120.0, 0.0]})
+        >>> factor = large_loss_load(data, period="year", by="region", k=4.0).to_factor()
+        >>> factor.column, factor.table()
+        ('region', [('a', 1.331), ('b', 1.1214)])
+        """
+        if self.segments is None:
+            raise ParameterError(
+                "to_factor needs the loading spread over segments (large_loss_load(..., by=...)); without "
+                f"segments multiply the base rate by multiplier = {self.multiplier:.6g}"
+            )
+        column = column if column is not None else str(self.segments.index.name)
+        values = 1.0 + self.segments["loading"]
+        values = values.round(decimals) if decimals is not None else values
+        levels = tuple(level.item() if hasattr(level, "item") else level for level in self.segments.index)
+        return CategoricalFactor(name, column, levels, tuple(float(v) for v in values))
 
 
 def large_loss_load(
