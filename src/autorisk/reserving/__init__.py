@@ -20,7 +20,9 @@ side by side per origin (an :class:`UltimateComparison`: difference and ratio).
 :func:`odp_bootstrap` simulates the distribution of the chain ladder IBNR
 (England & Verrall's over-dispersed Poisson bootstrap) and returns a
 :class:`BootstrapResult`: mean, standard error and percentiles by origin and
-in total, the simulations and a histogram (``plot()``).
+in total, the simulations and a histogram (``plot()``). :func:`odp_residuals`
+gives the model's standardised Pearson residuals by origin, development and
+calendar period (``plot()``), the diagnostics of what the bootstrap resamples.
 
 Before trusting a chain ladder, Mack's (1994) tests of its assumptions
 (:func:`development_factor_correlation`, :func:`calendar_year_effect`)
@@ -56,6 +58,7 @@ from autorisk.reserving.methods import (
     cape_cod,
     mack,
 )
+from autorisk.reserving.residuals import RESIDUAL_AXES, ODPResiduals, odp_residuals
 from autorisk.reserving.results import ReserveResult
 from autorisk.reserving.triangles import GRAINS, NegativeCumulativeWarning, build_triangle
 
@@ -64,7 +67,9 @@ __all__ = [
     "AssumptionTest",
     "BootstrapResult",
     "NegativeCumulativeWarning",
+    "ODPResiduals",
     "PERCENTILES",
+    "RESIDUAL_AXES",
     "SIGMA_ESTIMATORS",
     "ReserveResult",
     "UltimateComparison",
@@ -77,4 +82,5 @@ __all__ = [
     "development_factor_correlation",
     "mack",
     "odp_bootstrap",
+    "odp_residuals",
 ]
