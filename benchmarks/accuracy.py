@@ -46,8 +46,8 @@ share >= 0.85 on every book. Everything is seeded and single-threaded.
 
 Usage::
 
-    python benchmarks/accuracy.py            # every book, about 30 minutes on a busy 2-core machine
-    python benchmarks/accuracy.py --quick    # 2 small books, fewer trials, < 2 minutes
+    python benchmarks/accuracy.py            # every book, 70-80 minutes on a busy 2-core machine (the reference search is most of it)
+    python benchmarks/accuracy.py --quick    # 2 small books, fewer trials, a few minutes
 
 The last line printed is one JSON object.
 """
@@ -215,7 +215,7 @@ def summarise(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--quick", action="store_true", help="2 small books, fewer trials and folds (< 2 minutes)")
+    parser.add_argument("--quick", action="store_true", help="2 small books, fewer trials and folds (a few minutes)")
     parser.add_argument("--books", nargs="*", help=f"books among {list(FACTORS)}")
     args = parser.parse_args(argv)
     options = dict(QUICK if args.quick else FULL)
