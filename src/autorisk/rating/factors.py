@@ -142,6 +142,20 @@ class CategoricalFactor(_Vectorised):
         }  # fmt: skip
 
     @classmethod
+    def from_series(cls, name: str, column: str, relativities: pd.Series,
+                    decimals: int | None = None) -> CategoricalFactor:  # fmt: skip
+        """A factor of ``relativities`` indexed by level (numpy scalars as plain Python ones), rounded if asked.
+
+        Examples
+        --------
+        >>> CategoricalFactor.from_series("zone", "city", pd.Series([0.81234, 1.2], index=["a", "b"]), 3).table()
+        [('a', 0.812), ('b', 1.2)]
+        """
+        values = relativities.round(decimals) if decimals is not None else relativities
+        levels = tuple(level.item() if hasattr(level, "item") else level for level in relativities.index)
+        return cls(name, column, levels, tuple(float(v) for v in values))
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CategoricalFactor:
         levels, values = zip(*data["table"], strict=True) if data["table"] else ((), ())
         return cls(data["name"], data["column"], tuple(levels), tuple(float(v) for v in values),

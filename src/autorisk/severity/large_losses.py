@@ -130,10 +130,7 @@ class LargeLossLoad:
                 f"segments multiply the base rate by multiplier = {self.multiplier:.6g}"
             )
         column = column if column is not None else str(self.segments.index.name)
-        values = 1.0 + self.segments["loading"]
-        values = values.round(decimals) if decimals is not None else values
-        levels = tuple(level.item() if hasattr(level, "item") else level for level in self.segments.index)
-        return CategoricalFactor(name, column, levels, tuple(float(v) for v in values))
+        return CategoricalFactor.from_series(name, column, 1.0 + self.segments["loading"], decimals)
 
 
 def large_loss_load(

@@ -47,10 +47,7 @@ def territory_factor(
     """
     if isinstance(territories, ZoneChoice):
         territories = territories.zones
-    relativity = territories.relativity
-    values = relativity.round(decimals) if decimals is not None else relativity
-    levels = tuple(level.item() if hasattr(level, "item") else level for level in relativity.index)
-    return CategoricalFactor(name, column, levels, tuple(float(v) for v in values))
+    return CategoricalFactor.from_series(name, column, territories.relativity, decimals)
 
 
 __all__ = ["territory_factor"]
